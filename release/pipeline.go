@@ -1,0 +1,303 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+)
+
+// Job is one named step of a [Pipeline]. Jobs are plain data: the pipeline
+// decides when Run is called, from which goroutine, and with what inputs.
+type Job struct {
+	// Name identifies the job (e.g. "build-wheel"); unique in a pipeline and
+	// usable as a GitHub Actions job id: letters, digits, '-' and '_'.
+	Name string
+	// Needs lists the jobs that must succeed before this one starts.
+	Needs []string
+	// Run does the work. Its result must marshal to JSON: it is recorded in
+	// the state directory and handed to dependent jobs (see [Get]).
+	Run func(ctx context.Context, in *Inputs) (any, error)
+	// Fingerprint returns what identifies this job's inputs beyond the
+	// outputs of the jobs it needs (for example the tag and the build
+	// command). A rerun with a state directory skips a job whose previous
+	// success recorded the same fingerprint. Nil means "the needs' outputs
+	// only".
+	Fingerprint func(in *Inputs) (string, error)
+	// Plan describes, for a dry run, what the job would build, sign or
+	// publish and where. Nil means the job is listed without details.
+	Plan func() []string
+	// Paths are the files and directories (relative to the workspace) the
+	// job produces for later jobs, e.g. "dist/". In an exported GitHub
+	// Actions workflow they travel between jobs as workflow artifacts,
+	// together with the job's state file.
+	Paths []string
+	// Environment is the deployment environment the job runs in when
+	// exported to GitHub Actions (e.g. "pypi" for Trusted Publishing).
+	Environment string
+	// Permissions are the GitHub Actions token permissions the job needs
+	// when exported (e.g. {"id-token": "write"}); nil inherits the
+	// workflow's.
+	Permissions map[string]string
+}
+
+// Pipeline is a validated directed acyclic graph of jobs. Build it with
+// [New]; run it with [Pipeline.Run]. A Pipeline is immutable and safe to run
+// more than once (sequentially, per state directory).
+type Pipeline struct {
+	jobs  []Job // in the order given
+	index map[string]int
+	opts  options
+}
+
+// Option configures a [Pipeline].
+type Option func(*options) error
+
+type options struct {
+	maxParallel int
+	failFast    bool
+	stateDir    string
+	logger      *slog.Logger
+	onEvent     func(Event)
+	name        string
+}
+
+// WithMaxParallel bounds how many jobs run at once. Default 4.
+func WithMaxParallel(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("release: WithMaxParallel(%d): need at least 1", n)
+		}
+		o.maxParallel = n
+		return nil
+	}
+}
+
+// WithFailFast cancels every running job as soon as one fails, and does not
+// start any more. Default off: independent jobs keep going and only the
+// failed job's dependents are skipped.
+func WithFailFast() Option {
+	return func(o *options) error { o.failFast = true; return nil }
+}
+
+// WithStateDir records every job's status, fingerprint and output in dir, so
+// that a rerun of the same pipeline skips the jobs that already succeeded
+// with the same inputs and re-runs only the rest (GitHub Actions' "re-run
+// failed jobs"). The directory is locked while a run is in progress: a
+// second concurrent run on it is refused with [ErrRunInProgress] (the
+// reference workflow's concurrency group, one per tag). Default: no state,
+// every job runs.
+func WithStateDir(dir string) Option {
+	return func(o *options) error { o.stateDir = dir; return nil }
+}
+
+// WithLogger sets the logger that receives one record per event. Default: a
+// logger that discards everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("release: WithLogger(nil)")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithEvents calls fn for every [Event], from the job's goroutine or the
+// scheduler's; fn must be safe for concurrent use and return quickly.
+// Default: no callback.
+func WithEvents(fn func(Event)) Option {
+	return func(o *options) error { o.onEvent = fn; return nil }
+}
+
+// WithName names the pipeline (the workflow name in a GitHub Actions
+// export). Default "release".
+func WithName(name string) Option {
+	return func(o *options) error { o.name = name; return nil }
+}
+
+// ErrInvalidPipeline is wrapped by every error [New] returns for a malformed
+// graph.
+var ErrInvalidPipeline = errors.New("invalid pipeline")
+
+// GraphError reports a malformed job graph, naming the jobs involved.
+type GraphError struct {
+	Problem string   // "duplicate job", "unknown dependency", "cycle", "invalid job"
+	Jobs    []string // the jobs involved; for a cycle, the path with its start repeated at the end
+	Detail  string
+}
+
+func (e *GraphError) Error() string {
+	s := "release: " + e.Problem + ": " + strings.Join(e.Jobs, " -> ")
+	if e.Problem != "cycle" {
+		s = "release: " + e.Problem + ": " + strings.Join(e.Jobs, ", ")
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+func (e *GraphError) Unwrap() error { return ErrInvalidPipeline }
+
+// New validates jobs and returns a pipeline. Duplicate names, dependencies
+// on unknown jobs, cycles, empty names and jobs without Run are errors
+// ([*GraphError]) naming the jobs involved.
+func New(jobs []Job, opts ...Option) (*Pipeline, error) {
+	p := &Pipeline{index: make(map[string]int, len(jobs))}
+	p.opts = options{maxParallel: 4, logger: slog.New(slog.DiscardHandler), name: "release"}
+	for _, o := range opts {
+		if err := o(&p.opts); err != nil {
+			return nil, err
+		}
+	}
+	for i, j := range jobs {
+		if !validJobName(j.Name) {
+			return nil, &GraphError{Problem: "invalid job", Jobs: []string{fmt.Sprintf("%q", j.Name)},
+				Detail: "a job name must be 1-100 letters, digits, '-' or '_' and start with a letter or '_'"}
+		}
+		if j.Run == nil {
+			return nil, &GraphError{Problem: "invalid job", Jobs: []string{j.Name}, Detail: "Run is nil"}
+		}
+		if _, dup := p.index[j.Name]; dup {
+			return nil, &GraphError{Problem: "duplicate job", Jobs: []string{j.Name},
+				Detail: "two jobs have this name; rename one"}
+		}
+		p.index[j.Name] = i
+		j.Needs = append([]string(nil), j.Needs...)
+		p.jobs = append(p.jobs, j)
+	}
+	for _, j := range p.jobs {
+		seen := map[string]bool{}
+		for _, n := range j.Needs {
+			if _, ok := p.index[n]; !ok {
+				return nil, &GraphError{Problem: "unknown dependency", Jobs: []string{j.Name, n},
+					Detail: fmt.Sprintf("job %s needs %q, which is not in the pipeline (jobs: %s)", j.Name, n, strings.Join(p.Names(), ", "))}
+			}
+			if seen[n] {
+				return nil, &GraphError{Problem: "invalid job", Jobs: []string{j.Name}, Detail: fmt.Sprintf("needs %q twice", n)}
+			}
+			seen[n] = true
+		}
+	}
+	if cyc := p.findCycle(); cyc != nil {
+		return nil, &GraphError{Problem: "cycle", Jobs: cyc, Detail: "a job cannot (indirectly) need itself"}
+	}
+	return p, nil
+}
+
+func validJobName(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_':
+		case i > 0 && (r >= '0' && r <= '9' || r == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// findCycle returns one cycle as a path (first job repeated at the end), or
+// nil. Deterministic: jobs are visited in declaration order.
+func (p *Pipeline) findCycle() []string {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make([]int, len(p.jobs))
+	var stack []string
+	var found []string
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		color[i] = grey
+		stack = append(stack, p.jobs[i].Name)
+		for _, n := range p.jobs[i].Needs {
+			k := p.index[n]
+			switch color[k] {
+			case grey:
+				start := 0
+				for s, name := range stack {
+					if name == n {
+						start = s
+					}
+				}
+				found = append(append([]string(nil), stack[start:]...), n)
+				return true
+			case white:
+				if visit(k) {
+					return true
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[i] = black
+		return false
+	}
+	for i := range p.jobs {
+		if color[i] == white && visit(i) {
+			return found
+		}
+	}
+	return nil
+}
+
+// Names returns the job names in declaration order.
+func (p *Pipeline) Names() []string {
+	out := make([]string, len(p.jobs))
+	for i, j := range p.jobs {
+		out[i] = j.Name
+	}
+	return out
+}
+
+// Job returns the named job and whether it exists.
+func (p *Pipeline) Job(name string) (Job, bool) {
+	i, ok := p.index[name]
+	if !ok {
+		return Job{}, false
+	}
+	return p.jobs[i], true
+}
+
+// Order returns the job names in a topological order: every job after the
+// jobs it needs, ties broken by declaration order.
+func (p *Pipeline) Order() []string {
+	indeg := make([]int, len(p.jobs))
+	dependents := make([][]int, len(p.jobs))
+	for i, j := range p.jobs {
+		for _, n := range j.Needs {
+			k := p.index[n]
+			indeg[i]++
+			dependents[k] = append(dependents[k], i)
+		}
+	}
+	var ready, out []int
+	for i := range p.jobs {
+		if indeg[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	for len(ready) > 0 {
+		sort.Ints(ready)
+		i := ready[0]
+		ready = ready[1:]
+		out = append(out, i)
+		for _, d := range dependents[i] {
+			if indeg[d]--; indeg[d] == 0 {
+				ready = append(ready, d)
+			}
+		}
+	}
+	names := make([]string, len(out))
+	for k, i := range out {
+		names[k] = p.jobs[i].Name
+	}
+	return names
+}

@@ -1,0 +1,460 @@
+package release
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Inputs is a running job's view of the pipeline: the outputs of the jobs it
+// needs, and a way to report progress. It is valid only during Run.
+type Inputs struct {
+	job   string
+	p     *Pipeline
+	st    *store
+	log   *slog.Logger
+	emit  func(Event)
+	needs map[string]bool // transitive needs
+}
+
+// Job returns the name of the running job.
+func (in *Inputs) Job() string { return in.job }
+
+// Decode unmarshals the recorded output of job into v. job must be one of
+// the running job's needs, directly or transitively: data flows only along
+// the graph's edges.
+func (in *Inputs) Decode(job string, v any) error {
+	if !in.needs[job] {
+		return fmt.Errorf("release: job %s reads the output of %s, which it does not need; add %q to its Needs", in.job, job, job)
+	}
+	js, ok := in.st.get(job)
+	if !ok || !js.Status.Done() {
+		return fmt.Errorf("release: job %s needs the output of %s, which has not succeeded", in.job, job)
+	}
+	if len(js.Output) == 0 {
+		return fmt.Errorf("release: job %s recorded no output", job)
+	}
+	if err := json.Unmarshal(js.Output, v); err != nil {
+		return fmt.Errorf("release: decode output of %s for %s: %w", job, in.job, err)
+	}
+	return nil
+}
+
+// Get returns the output of job decoded as a T (see [Inputs.Decode]).
+func Get[T any](in *Inputs, job string) (T, error) {
+	var v T
+	err := in.Decode(job, &v)
+	return v, err
+}
+
+// Progress reports that done of total bytes of item (a file, a blob) are
+// through. total is -1 when unknown.
+func (in *Inputs) Progress(item string, done, total int64) {
+	in.emit(Event{Job: in.job, Kind: EventProgress, Item: item, Done: done, Total: total})
+}
+
+// Log reports a line of progress text as an [EventLog].
+func (in *Inputs) Log(format string, args ...any) {
+	in.emit(Event{Job: in.job, Kind: EventLog, Message: fmt.Sprintf(format, args...)})
+}
+
+// Logger returns the pipeline's logger with the job's name attached.
+func (in *Inputs) Logger() *slog.Logger { return in.log }
+
+// JobReport is one job's line in a [Report].
+type JobReport struct {
+	Name     string
+	Status   Status
+	Duration time.Duration
+	Err      error  // for failed and cancelled jobs
+	Reason   string // for skipped, reused and cancelled jobs
+	Output   json.RawMessage
+}
+
+// Report is the outcome of a run: one line per job, in declaration order.
+type Report struct {
+	Jobs     []JobReport
+	Duration time.Duration
+}
+
+// Job returns the named job's line.
+func (r *Report) Job(name string) (JobReport, bool) {
+	for _, j := range r.Jobs {
+		if j.Name == name {
+			return j, true
+		}
+	}
+	return JobReport{}, false
+}
+
+// OK reports whether every job succeeded or was reused.
+func (r *Report) OK() bool {
+	for _, j := range r.Jobs {
+		if !j.Status.Done() {
+			return false
+		}
+	}
+	return true
+}
+
+// RunError is returned when a run did not complete: it names every job that
+// failed, was skipped or was cancelled. errors.Is/As see the failed jobs'
+// errors (and context.Canceled for a cancelled run).
+type RunError struct {
+	Failed    []string
+	Skipped   []string
+	Cancelled []string
+	errs      []error
+}
+
+func (e *RunError) Error() string {
+	var b strings.Builder
+	b.WriteString("release: run incomplete")
+	for _, part := range []struct {
+		what string
+		jobs []string
+	}{{"failed", e.Failed}, {"cancelled", e.Cancelled}, {"skipped", e.Skipped}} {
+		if len(part.jobs) > 0 {
+			fmt.Fprintf(&b, "; %s: %s", part.what, strings.Join(part.jobs, ", "))
+		}
+	}
+	for _, err := range e.errs {
+		b.WriteString("\n  ")
+		b.WriteString(err.Error())
+	}
+	if len(e.Failed) > 0 || len(e.Cancelled) > 0 {
+		b.WriteString("\nfix the cause and run again: jobs that succeeded are not repeated")
+	}
+	return b.String()
+}
+
+// Unwrap returns the failed jobs' errors.
+func (e *RunError) Unwrap() []error { return e.errs }
+
+// JobError is a failed job's error, naming the job.
+type JobError struct {
+	Job string
+	Err error
+}
+
+func (e *JobError) Error() string { return e.Job + ": " + e.Err.Error() }
+func (e *JobError) Unwrap() error { return e.Err }
+
+// Err returns nil when every job succeeded or was reused, else a *RunError.
+func (r *Report) Err() error {
+	if r.OK() {
+		return nil
+	}
+	e := &RunError{}
+	for _, j := range r.Jobs {
+		switch j.Status {
+		case StatusFailed:
+			e.Failed = append(e.Failed, j.Name)
+			e.errs = append(e.errs, &JobError{Job: j.Name, Err: j.Err})
+		case StatusCancelled:
+			e.Cancelled = append(e.Cancelled, j.Name)
+			if j.Err != nil {
+				e.errs = append(e.errs, &JobError{Job: j.Name, Err: j.Err})
+			}
+		case StatusSkipped, StatusPending:
+			e.Skipped = append(e.Skipped, j.Name)
+		}
+	}
+	return e
+}
+
+// Run runs every job, each as soon as all the jobs it needs have succeeded,
+// at most [WithMaxParallel] at once. A failed job's dependents are skipped
+// with the reason; independent jobs keep going unless [WithFailFast].
+// Cancelling ctx stops everything promptly: running jobs see a cancelled
+// context and pending ones are reported as cancelled.
+//
+// The report is always returned; the error is non-nil when the run did not
+// complete (a [*RunError]) or when the state directory could not be used.
+func (p *Pipeline) Run(ctx context.Context) (*Report, error) {
+	return p.run(ctx, nil)
+}
+
+// RunJob runs the named job alone, reading the outputs of the jobs it needs
+// from the state directory: this is how each GitHub Actions job of an
+// exported workflow runs its part of the pipeline. It needs [WithStateDir].
+func (p *Pipeline) RunJob(ctx context.Context, name string) (*Report, error) {
+	if _, ok := p.index[name]; !ok {
+		return nil, fmt.Errorf("release: no job %q in the pipeline (jobs: %s)", name, strings.Join(p.Names(), ", "))
+	}
+	if p.opts.stateDir == "" {
+		return nil, errors.New("release: RunJob needs WithStateDir: the outputs of the jobs it needs come from there")
+	}
+	return p.run(ctx, map[string]bool{name: true})
+}
+
+func (p *Pipeline) run(ctx context.Context, only map[string]bool) (*Report, error) {
+	start := time.Now()
+	st, err := openStore(p.opts.stateDir)
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+
+	// RunJob: only the selected jobs and what they need take part.
+	var relevant map[string]bool
+	if only != nil {
+		relevant = map[string]bool{}
+		for name := range only {
+			relevant[name] = true
+			for a := range p.ancestors(p.index[name]) {
+				relevant[a] = true
+			}
+		}
+	}
+
+	n := len(p.jobs)
+	status := make([]Status, n)
+	reports := make([]JobReport, n)
+	remaining := make([]int, n) // unmet needs
+	dependents := make([][]int, n)
+	for i, j := range p.jobs {
+		reports[i].Name = j.Name
+		status[i] = StatusPending
+		for _, need := range j.Needs {
+			k := p.index[need]
+			remaining[i]++
+			dependents[k] = append(dependents[k], i)
+		}
+	}
+
+	type done struct {
+		i      int
+		status Status
+		out    json.RawMessage
+		fp     string
+		err    error
+		reason string
+		dur    time.Duration
+	}
+	results := make(chan done, n)
+	sem := make(chan struct{}, p.opts.maxParallel)
+	running := 0
+	finished := 0
+	failFastBy := ""
+
+	var settle func(i int, d done)
+	var start1 func(i int)
+
+	skipDependents := func(i int, why string) {
+		var walk func(k int)
+		walk = func(k int) {
+			for _, d := range dependents[k] {
+				if status[d] != StatusPending {
+					continue
+				}
+				status[d] = StatusSkipped
+				reports[d].Status = StatusSkipped
+				reports[d].Reason = why
+				finished++
+				p.opts.emit(Event{Job: p.jobs[d].Name, Kind: EventFinished, Status: StatusSkipped, Reason: why})
+				walk(d)
+			}
+		}
+		walk(i)
+	}
+
+	settle = func(i int, d done) {
+		status[i] = d.status
+		reports[i] = JobReport{Name: p.jobs[i].Name, Status: d.status, Duration: d.dur, Err: d.err, Reason: d.reason, Output: d.out}
+		finished++
+		p.opts.emit(Event{Job: p.jobs[i].Name, Kind: EventFinished, Status: d.status, Duration: d.dur, Err: d.err, Reason: d.reason})
+		if d.status.Done() {
+			for _, k := range dependents[i] {
+				if remaining[k]--; remaining[k] == 0 && status[k] == StatusPending {
+					start1(k)
+				}
+			}
+			return
+		}
+		skipDependents(i, fmt.Sprintf("needs %s, which %s", p.jobs[i].Name, d.status))
+		if d.status == StatusFailed && p.opts.failFast && failFastBy == "" {
+			failFastBy = p.jobs[i].Name
+			cancelRun()
+		}
+	}
+
+	// prepare decides, on the scheduler goroutine, whether job i runs.
+	start1 = func(i int) {
+		j := p.jobs[i]
+		if runCtx.Err() != nil {
+			reason := "the run was cancelled before it started"
+			if failFastBy != "" {
+				reason = "fail-fast: " + failFastBy + " failed"
+			}
+			settle(i, done{i: i, status: StatusCancelled, reason: reason})
+			return
+		}
+		in := &Inputs{job: j.Name, p: p, st: st, needs: p.ancestors(i),
+			log: p.opts.logger.With(slog.String("job", j.Name)), emit: p.opts.emit}
+		if relevant != nil && !relevant[j.Name] {
+			status[i] = statusNotSelected
+			return
+		}
+		if only != nil && !only[j.Name] {
+			// RunJob: the jobs around the selected one are only read.
+			js, ok := st.get(j.Name)
+			if ok && js.Status.Done() {
+				settle(i, done{i: i, status: StatusReused, out: js.Output, fp: js.Fingerprint, reason: "recorded by an earlier job run"})
+				return
+			}
+			settle(i, done{i: i, status: StatusSkipped, reason: "not selected, and no recorded success in the state directory"})
+			return
+		}
+		fp, err := p.fingerprint(j, in)
+		if err != nil {
+			d := done{i: i, status: StatusFailed, err: fmt.Errorf("fingerprint: %w", err)}
+			st.put(j.Name, JobState{Status: StatusFailed, Error: d.err.Error()})
+			settle(i, d)
+			return
+		}
+		if js, ok := st.get(j.Name); ok && js.Status.Done() && js.Fingerprint == fp {
+			settle(i, done{i: i, status: StatusReused, out: js.Output, fp: fp, reason: "succeeded earlier with the same inputs"})
+			return
+		}
+		running++
+		status[i] = StatusRunning
+		go func() {
+			select {
+			case sem <- struct{}{}:
+			case <-runCtx.Done():
+				results <- done{i: i, status: StatusCancelled, reason: "cancelled while waiting for a free slot", err: runCtx.Err()}
+				return
+			}
+			defer func() { <-sem }()
+			t0 := time.Now()
+			st.put(j.Name, JobState{Status: StatusRunning, Fingerprint: fp, Started: t0})
+			p.opts.emit(Event{Job: j.Name, Kind: EventStarted, Time: t0})
+			out, err := runJob(runCtx, j, in)
+			d := done{i: i, fp: fp, dur: time.Since(t0)}
+			switch {
+			case err == nil:
+				b, merr := json.Marshal(out)
+				if merr != nil {
+					d.status, d.err = StatusFailed, fmt.Errorf("output does not marshal to JSON: %w", merr)
+				} else {
+					d.status, d.out = StatusSucceeded, b
+				}
+			case runCtx.Err() != nil:
+				d.status, d.err = StatusCancelled, err
+			default:
+				d.status, d.err = StatusFailed, err
+			}
+			js := JobState{Status: d.status, Fingerprint: fp, Output: d.out, Started: t0, Finished: time.Now()}
+			if d.err != nil {
+				js.Error = d.err.Error()
+			}
+			if perr := st.put(j.Name, js); perr != nil && d.status == StatusSucceeded {
+				d.status, d.err = StatusFailed, perr
+			}
+			results <- d
+		}()
+	}
+
+	for i := range p.jobs {
+		if remaining[i] == 0 && status[i] == StatusPending {
+			start1(i)
+		}
+	}
+	for running > 0 {
+		d := <-results
+		running--
+		if d.status == StatusCancelled && d.reason == "" && failFastBy != "" {
+			d.reason = "fail-fast: " + failFastBy + " failed"
+		}
+		settle(d.i, d)
+	}
+	// Anything still pending could not start: its needs never finished
+	// because the run was cancelled.
+	for i := range p.jobs {
+		if status[i] == StatusPending {
+			reason := "the run was cancelled"
+			if failFastBy != "" {
+				reason = "fail-fast: " + failFastBy + " failed"
+			}
+			status[i] = StatusCancelled
+			reports[i].Status = StatusCancelled
+			reports[i].Reason = reason
+		}
+	}
+	r := &Report{Duration: time.Since(start)}
+	for i, jr := range reports {
+		if relevant == nil || relevant[p.jobs[i].Name] {
+			r.Jobs = append(r.Jobs, jr)
+		}
+	}
+	if err := r.Err(); err != nil {
+		if ctx.Err() != nil {
+			return r, fmt.Errorf("%w: %w", err, ctx.Err())
+		}
+		return r, err
+	}
+	return r, nil
+}
+
+// runJob calls j.Run, turning a panic into an error so one broken job
+// cannot take the whole release down with half of it published.
+func runJob(ctx context.Context, j Job, in *Inputs) (out any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return j.Run(ctx, in)
+}
+
+// statusNotSelected marks, inside RunJob, a job outside the selection.
+const statusNotSelected Status = "not-selected"
+
+// ancestors returns the transitive needs of job i.
+func (p *Pipeline) ancestors(i int) map[string]bool {
+	seen := map[string]bool{}
+	var walk func(k int)
+	walk = func(k int) {
+		for _, n := range p.jobs[k].Needs {
+			if !seen[n] {
+				seen[n] = true
+				walk(p.index[n])
+			}
+		}
+	}
+	walk(i)
+	return seen
+}
+
+// fingerprint combines the job's name, the recorded outputs of its needs
+// and its own Fingerprint.
+func (p *Pipeline) fingerprint(j Job, in *Inputs) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "job %s\n", j.Name)
+	needs := slices.Clone(j.Needs)
+	slices.Sort(needs)
+	for _, n := range needs {
+		js, _ := in.st.get(n)
+		fmt.Fprintf(h, "need %s %d\n", n, len(js.Output))
+		h.Write(js.Output)
+	}
+	if j.Fingerprint != nil {
+		s, err := j.Fingerprint(in)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "own %d\n%s", len(s), s)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
