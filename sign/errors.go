@@ -1,0 +1,143 @@
+package sign
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Every error returned by this package that stands for one of
+// these conditions matches it with errors.Is.
+var (
+	// ErrNoToken: no OIDC token could be obtained (missing environment, token
+	// endpoint failure, empty token).
+	ErrNoToken = errors.New("sign: no OIDC identity token")
+	// ErrIdentityMismatch: the certificate's subject alternative name is not
+	// the identity the policy requires.
+	ErrIdentityMismatch = errors.New("sign: certificate identity mismatch")
+	// ErrIssuerMismatch: the certificate's OIDC issuer is not the issuer the
+	// policy requires.
+	ErrIssuerMismatch = errors.New("sign: certificate OIDC issuer mismatch")
+	// ErrClaimMismatch: an optional GitHub claim check of the policy
+	// (repository, ref, event, workflow SHA) failed.
+	ErrClaimMismatch = errors.New("sign: certificate GitHub claim mismatch")
+	// ErrDigestMismatch: the bundle signs another artifact than the one given.
+	ErrDigestMismatch = errors.New("sign: artifact digest mismatch")
+	// ErrNotInLog: the bundle carries no transparency-log entry the trusted
+	// root can verify (or fewer than the threshold).
+	ErrNotInLog = errors.New("sign: not in transparency log")
+	// ErrCertificateExpired: the signing certificate was not valid at the
+	// (verified) signing time.
+	ErrCertificateExpired = errors.New("sign: certificate not valid at signing time")
+	// ErrTimestamp: fewer verified timestamps than required.
+	ErrTimestamp = errors.New("sign: timestamp verification failed")
+	// ErrSignatureInvalid: the signature does not verify with the certificate.
+	ErrSignatureInvalid = errors.New("sign: signature invalid")
+	// ErrUntrustedCertificate: the certificate does not chain to a trusted
+	// Fulcio CA, or lacks the required SCTs.
+	ErrUntrustedCertificate = errors.New("sign: certificate not trusted")
+	// ErrInvalidBundle: the bundle cannot be parsed or is not a Sigstore bundle.
+	ErrInvalidBundle = errors.New("sign: invalid bundle")
+	// ErrInvalidPolicy: the policy is incomplete (no identity or no issuer).
+	ErrInvalidPolicy = errors.New("sign: invalid verification policy")
+	// ErrInsecureURL: a service URL uses plain http to a non-loopback host.
+	ErrInsecureURL = errors.New("sign: insecure service URL")
+	// ErrConfig: the signer or verifier configuration is incomplete.
+	ErrConfig = errors.New("sign: invalid configuration")
+	// ErrVerification: verification failed for a reason none of the more
+	// precise sentinels describes.
+	ErrVerification = errors.New("sign: verification failed")
+)
+
+// VerificationError describes one failed verification check. It matches the
+// sentinel of its condition (errors.Is) and also wraps the underlying cause.
+type VerificationError struct {
+	// Check names the check that failed: "identity", "issuer",
+	// "repository", "ref", "event", "workflow-sha", "digest", "tlog",
+	// "timestamp", "certificate", "signature", "bundle".
+	Check string
+	// Expected is what the policy or caller required ("" when not applicable).
+	Expected string
+	// Found is what the bundle or artifact carried.
+	Found string
+	// Hint tells the user how to fix it ("" when none).
+	Hint string
+	// Sentinel is the condition (ErrIdentityMismatch, …).
+	Sentinel error
+	// Cause is the underlying error, if any.
+	Cause error
+}
+
+func (e *VerificationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sign: verification check %q failed", e.Check)
+	if e.Expected != "" || e.Found != "" {
+		fmt.Fprintf(&b, ": expected %q, found %q", e.Expected, e.Found)
+	}
+	if e.Cause != nil {
+		fmt.Fprintf(&b, ": %v", e.Cause)
+	}
+	if e.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Hint)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel and the cause.
+func (e *VerificationError) Unwrap() []error {
+	var out []error
+	if e.Sentinel != nil {
+		out = append(out, e.Sentinel)
+	}
+	if e.Cause != nil {
+		out = append(out, e.Cause)
+	}
+	return out
+}
+
+// ServiceError is a failure talking to a Sigstore service (Fulcio, Rekor, a
+// timestamp authority or the OIDC token endpoint).
+type ServiceError struct {
+	Service string // "fulcio", "rekor", "tsa", "oidc"
+	URL     string // base URL of the service (never contains credentials)
+	Err     error
+}
+
+func (e *ServiceError) Error() string {
+	return fmt.Sprintf("sign: %s at %s: %v", e.Service, e.URL, e.Err)
+}
+
+func (e *ServiceError) Unwrap() error { return e.Err }
+
+// redactError returns err with every occurrence of secret replaced, so that
+// tokens echoed by a server never reach a caller's logs.
+func redactError(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if len(s) >= 8 && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, "[REDACTED]")
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+
+// Is lets errors.Is see sentinels in the original chain without exposing its
+// message.
+func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
