@@ -1,0 +1,70 @@
+// Package ghrelease assembles a GitHub Release safely: release notes with
+// the literal signature-verification commands, draft-first idempotent asset
+// upload, and a CycloneDX SBOM. It talks to GitHub through go-github v60.
+//
+// # Notes
+//
+// [Notes] renders a release body from [NotesData] with text/template
+// ([DefaultNotesTemplate] unless [WithNotesTemplate]): the changelog section
+// for the version ([NotesData.UseChangelog] takes it from a parsed
+// changelog), then "Verifying signed artifacts" with ready-to-paste
+// `sigstore verify identity`, `cosign verify-blob` and `cosign verify`
+// commands (by tag and by digest), plus the `pip download` / `gh release
+// download` steps. The certificate identity is built by
+// sign.GitHubWorkflowIdentity and the issuer is sign.GitHubActionsIssuer,
+// the same values tagship's signing and verification use, so the published
+// commands check exactly what was signed. Every substituted value is
+// validated and shell-quoted. GitHub refuses bodies over [MaxBodyLength]
+// characters: Notes checks up front and shortens only the changelog part,
+// saying so and linking the full CHANGELOG; the verification section is
+// never cut. If it cannot fit, Notes fails with [ErrNotesTooLong].
+//
+// # Publish
+//
+// [Publisher.Publish] makes a release public with all its assets:
+//
+//   - all input is validated (asset names GitHub would rewrite are refused,
+//     see [ValidateAssetName]) and every file is hashed before any request;
+//   - the release for the tag is found with drafts included (GitHub's
+//     get-by-tag hides drafts, so the release list is searched too) or
+//     created as a draft;
+//   - assets are uploaded concurrently ([WithConcurrency], default 4),
+//     streamed from disk, reopened and re-hashed on every attempt, with
+//     retries and backoff on 5xx, 429, rate limits (Retry-After and
+//     X-RateLimit-Reset are honoured) and connection errors, never on other
+//     4xx ([WithRetry]);
+//   - an asset already on the release with the same name, size and sha256
+//     is skipped (hashes come from the release's SHA256SUMS asset when
+//     present, else the asset is downloaded and hashed); a different one
+//     is an [*AssetConflictError] carrying both hashes, unless
+//     [WithReplaceAssets];
+//   - a SHA256SUMS asset (sha256sum format) listing every asset is written
+//     last ([WithChecksumsAsset]);
+//   - only then is the draft published, with make_latest "true" only when
+//     the tag is the highest semver among published, non-prerelease
+//     releases.
+//
+// A failure never leaves a half-populated public release: the release stays
+// a draft and running Publish again completes it. An already published
+// release with all assets is a no-op. Releases that GitHub made immutable
+// (its immutable releases setting) cannot get new assets after publication;
+// Publish detects this (the release's "immutable" field, or GitHub's 422)
+// and fails with [ErrImmutableRelease] explaining why.
+//
+// The token ([WithToken], default $GITHUB_TOKEN) is sent only to the API
+// and uploads hosts, never to download redirects, and never appears in
+// errors or logs. Plain http:// is accepted only for loopback hosts unless
+// [WithInsecureHTTPUnsafe].
+//
+// # SBOM
+//
+// [SBOM] writes a CycloneDX (spec [SBOMSpecVersion]) JSON document with
+// github.com/CycloneDX/cyclonedx-go: the project as metadata component,
+// each release file with SHA-256 and SHA-512, the container image with its
+// digest (purl pkg:oci, see [OCIPackageURL]) and the wheel's Requires-Dist
+// dependencies ([ParseRequirement], PEP 508) as pkg:pypi components. Tests
+// validate it against the official CycloneDX JSON schema.
+//
+// The package ghreleasetest is an in-process fake of the GitHub releases
+// API for tests, which go-github and the gh CLI talk to unchanged.
+package ghrelease
