@@ -1,0 +1,23 @@
+package ocitest_test
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/tagship/tagship/oci/ocitest"
+)
+
+func ExampleRegistry_Inject() {
+	reg := ocitest.Start()
+	defer reg.Close()
+	// The next two manifest writes answer 503 with Retry-After: 1.
+	reg.Inject(ocitest.Fault{Match: ocitest.MatchManifestPut, Status: http.StatusServiceUnavailable, RetryAfter: "1", Times: 2})
+
+	resp, err := http.Get(reg.URL() + "/v2/")
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, len(reg.Requests()), reg.BlobsUploaded())
+	// Output: 200 1 0
+}
