@@ -289,6 +289,20 @@ func (c *Client) Upload(ctx context.Context, dists ...*Distribution) ([]UploadRe
 		if d == nil || d.Metadata == nil {
 			return results, errors.New("pypi: Upload: distribution not opened with OpenDistribution")
 		}
+		// Skip-existing before sending anything: an identical file already
+		// on the index is not uploaded again (nor is a token minted for
+		// it); a different one under the same name is a conflict. When the
+		// index cannot be asked, the upload's own answer decides.
+		if c.o.skipExisting {
+			if remote, _ := c.lookupSHA256(ctx, d); remote != "" {
+				if !strings.EqualFold(remote, d.SHA256) {
+					return results, &ConflictError{Filename: d.Filename, LocalSHA256: d.SHA256, RemoteSHA256: remote}
+				}
+				c.o.logger.Info("pypi: skipped, identical file already on the index", "file", d.Filename, "sha256", d.SHA256)
+				results = append(results, UploadResult{Filename: d.Filename, SHA256: d.SHA256, Size: d.Size, Status: Skipped})
+				continue
+			}
+		}
 		if err := c.refresh(ctx, &cred); err != nil {
 			return results, err
 		}

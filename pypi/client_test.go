@@ -207,17 +207,34 @@ func TestSkipExisting(t *testing.T) {
 	if _, err := c.Upload(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	// The server answers an identical re-upload 200 like Warehouse; make it
-	// say "already exists" once so the lookup path is exercised.
-	env.srv.AddFault(pypitest.Fault{Method: "POST", Path: "/legacy/", Status: 400, Body: "400 File already exists ('demo-1.0.0-py3-none-any.whl', with blake2_256 hash 'x')."})
+	// An identical file already on the index is found before anything is
+	// sent: no POST, no token minted.
+	attempts, mints := env.srv.UploadAttempts(), env.srv.MintCount()
 	res, err := c.Upload(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Status != pypi.Skipped || env.srv.UploadAttempts() != attempts || env.srv.MintCount() != mints {
+		t.Errorf("status %s, uploads %d->%d, mints %d->%d: want skipped with nothing sent", res[0].Status,
+			attempts, env.srv.UploadAttempts(), mints, env.srv.MintCount())
+	}
+	// When the index cannot be asked first, the upload's answer decides:
+	// "already exists" (400, Warehouse's words) or 409 with the same
+	// content is also a skip, after looking the file up.
+	lookupDown := func() {
+		env.srv.AddFault(pypitest.Fault{Method: "GET", Path: "/simple/", Status: 404})
+		env.srv.AddFault(pypitest.Fault{Method: "GET", Path: "/pypi/", Status: 404})
+	}
+	lookupDown()
+	env.srv.AddFault(pypitest.Fault{Method: "POST", Path: "/legacy/", Status: 400, Body: "400 File already exists ('demo-1.0.0-py3-none-any.whl', with blake2_256 hash 'x')."})
+	res, err = c.Upload(ctx, w)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res[0].Status != pypi.Skipped {
 		t.Errorf("status %s, want skipped", res[0].Status)
 	}
-	// 409 with the same content is also a skip.
+	lookupDown()
 	env.srv.AddFault(pypitest.Fault{Method: "POST", Path: "/legacy/", Status: 409})
 	if res, err := c.Upload(ctx, w); err != nil || res[0].Status != pypi.Skipped {
 		t.Fatalf("409: %v %+v", err, res)
@@ -233,7 +250,6 @@ func TestSkipExisting(t *testing.T) {
 		t.Errorf("conflict error %q lacks the hashes", err)
 	}
 	// When the PEP 691 page is unavailable the JSON API is used.
-	env.srv.AddFault(pypitest.Fault{Method: "POST", Path: "/legacy/", Status: 409})
 	env.srv.AddFault(pypitest.Fault{Method: "GET", Path: "/simple/", Status: 404, Times: -1})
 	if res, err := c.Upload(ctx, w); err != nil || res[0].Status != pypi.Skipped {
 		t.Fatalf("JSON API fallback: %v %+v", err, res)

@@ -42,11 +42,13 @@
 // redirect fails with [ErrRedirect], because it means the index URL is
 // wrong.
 //
-// Skip-existing compares hashes, not names: when the index answers "File
-// already exists" (400) or 409, the client looks the file up (PEP 691 JSON
-// simple API, falling back to /pypi/{name}/{version}/json) and reports
-// [Skipped] when its sha256 is the local file's, or a *[ConflictError]
-// naming both hashes when it is not.
+// Skip-existing compares hashes, not names. Before sending a file the
+// client looks it up (PEP 691 JSON simple API, falling back to
+// /pypi/{name}/{version}/json): an identical file is reported [Skipped]
+// without being sent (and without minting a token), a different one under
+// the same name is a *[ConflictError] naming both hashes. When the lookup
+// cannot answer, the upload's own answer decides: on "File already exists"
+// (400) or 409 the file is looked up again and judged the same way.
 //
 // # PEP 740 attestations
 //

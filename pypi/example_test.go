@@ -83,16 +83,15 @@ func ExampleClient_Upload() {
 	fmt.Println(res[0].Filename, res[0].Status)
 
 	// Running the release again is safe: the index already has the file
-	// (same sha256), so it is reported as skipped or re-accepted, never
-	// duplicated; a different file under the same name is a *ConflictError.
-	index.AddFault(pypitest.Fault{Path: "/legacy/", Status: 400, Body: "File already exists"})
+	// (same sha256), so it is skipped without being sent or a token being
+	// minted; a different file under the same name is a *ConflictError.
 	res, _ = client.Upload(ctx, d)
 	fmt.Println(res[0].Filename, res[0].Status)
 	fmt.Println(len(index.Files()), index.MintCount())
 	// Output:
 	// demo-1.0.0-py3-none-any.whl uploaded
 	// demo-1.0.0-py3-none-any.whl skipped
-	// 1 2
+	// 1 1
 }
 
 // Trusted-publisher mismatches explain what to fix, with the token's

@@ -63,7 +63,9 @@ func TestRunAPIToken(t *testing.T) {
 		t.Errorf("tag mismatch: exit %d %s", code, errb.String())
 	}
 	errb.Reset()
-	if code := run(context.Background(), []string{"-index", srv.UploadURL(), "-token", "pypi-wrong", whl}, noenv, &out, &errb); code != 1 || strings.Contains(errb.String(), "pypi-wrong") {
+	// A file the index does not have yet needs a valid token.
+	newer := writeWheel(t, t.TempDir(), "demo", "1.0.1")
+	if code := run(context.Background(), []string{"-index", srv.UploadURL(), "-token", "pypi-wrong", newer}, noenv, &out, &errb); code != 1 || strings.Contains(errb.String(), "pypi-wrong") {
 		t.Errorf("bad token: exit %d %s", code, errb.String())
 	}
 	if code := run(context.Background(), nil, noenv, &out, &errb); code != 2 {

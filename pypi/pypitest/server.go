@@ -322,6 +322,13 @@ func (s *Server) AddFault(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
+// ClearFaults removes every fault not yet consumed.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // SetHook installs a function called first for every request; when it
 // returns true it has handled the request. nil removes it.
 func (s *Server) SetHook(h func(http.ResponseWriter, *http.Request) (handled bool)) {
