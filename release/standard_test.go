@@ -1,0 +1,284 @@
+package release_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tagship/tagship/oci"
+	"github.com/tagship/tagship/pypi"
+	"github.com/tagship/tagship/pypi/pypitest"
+	"github.com/tagship/tagship/release"
+	"github.com/tagship/tagship/release/releasetest"
+	"github.com/tagship/tagship/sign"
+)
+
+// prepared starts the doubles and writes a sample project already prepared
+// for the env's tag (manifest bumped, changelog cut), as a maintainer would
+// have pushed it.
+func prepared(t *testing.T, opts ...releasetest.Option) (*releasetest.Env, string) {
+	t.Helper()
+	env, err := releasetest.Start(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.Close)
+	dir := t.TempDir()
+	if err := releasetest.WriteProject(dir, releasetest.Project{Repository: env.Repository}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = release.Prepare(context.Background(), release.PrepareConfig{
+		Version: env.Tag, Dir: dir, NoGitUnsafe: true,
+		Now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, dir
+}
+
+func standard(t *testing.T, env *releasetest.Env, dir string, opts ...release.Option) *release.Pipeline {
+	t.Helper()
+	cfg, err := env.Config(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Retries stay on, but fast: the faults below are meant to outlast them.
+	cfg.PyPIOptions = append(cfg.PyPIOptions, pypi.WithRetry(pypi.RetryPolicy{Attempts: 2, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxRetryAfter: time.Second}))
+	cfg.PipelineOptions = opts
+	p, err := release.Standard(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// releaseState is everything a release leaves behind on the services.
+type releaseState struct {
+	PyPI   []string // filename sha256
+	Assets []string // name sha256
+	Image  string   // tag digest
+	Public bool
+}
+
+func stateOf(t *testing.T, env *releasetest.Env) releaseState {
+	t.Helper()
+	var st releaseState
+	for _, f := range env.PyPI.Files() {
+		st.PyPI = append(st.PyPI, f.Filename+" "+f.SHA256)
+	}
+	owner, repo, _ := strings.Cut(env.Repository, "/")
+	if r, ok := env.GitHub.ReleaseByTag(owner, repo, env.Tag); ok {
+		st.Public = !r.Draft
+		for _, a := range r.Assets {
+			st.Assets = append(st.Assets, a.Name+" "+a.SHA256)
+		}
+	}
+	sort.Strings(st.PyPI)
+	sort.Strings(st.Assets)
+	v, err := sign.NewVerifier(env.Sigstore.VerifierOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := oci.Verify(context.Background(), env.ImageRepository()+":"+env.Tag,
+		sign.GitHubReleasePolicy(env.Repository, "", env.Tag), v)
+	if err == nil {
+		st.Image = env.Tag + " " + res.Digest.String()
+	}
+	return st
+}
+
+func TestStandardReleaseEndToEnd(t *testing.T) {
+	t.Parallel()
+	env, dir := prepared(t)
+	state := t.TempDir()
+	p := standard(t, env, dir, release.WithStateDir(state))
+	if got := strings.Join(p.Names(), ","); got != "preflight,build-wheel,build-image,publish-pypi,publish-release" {
+		t.Fatalf("jobs %s", got)
+	}
+	ctx := context.Background()
+	r, err := p.Run(ctx)
+	if err != nil {
+		t.Fatalf("release: %v\n%s", err, r.Table())
+	}
+	st := stateOf(t, env)
+	if len(st.PyPI) != 2 {
+		t.Errorf("PyPI has %v, want wheel and sdist", st.PyPI)
+	}
+	if !st.Public {
+		t.Error("release not published")
+	}
+	wantAssets := []string{"SHA256SUMS", "hello-release-0.11.0.cdx.json", "hello_release-0.11.0-py3-none-any.whl",
+		"hello_release-0.11.0-py3-none-any.whl.sigstore.json", "hello_release-0.11.0.tar.gz", "hello_release-0.11.0.tar.gz.sigstore.json"}
+	var names []string
+	for _, a := range st.Assets {
+		names = append(names, strings.Fields(a)[0])
+	}
+	sort.Strings(wantAssets)
+	if strings.Join(names, ",") != strings.Join(wantAssets, ",") {
+		t.Errorf("assets %v\nwant   %v", names, wantAssets)
+	}
+	if st.Image == "" {
+		t.Error("the image does not verify with the release identity")
+	}
+	// PyPI files are the very files built and signed.
+	for _, f := range env.PyPI.Files() {
+		v, _ := sign.NewVerifier(env.Sigstore.VerifierOptions()...)
+		path := filepath.Join(dir, "dist", f.Filename)
+		if _, err := v.VerifyFile(ctx, path, path+".sigstore.json", sign.GitHubReleasePolicy(env.Repository, "", env.Tag)); err != nil {
+			t.Errorf("%s: %v", f.Filename, err)
+		}
+		sum, _, _ := sign.SHA256File(ctx, path)
+		if hexs := strings.Fields(strings.Join(st.PyPI, " ")); !strings.Contains(strings.Join(hexs, " "), f.SHA256) || f.SHA256 == "" {
+			t.Errorf("%s: sha256 %x not recorded", f.Filename, sum)
+		}
+	}
+	notes, err := os.ReadFile(filepath.Join(dir, "dist", "release-notes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, must := range []string{
+		"sigstore verify identity", "--cert-identity 'https://github.com/octo-org/hello-release/.github/workflows/release.yml@refs/tags/v0.11.0'",
+		"cosign verify " + env.ImageRepository() + ":v0.11.0", "Signed multi-arch container image",
+	} {
+		if !strings.Contains(string(notes), must) {
+			t.Errorf("release notes lack %q", must)
+		}
+	}
+
+	// A rerun of the same tag with the same state does nothing at all.
+	uploads := env.PyPI.UploadAttempts()
+	r, err = p.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range r.Jobs {
+		if j.Status != release.StatusReused {
+			t.Errorf("rerun: %s %s", j.Name, j.Status)
+		}
+	}
+	// A fresh run without state (another machine) finds everything
+	// published and identical: nothing is uploaded twice, nothing changes.
+	r, err = standard(t, env, dir).Run(ctx)
+	if err != nil {
+		t.Fatalf("fresh rerun: %v\n%s", err, r.Table())
+	}
+	if got := stateOf(t, env); !equalState(got, st) {
+		t.Errorf("state changed on rerun:\n%+v\n%+v", got, st)
+	}
+	if env.PyPI.UploadAttempts() != uploads || len(env.PyPI.Files()) != 2 {
+		// The fresh run finds both files on the index, identical, and
+		// sends nothing.
+		t.Errorf("upload attempts %d -> %d, files %d", uploads, env.PyPI.UploadAttempts(), len(env.PyPI.Files()))
+	}
+	j, _ := r.Job(release.JobPublishPyPI)
+	if !strings.Contains(string(j.Output), `"status":"skipped"`) {
+		t.Errorf("fresh rerun did not skip identical files: %s", j.Output)
+	}
+}
+
+func equalState(a, b releaseState) bool {
+	return strings.Join(a.PyPI, "|") == strings.Join(b.PyPI, "|") && strings.Join(a.Assets, "|") == strings.Join(b.Assets, "|") &&
+		a.Image == b.Image && a.Public == b.Public
+}
+
+// TestStandardResumeAfterPyPIFailure: the index is down for the whole first
+// run. publish-pypi fails, publish-release does not depend on it and
+// completes; the rerun repeats only publish-pypi and uploads each file once.
+func TestStandardResumeAfterPyPIFailure(t *testing.T) {
+	t.Parallel()
+	env, dir := prepared(t)
+	state := t.TempDir()
+	env.PyPI.AddFault(pypitest.Fault{Path: "/legacy/", Status: 503, Times: -1})
+	p := standard(t, env, dir, release.WithStateDir(state))
+	r, err := p.Run(context.Background())
+	if err == nil {
+		t.Fatal("the first run should fail")
+	}
+	for name, want := range map[string]release.Status{
+		release.JobPreflight: release.StatusSucceeded, release.JobBuildWheel: release.StatusSucceeded,
+		release.JobBuildImage: release.StatusSucceeded, release.JobPublishPyPI: release.StatusFailed,
+		release.JobPublishRelease: release.StatusSucceeded,
+	} {
+		if j, _ := r.Job(name); j.Status != want {
+			t.Errorf("%s: %s, want %s", name, j.Status, want)
+		}
+	}
+	if len(env.PyPI.Files()) != 0 {
+		t.Fatalf("files on the index after a failed upload: %v", env.PyPI.Files())
+	}
+	// The next run of the same tag, once the index is back.
+	env.PyPI.ClearFaults()
+	r, err = p.Run(context.Background())
+	if err != nil {
+		t.Fatalf("rerun: %v\n%s", err, r.Table())
+	}
+	for _, j := range r.Jobs {
+		want := release.StatusReused
+		if j.Name == release.JobPublishPyPI {
+			want = release.StatusSucceeded
+		}
+		if j.Status != want {
+			t.Errorf("rerun: %s %s, want %s", j.Name, j.Status, want)
+		}
+	}
+	if n := len(env.PyPI.Files()); n != 2 {
+		t.Fatalf("%d files on the index, want 2", n)
+	}
+}
+
+// TestStandardPreflightStopsEverything: a manifest that disagrees with the
+// tag fails preflight, and nothing is built or published.
+func TestStandardPreflightStopsEverything(t *testing.T) {
+	t.Parallel()
+	env, err := releasetest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	dir := t.TempDir()
+	// Not prepared: the manifest is still at 0.10.0 and the changelog has
+	// no 0.11.0 section.
+	if err := releasetest.WriteProject(dir, releasetest.Project{Repository: env.Repository}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := standard(t, env, dir).Run(context.Background())
+	if err == nil {
+		t.Fatal("release of an unprepared project succeeded")
+	}
+	msg := err.Error()
+	for _, must := range []string{"0.10.0", "CHANGELOG"} {
+		if !strings.Contains(msg, must) {
+			t.Errorf("error does not mention %q:\n%s", must, msg)
+		}
+	}
+	var re *release.RunError
+	if !errors.As(err, &re) || len(re.Skipped) != 4 {
+		t.Errorf("want 4 skipped jobs: %v\n%s", err, r.Table())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dist")); !os.IsNotExist(err) {
+		t.Error("dist/ was created: the build ran after preflight failed")
+	}
+	if len(env.PyPI.Files()) != 0 {
+		t.Error("something was uploaded")
+	}
+}
+
+func TestStandardConfigErrors(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []release.StandardConfig{
+		{Tag: "v1.0.0"},
+		{Repository: "o/r"},
+		{Repository: "o/r", Tag: "v1.0.0", DistDir: "/abs"},
+		{Repository: "o/r", Tag: "v1.0.0", ImageRepository: "r.example/o/r"},
+	} {
+		if _, err := release.Standard(cfg); !errors.Is(err, release.ErrInvalidPipeline) {
+			t.Errorf("%+v: %v", cfg, err)
+		}
+	}
+}
