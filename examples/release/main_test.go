@@ -56,7 +56,7 @@ func TestDistributedRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"-dir", dir, "-build", "true", "-image", env.ImageRepository(),
+	args := []string{"-dir", dir, "-build", "go version", "-image", env.ImageRepository(),
 		"-platform-dir", "linux/amd64=" + plat[0].Layer.Dir, "-platform-dir", "linux/arm64=" + plat[1].Layer.Dir,
 		"-index", env.PyPI.UploadURL(), "-trusted-root", root, "-signing-config", sc,
 		"-github-api", env.GitHub.BaseURL(), "-state", filepath.Join(dir, ".tagship")}
