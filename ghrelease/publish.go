@@ -408,7 +408,24 @@ func (p *Publisher) createDraft(ctx context.Context, rel Release) (*ghRelease, e
 		body["target_commitish"] = rel.TargetCommitish
 	}
 	var r ghRelease
+	attempt := 0
 	err := p.call(ctx, "create draft release "+rel.Tag, func() (*github.Response, error) {
+		attempt++
+		if attempt > 1 {
+			// The previous attempt may have created the release before its
+			// answer was lost (reset, timeout, truncated answer): creating
+			// again would leave a second draft for the tag.
+			all, err := p.listReleases(ctx, rel.Owner, rel.Repo)
+			if err != nil {
+				return nil, permanent{err}
+			}
+			for _, c := range all {
+				if c.GetTagName() == rel.Tag {
+					r = *c
+					return nil, nil
+				}
+			}
+		}
 		req, err := p.gh.NewRequest(http.MethodPost, fmt.Sprintf("repos/%s/%s/releases", rel.Owner, rel.Repo), body)
 		if err != nil {
 			return nil, err
@@ -794,6 +811,9 @@ func (p *Publisher) call(ctx context.Context, op string, fn func() (*github.Resp
 		if why == "" && !retry {
 			why = statusHint(status)
 		}
+		// A server may quote the credentials it received: never pass
+		// the token on.
+		err = redactToken(err, p.o.token)
 		if !retry || attempt >= rp.Attempts {
 			if why != "" {
 				err = fmt.Errorf("%w (%s)", err, why)
@@ -807,6 +827,23 @@ func (p *Publisher) call(ctx context.Context, op string, fn func() (*github.Resp
 		case <-p.o.sleep(wait):
 		}
 	}
+}
+
+// redactedError is an error whose message had the token cut out; errors.Is
+// and errors.As still see the original.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func redactToken(err error, token string) error {
+	if err == nil || len(token) < 4 || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return &redactedError{msg: strings.ReplaceAll(err.Error(), token, "[REDACTED]"), err: err}
 }
 
 // statusHint says how to fix the usual "you are wrong" answers.

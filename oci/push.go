@@ -152,17 +152,27 @@ func Push(ctx context.Context, idx v1.ImageIndex, ref string, opts ...Option) (*
 		o.logger.Warn("moving mutable tag", "ref", tag.Name(), "from", existing.Digest.String(), "to", digest.String())
 	case isNotFound(err):
 	default:
-		return nil, fmt.Errorf("oci: checking whether %s exists: %w", tag.Name(), err)
+		return nil, fmt.Errorf("oci: checking whether %s exists: %w", tag.Name(), withStatus(err))
 	}
 
 	start := time.Now()
 	if err := remote.WriteIndex(tag, idx, ropts...); err != nil {
-		return nil, fmt.Errorf("oci: pushing %s: %w", tag.Name(), err)
+		return nil, fmt.Errorf("oci: pushing %s: %w", tag.Name(), withStatus(err))
 	}
 	res.Uploaded = int(c.uploaded.Load())
 	res.Skipped = int(c.existing.Load() + c.mounted.Load())
 	o.logger.Info("pushed index", "ref", res.Reference, "uploaded", res.Uploaded, "skipped", res.Skipped, "elapsed", time.Since(start))
 	return res, nil
+}
+
+// withStatus names the HTTP status of a registry error: go-containerregistry
+// leaves it out when the registry sent an error body ("UNKNOWN: …").
+func withStatus(err error) error {
+	var te *transport.Error
+	if errors.As(err, &te) && te.StatusCode != 0 && !strings.Contains(err.Error(), strconv.Itoa(te.StatusCode)) {
+		return fmt.Errorf("registry answered HTTP %d %s: %w", te.StatusCode, http.StatusText(te.StatusCode), err)
+	}
+	return err
 }
 
 func isNotFound(err error) bool {

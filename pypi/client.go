@@ -393,9 +393,12 @@ func (c *Client) Mint(ctx context.Context) (token string, expires time.Time, err
 		}
 		if json.Unmarshal(body, &fail) == nil {
 			me.Errors = fail.Errors
+			for i := range me.Errors {
+				me.Errors[i].Description = redactSecret(me.Errors[i].Description, oidc)
+			}
 		}
 		if len(me.Errors) == 0 {
-			me.Errors = []APIError{{Code: "http-" + strconv.Itoa(status), Description: clip(oneLine(stripTags(string(body))))}}
+			me.Errors = []APIError{{Code: "http-" + strconv.Itoa(status), Description: clip(oneLine(stripTags(redactSecret(string(body), oidc))))}}
 		}
 		return "", time.Time{}, me
 	}

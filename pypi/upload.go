@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -263,7 +264,19 @@ func (c *Client) post(ctx context.Context, cred *credential, d *Distribution, b 
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return resp.StatusCode, resp.Header, serverMessage(resp.Status, raw), nil
+	// A server may quote the credentials it received: never pass the
+	// token on.
+	return resp.StatusCode, resp.Header, redactSecret(serverMessage(resp.Status, raw), cred.token), nil
+}
+
+// redactSecret cuts a token, and the Basic auth form that carries it, out
+// of server-supplied text.
+func redactSecret(s, token string) string {
+	if len(token) < 4 {
+		return s
+	}
+	s = strings.ReplaceAll(s, base64.StdEncoding.EncodeToString([]byte("__token__:"+token)), "[REDACTED]")
+	return strings.ReplaceAll(s, token, "[REDACTED]")
 }
 
 // serverMessage extracts a readable message from an error response:

@@ -212,6 +212,11 @@ func (t ctxTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		stop()
 		cancel()
+		// The request's own context ends when the client's timeout
+		// passes; say so rather than a bare "context canceled".
+		if rerr := req.Context().Err(); rerr != nil && t.ctx.Err() == nil {
+			err = fmt.Errorf("%w (request timed out: %w)", err, rerr)
+		}
 		return nil, err
 	}
 	resp.Body = &cancelBody{ReadCloser: resp.Body, done: func() { stop(); cancel() }}

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +38,10 @@ type Fault struct {
 	Reset bool
 	// Stall waits this long before serving or disturbing the request.
 	Stall time.Duration
+	// Truncate serves the request (its effects happen) but sends only
+	// half of the answer's body, announcing the full Content-Length, then
+	// drops the connection.
+	Truncate bool
 	// Times is how many matching requests are disturbed: 0 means once,
 	// a negative value means every one.
 	Times int
@@ -290,6 +295,20 @@ func (r *Registry) serve(inner http.Handler, w http.ResponseWriter, req *http.Re
 			q.Status = f.Status
 			r.record(q)
 			return
+		case f.Truncate:
+			rec := httptest.NewRecorder()
+			inner.ServeHTTP(rec, req)
+			body := rec.Body.Bytes()
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(rec.Code)
+			w.Write(body[:len(body)/2])
+			q.Status = rec.Code
+			r.record(q)
+			http.NewResponseController(w).Flush()
+			panic(http.ErrAbortHandler)
 		}
 	}
 	sw := &statusWriter{ResponseWriter: w}
