@@ -32,6 +32,7 @@ apt_packages=(
 	python3-pip       # pip download from pypitest
 	gh                # GitHub CLI 2.23.0 (ghrelease interop)
 	openssl           # keys, hashing floor in benchmarks
+	time              # GNU time: peak RSS of benchmarked processes
 	iproute2          # ip link set lo up (.ci/interop.sh)
 	util-linux        # unshare -n (.ci/interop.sh)
 	ca-certificates

@@ -49,6 +49,11 @@
 // A missing binary skips the test, or fails it under TAGSHIP_INTEROP=1 (see
 // internal/interop). A service that does not come up fails the test.
 //
+// Outside a test (bench/ uses it), [Launch] starts the same stack in a
+// temporary directory and returns an error instead of failing a test (a
+// missing binary wraps [ErrToolMissing]); [Stack.Close] stops it, releases
+// the lock and removes the directory. Start is a thin wrapper around it.
+//
 // # Running cosign
 //
 // [Stack.Cosign] and [Stack.CosignCmd] run the pinned cosign with TUF_ROOT

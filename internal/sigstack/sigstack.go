@@ -84,6 +84,11 @@ type Stack struct {
 
 	cosign  string
 	tufRoot string
+
+	procs     []*proc
+	unlock    func()
+	removeDir string
+	closeOnce sync.Once
 }
 
 type options struct {
@@ -148,13 +153,82 @@ func WithReadyTimeout(d time.Duration) Option {
 // toolNames are the binaries Start needs, in the order Stack.Tools lists them.
 var toolNames = [...]string{"cosign", "fulcio", "tesseract", "timestamp-server", "rekor-server"}
 
+// ErrToolMissing reports that a binary of the stack was not found in
+// $TAGSHIP_TOOLS_BIN, tools/bin or $PATH (see internal/interop).
+var ErrToolMissing = errors.New("sigstack: tool not found (looked in $TAGSHIP_TOOLS_BIN, tools/bin and $PATH); run .ci/install.sh or bash tools/build.sh")
+
 // Start starts Fulcio, TesseraCT, the timestamp authority and Rekor v2 on
 // 127.0.0.1, trusting the OIDC issuer at issuerURL, writes the trusted root
 // and signing config with the real cosign, and registers their shutdown with
 // t.Cleanup. It skips t (fails it under TAGSHIP_INTEROP=1) when a binary is
-// missing and fails t when the stack does not come up.
+// missing and fails t when the stack does not come up. It is [Launch] for
+// tests.
 func Start(t testing.TB, issuerURL string, opts ...Option) *Stack {
 	t.Helper()
+	o, err := buildOptions(issuerURL, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range toolNames {
+		interop.Tool(t, name) // skips, or fails under TAGSHIP_INTEROP=1
+	}
+	s, err := launch(context.Background(), t.TempDir(), false, issuerURL, t.Logf, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopAll(s.procs)
+		if t.Failed() {
+			dumpLogs(t.Logf, s.procs)
+		}
+		s.Close()
+	})
+	return s
+}
+
+// Launch is [Start] outside a test (benchmarks, local experiments): it
+// starts the stack in a fresh temporary directory and returns it running;
+// the caller must call [Stack.Close], which stops the services, releases the
+// per-namespace lock and removes the directory. logf receives the same
+// progress lines Start logs on its test (nil discards them). ctx bounds the
+// wait for the lock and for the services to come up, not the stack's
+// lifetime. A missing binary is an error wrapping [ErrToolMissing].
+func Launch(ctx context.Context, issuerURL string, logf func(format string, args ...any), opts ...Option) (*Stack, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	o, err := buildOptions(issuerURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	base, err := os.MkdirTemp("", "tagship-sigstack-")
+	if err != nil {
+		return nil, fmt.Errorf("sigstack: %w", err)
+	}
+	s, err := launch(ctx, base, true, issuerURL, logf, o)
+	if err != nil {
+		os.RemoveAll(base)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops every service of the stack, releases the per-namespace lock
+// and, for a stack from [Launch], removes its directory. It is safe to call
+// more than once.
+func (s *Stack) Close() {
+	s.closeOnce.Do(func() {
+		stopAll(s.procs)
+		if s.unlock != nil {
+			s.unlock()
+		}
+		if s.removeDir != "" {
+			os.RemoveAll(s.removeDir)
+		}
+	})
+}
+
+func buildOptions(issuerURL string, opts []Option) (options, error) {
 	o := options{
 		clientID:    "sigstore",
 		issuerType:  "github-workflow",
@@ -163,66 +237,71 @@ func Start(t testing.TB, issuerURL string, opts ...Option) *Stack {
 	}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
-			t.Fatal(err)
+			return o, err
 		}
 	}
 	u, err := url.Parse(issuerURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		t.Fatalf("sigstack: issuer URL %q: want an absolute http(s) URL such as the one signtest's issuer reports", issuerURL)
+		return o, fmt.Errorf("sigstack: issuer URL %q: want an absolute http(s) URL such as the one signtest's issuer reports", issuerURL)
 	}
+	return o, nil
+}
 
+// launch brings the stack up under base (removed by Close when own).
+func launch(ctx context.Context, base string, own bool, issuerURL string, logf func(string, ...any), o options) (*Stack, error) {
 	var tools []Tool
 	bins := map[string]string{}
 	for _, name := range toolNames {
-		p := interop.Tool(t, name)
+		p, ok := interop.Lookup(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s", ErrToolMissing, name)
+		}
 		bins[name] = p
 		tools = append(tools, describeTool(name, p))
 	}
 	for _, tl := range tools {
-		t.Logf("sigstack: %s", tl)
+		logf("sigstack: %s", tl)
 	}
 
-	unlock, err := lockNamespace(t, o.lockTimeout)
+	unlock, err := lockNamespace(ctx, logf, o.lockTimeout)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(unlock)
 	if err := checkPortFree(":2112"); err != nil {
-		t.Fatalf("sigstack: the timestamp authority needs port 2112 on all interfaces (its metrics port, hard-coded) but it is taken: %v; stop whatever listens there or run the tests inside .ci/interop.sh (unshare -n)", err)
+		unlock()
+		return nil, fmt.Errorf("sigstack: the timestamp authority needs port 2112 on all interfaces (its metrics port, hard-coded) but it is taken: %v; stop whatever listens there or run inside .ci/interop.sh (unshare -n)", err)
 	}
 
-	base := t.TempDir()
 	start := time.Now()
 	const attempts = 3
 	var lastErr error
 	for i := 1; i <= attempts; i++ {
 		dir := filepath.Join(base, "attempt"+strconv.Itoa(i))
-		s, procs, err := startOnce(dir, issuerURL, bins, o)
+		s, procs, err := startOnce(ctx, dir, issuerURL, bins, o)
 		if err == nil {
 			s.Tools = tools
-			t.Cleanup(func() {
-				stopAll(procs)
-				if t.Failed() {
-					dumpLogs(t, procs)
-				}
-			})
-			t.Logf("sigstack: up in %v: fulcio %s, ct %s, tsa %s, rekor %s, trusted root %s",
+			s.procs = procs
+			s.unlock = unlock
+			if own {
+				s.removeDir = base
+			}
+			logf("sigstack: up in %v: fulcio %s, ct %s, tsa %s, rekor %s, trusted root %s",
 				time.Since(start).Round(time.Millisecond), s.FulcioURL, s.CTLogURL, s.TSAURL, s.RekorURL, s.TrustedRootPath)
-			return s
+			return s, nil
 		}
 		stopAll(procs)
 		lastErr = err
 		var exited *exitedError
-		if !errors.As(err, &exited) || i == attempts {
-			dumpLogs(t, procs)
+		if !errors.As(err, &exited) || i == attempts || ctx.Err() != nil {
+			dumpLogs(logf, procs)
 			break
 		}
 		// A service that exits during start-up most likely lost a port
 		// race with another process: try again on fresh ports.
-		t.Logf("sigstack: attempt %d failed (%v); retrying on new ports", i, err)
+		logf("sigstack: attempt %d failed (%v); retrying on new ports", i, err)
 	}
-	t.Fatalf("sigstack: starting the local Sigstore stack: %v", lastErr)
-	return nil
+	unlock()
+	return nil, fmt.Errorf("sigstack: starting the local Sigstore stack: %w", lastErr)
 }
 
 // Env returns the environment the stack runs cosign with: the calling
@@ -330,7 +409,7 @@ func describeTool(name, path string) Tool {
 
 // startOnce makes one attempt at bringing the whole stack up in dir. On
 // error the returned processes (possibly some) must still be stopped.
-func startOnce(dir, issuerURL string, bins map[string]string, o options) (*Stack, []*proc, error) {
+func startOnce(parent context.Context, dir, issuerURL string, bins map[string]string, o options) (*Stack, []*proc, error) {
 	var procs []*proc
 	fail := func(err error) (*Stack, []*proc, error) { return nil, procs, err }
 	for _, d := range []string{"ct", "rekor", "tuf"} {
@@ -454,7 +533,7 @@ func startOnce(dir, issuerURL string, bins map[string]string, o options) (*Stack
 		return fail(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), o.readyWithin)
+	ctx, cancel := context.WithTimeout(parent, o.readyWithin)
 	defer cancel()
 	client := &http.Client{Timeout: 5 * time.Second}
 
@@ -618,8 +697,7 @@ func stopAll(procs []*proc) {
 	wg.Wait()
 }
 
-func dumpLogs(t testing.TB, procs []*proc) {
-	t.Helper()
+func dumpLogs(logf func(string, ...any), procs []*proc) {
 	for _, p := range procs {
 		b, err := os.ReadFile(p.logPath)
 		if err != nil {
@@ -629,7 +707,7 @@ func dumpLogs(t testing.TB, procs []*proc) {
 		if len(lines) > 40 {
 			lines = lines[len(lines)-40:]
 		}
-		t.Logf("sigstack: last lines of %s:\n%s", p.logPath, strings.Join(lines, "\n"))
+		logf("sigstack: last lines of %s:\n%s", p.logPath, strings.Join(lines, "\n"))
 	}
 }
 
@@ -730,8 +808,7 @@ func checkPortFree(addr string) error {
 }
 
 // lockNamespace takes the per-network-namespace stack lock.
-func lockNamespace(t testing.TB, timeout time.Duration) (func(), error) {
-	t.Helper()
+func lockNamespace(ctx context.Context, logf func(string, ...any), timeout time.Duration) (func(), error) {
 	ns := "default"
 	if link, err := os.Readlink("/proc/self/ns/net"); err == nil {
 		// "net:[4026531840]"
@@ -758,10 +835,15 @@ func lockNamespace(t testing.TB, timeout time.Duration) (func(), error) {
 			return nil, fmt.Errorf("sigstack: another Sigstore stack in this network namespace held %s for more than %v; stacks run one at a time (the timestamp authority needs port 2112): share one stack between subtests", path, timeout)
 		}
 		if !logged {
-			t.Logf("sigstack: waiting for another stack in this network namespace to stop (%s)", path)
+			logf("sigstack: waiting for another stack in this network namespace to stop (%s)", path)
 			logged = true
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("sigstack: waiting for the stack lock %s: %w", path, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	return func() {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
