@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tagship/tagship/sign"
 )
 
 // TokenSource returns a CI OIDC identity token for an audience (sign's
@@ -432,44 +433,26 @@ func (c *Client) doJSON(ctx context.Context, method, u string, body []byte) (int
 
 // ParseTokenClaims decodes the payload of a JWT without verifying it and
 // returns its non-secret claims (for error messages). A malformed token
-// yields zero claims.
+// yields zero claims. It is a view of sign.ParseTokenClaims: a list
+// audience is joined with commas, JobWorkflowRef falls back to the
+// workflow_ref claim, and a payload over 64 KiB is not decoded.
 func ParseTokenClaims(jwt string) TokenClaims {
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 || len(parts[1]) > 64<<10 {
-		return TokenClaims{}
+	if _, rest, ok := strings.Cut(jwt, "."); ok {
+		if payload, _, _ := strings.Cut(rest, "."); len(payload) > 64<<10 {
+			return TokenClaims{}
+		}
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	c, err := sign.ParseTokenClaims(jwt)
 	if err != nil {
 		return TokenClaims{}
 	}
-	var raw struct {
-		Iss            string          `json:"iss"`
-		Sub            string          `json:"sub"`
-		Aud            json.RawMessage `json:"aud"`
-		Repository     string          `json:"repository"`
-		Workflow       string          `json:"workflow"`
-		WorkflowRef    string          `json:"workflow_ref"`
-		JobWorkflowRef string          `json:"job_workflow_ref"`
-		Ref            string          `json:"ref"`
-		Environment    string          `json:"environment"`
-	}
-	if json.Unmarshal(payload, &raw) != nil {
-		return TokenClaims{}
-	}
 	tc := TokenClaims{
-		Issuer: raw.Iss, Subject: raw.Sub, Repository: raw.Repository,
-		Workflow: raw.Workflow, Ref: raw.Ref, Environment: raw.Environment,
-		JobWorkflowRef: raw.JobWorkflowRef,
+		Issuer: c.Issuer, Subject: c.Subject, Audience: strings.Join(c.Audience, ","),
+		Repository: c.Repository, Workflow: c.Workflow, Ref: c.Ref, Environment: c.Environment,
+		JobWorkflowRef: c.JobWorkflowRef,
 	}
 	if tc.JobWorkflowRef == "" {
-		tc.JobWorkflowRef = raw.WorkflowRef
-	}
-	var s string
-	var list []string
-	if json.Unmarshal(raw.Aud, &s) == nil {
-		tc.Audience = s
-	} else if json.Unmarshal(raw.Aud, &list) == nil {
-		tc.Audience = strings.Join(list, ",")
+		tc.JobWorkflowRef = c.WorkflowRef
 	}
 	return tc
 }

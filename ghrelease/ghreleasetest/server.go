@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/tagship/tagship/internal/httpfault"
 )
 
 // DefaultToken is the token a [Server] accepts unless [WithToken] says otherwise.
@@ -641,28 +643,14 @@ func (s *Server) serve(w0 http.ResponseWriter, r *http.Request) {
 
 // applyFault reports whether it has answered the request.
 func (s *Server) applyFault(w *statusWriter, r *http.Request, rt route, f *Fault) bool {
-	if f.Stall > 0 {
-		t := time.NewTimer(f.Stall)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return true
-		}
-	}
-	if f.Reset {
-		if r.ContentLength > 0 {
-			_, _ = io.CopyN(io.Discard, r.Body, r.ContentLength/2)
-		}
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			_ = conn.Close()
-		}
-		w.status = -1
+	if !httpfault.Stall(r, f.Stall, nil) {
 		return true
 	}
-	retryAfter := ""
-	if f.RetryAfter > 0 {
-		retryAfter = strconv.FormatInt(int64((f.RetryAfter+time.Second-1)/time.Second), 10)
+	if f.Reset {
+		httpfault.DiscardBody(r, r.ContentLength/2)
+		httpfault.Hangup(w)
+		w.status = -1
+		return true
 	}
 	switch f.RateLimit {
 	case PrimaryRateLimit:
@@ -671,35 +659,19 @@ func (s *Server) applyFault(w *statusWriter, r *http.Request, rt route, f *Fault
 		writeError(w, orStatus(f.Status, http.StatusForbidden), orMsg(f.Message, "API rate limit exceeded for user."), nil, "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting")
 		return true
 	case SecondaryRateLimit:
-		if retryAfter != "" {
-			w.Header().Set("Retry-After", retryAfter)
-		}
+		httpfault.SetRetryAfter(w.Header(), f.RetryAfter)
 		writeError(w, orStatus(f.Status, http.StatusForbidden), orMsg(f.Message, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."), nil, "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits")
 		return true
 	}
 	if f.Status != 0 {
-		if retryAfter != "" {
-			w.Header().Set("Retry-After", retryAfter)
-		}
+		httpfault.SetRetryAfter(w.Header(), f.RetryAfter)
 		writeError(w, f.Status, orMsg(f.Message, http.StatusText(f.Status)), nil)
 		return true
 	}
 	if f.Truncate {
-		rec := httptest.NewRecorder()
-		for k, v := range w.Header() {
-			rec.Header()[k] = v
-		}
-		s.route(rec, r, rt)
-		body := rec.Body.Bytes()
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(body[:len(body)/2])
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			_ = conn.Close()
-		}
+		serve := func(w http.ResponseWriter, r *http.Request) { s.route(w, r, rt) }
+		httpfault.ServeTruncated(w, r, http.HandlerFunc(serve), httpfault.Half)
+		httpfault.Hangup(w)
 		return true
 	}
 	return false // stall only: serve normally

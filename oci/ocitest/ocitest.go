@@ -12,16 +12,16 @@ package ocitest
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/tagship/tagship/internal/httpfault"
 )
 
 // Fault describes how to disturb matching requests.
@@ -264,25 +264,14 @@ func (r *Registry) serve(inner http.Handler, w http.ResponseWriter, req *http.Re
 	}
 	if f := r.takeFault(req); f != nil {
 		q.Fault = true
-		if f.Stall > 0 {
-			select {
-			case <-time.After(f.Stall):
-			case <-req.Context().Done():
-			}
-		}
+		// A client that gives up does not cancel the fault: it is carried
+		// out (and recorded) all the same.
+		httpfault.Stall(req, f.Stall, nil)
 		switch {
 		case f.Reset:
 			r.record(q)
-			if hj, ok := w.(http.Hijacker); ok {
-				if c, _, err := hj.Hijack(); err == nil {
-					if tc, ok := c.(*net.TCPConn); ok {
-						tc.SetLinger(0)
-					}
-					c.Close()
-					return
-				}
-			}
-			panic(http.ErrAbortHandler)
+			httpfault.Reset(w)
+			return
 		case f.Status != 0:
 			if f.RetryAfter != "" {
 				w.Header().Set("Retry-After", f.RetryAfter)
@@ -296,19 +285,9 @@ func (r *Registry) serve(inner http.Handler, w http.ResponseWriter, req *http.Re
 			r.record(q)
 			return
 		case f.Truncate:
-			rec := httptest.NewRecorder()
-			inner.ServeHTTP(rec, req)
-			body := rec.Body.Bytes()
-			for k, v := range rec.Header() {
-				w.Header()[k] = v
-			}
-			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-			w.WriteHeader(rec.Code)
-			w.Write(body[:len(body)/2])
-			q.Status = rec.Code
+			q.Status = httpfault.ServeTruncated(w, req, inner, httpfault.Half)
 			r.record(q)
-			http.NewResponseController(w).Flush()
-			panic(http.ErrAbortHandler)
+			httpfault.Abort()
 		}
 	}
 	sw := &statusWriter{ResponseWriter: w}

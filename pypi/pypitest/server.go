@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/tagship/tagship/internal/httpfault"
 )
 
 // DefaultAudience is the OIDC audience the server announces, as PyPI does.
@@ -438,20 +440,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f := s.takeFault(r); f != nil {
-		if f.Stall > 0 {
-			select {
-			case <-time.After(f.Stall):
-			case <-r.Context().Done():
-				return
-			case <-s.closed:
-				return
-			}
+		if !httpfault.Stall(r, f.Stall, s.closed) {
+			return
 		}
 		if f.Reset {
-			if f.ResetAfter > 0 {
-				io.CopyN(io.Discard, r.Body, f.ResetAfter)
-			}
-			resetConn(w)
+			httpfault.DiscardBody(r, f.ResetAfter)
+			httpfault.Reset(w)
 			return
 		}
 		if f.Status != 0 {
@@ -464,12 +458,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if f.Truncate > 0 {
-			w = &truncWriter{ResponseWriter: w, left: f.Truncate}
-			defer func() {
-				if tw := w.(*truncWriter); tw.cut {
-					panic(http.ErrAbortHandler)
-				}
-			}()
+			tw := httpfault.NewTruncatingWriter(w, f.Truncate)
+			defer tw.AbortIfCut()
+			w = tw
 		}
 	}
 	p := r.URL.Path
@@ -491,43 +482,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
-}
-
-// resetConn closes the client connection with a TCP RST.
-func resetConn(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.SetLinger(0)
-	}
-	conn.Close()
-}
-
-type truncWriter struct {
-	http.ResponseWriter
-	left int64
-	cut  bool
-}
-
-func (t *truncWriter) Write(p []byte) (int, error) {
-	if t.cut {
-		return 0, errors.New("truncated")
-	}
-	if int64(len(p)) > t.left {
-		n, _ := t.ResponseWriter.Write(p[:t.left])
-		t.left = 0
-		t.cut = true
-		http.NewResponseController(t.ResponseWriter).Flush()
-		return n, errors.New("truncated")
-	}
-	t.left -= int64(len(p))
-	return t.ResponseWriter.Write(p)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

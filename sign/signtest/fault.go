@@ -1,15 +1,12 @@
 package signtest
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/tagship/tagship/internal/httpfault"
 )
 
 // Endpoint names one service of the double for fault injection and request
@@ -97,62 +94,28 @@ func (q *faultQueue) wrap(ep Endpoint, h http.Handler) http.Handler {
 		if f.Stall > 0 {
 			// Read the body first: the server notices a client that gives
 			// up only once the request body has been consumed.
-			body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			t := time.NewTimer(f.Stall)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
+			httpfault.BufferBody(r, 64<<20)
+			if !httpfault.Stall(r, f.Stall, nil) {
 				return
 			}
 		}
 		switch {
 		case f.Reset:
-			resetConn(w)
+			httpfault.Reset(w)
 			return
 		case f.Status != 0:
-			if f.RetryAfter > 0 {
-				secs := int((f.RetryAfter + time.Second - 1) / time.Second)
-				w.Header().Set("Retry-After", strconv.Itoa(secs))
-			}
+			httpfault.SetRetryAfter(w.Header(), f.RetryAfter)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(f.Status)
 			fmt.Fprintf(w, `{"code":%d,"message":"signtest: injected fault"}`, f.Status)
 			return
 		case f.Truncate:
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, r)
-			body := rec.Body.Bytes()
-			for k, v := range rec.Header() {
-				w.Header()[k] = v
-			}
-			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-			w.WriteHeader(rec.Code)
-			w.Write(body[:len(body)/2])
-			if fl, ok := w.(http.Flusher); ok {
-				fl.Flush()
-			}
-			panic(http.ErrAbortHandler)
+			httpfault.ServeTruncated(w, r, h, httpfault.Half)
+			httpfault.Abort()
 		default:
 			h.ServeHTTP(w, r)
 		}
 	})
-}
-
-func resetConn(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.SetLinger(0)
-	}
-	conn.Close()
 }
 
 // Fail queues a fault for the next requests to ep. Faults queue in order:
