@@ -31,6 +31,7 @@ type options struct {
 	checksums    string
 	insecureHTTP bool
 	sleep        func(time.Duration) <-chan time.Time
+	progress     func(name string, done, total int64)
 }
 
 // RetryPolicy says how GitHub calls are retried: on 5xx, 429, rate limits
@@ -250,4 +251,12 @@ func buildOptions(opts []Option) (options, error) {
 	c.BaseURL, c.UploadURL = bu, uu
 	o.client = c
 	return o, nil
+}
+
+// WithProgress calls fn as an asset's bytes go out: at most once per MiB
+// sent and once when the asset is complete, from the uploading goroutine
+// (fn must be safe for concurrent use). A retried upload starts again from
+// zero. Default: no progress reports.
+func WithProgress(fn func(name string, done, total int64)) Option {
+	return func(o *options) error { o.progress = fn; return nil }
 }

@@ -706,7 +706,11 @@ func (s *assetState) upload(ctx context.Context, la *localAsset) (*github.Releas
 		}
 		defer rc.Close()
 		h := sha256.New()
-		cr := &countReader{r: io.TeeReader(rc, h)}
+		cr := &countReader{r: io.TeeReader(rc, h), total: la.size}
+		if fn := s.p.o.progress; fn != nil {
+			name := la.Name
+			cr.report = func(done, total int64) { fn(name, done, total) }
+		}
 		req, err := s.p.gh.NewUploadRequest(u, cr, la.size, la.ContentType)
 		if err != nil {
 			return nil, permanent{err}
@@ -736,13 +740,23 @@ func (s *assetState) upload(ctx context.Context, la *localAsset) (*github.Releas
 }
 
 type countReader struct {
-	r io.Reader
-	n int64
+	r      io.Reader
+	n      int64
+	total  int64
+	last   int64
+	report func(done, total int64) // nil: no progress
 }
+
+// progressStep is how many bytes pass between two progress reports.
+const progressStep = 1 << 20
 
 func (c *countReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.n += int64(n)
+	if c.report != nil && (c.n-c.last >= progressStep || (c.n == c.total && c.last != c.n)) {
+		c.last = c.n
+		c.report(c.n, c.total)
+	}
 	return n, err
 }
 

@@ -67,6 +67,7 @@ type options struct {
 	lookupURL    string
 	remintWithin time.Duration
 	userAgent    string
+	progress     func(filename string, done, total int64)
 }
 
 // WithTokenSource enables Trusted Publishing: the client exchanges OIDC
@@ -161,6 +162,13 @@ func WithSkipExisting(skip bool) Option {
 // (test.pypi.org).
 func WithLookupURL(u string) Option {
 	return func(o *options) error { o.lookupURL = strings.TrimSuffix(u, "/"); return nil }
+}
+
+// WithProgress calls fn as a file's bytes go out: at most once per MiB sent
+// and once when the file is complete. A retried upload starts again from
+// zero. Default: no progress reports.
+func WithProgress(fn func(filename string, done, total int64)) Option {
+	return func(o *options) error { o.progress = fn; return nil }
 }
 
 // WithUserAgent sets the User-Agent. Default "tagship-pypi".

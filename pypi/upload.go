@@ -127,16 +127,25 @@ func escapeQuotes(s string) string {
 // hashingFile streams the file and checks at EOF that it still has the
 // size and sha256 it had when opened.
 type hashingFile struct {
-	f    *os.File
-	h    hash.Hash
-	n    int64
-	want *Distribution
+	f        *os.File
+	h        hash.Hash
+	n        int64
+	want     *Distribution
+	last     int64
+	progress func(filename string, done, total int64) // nil: no reports
 }
+
+// progressStep is how many bytes pass between two progress reports.
+const progressStep = 1 << 20
 
 func (r *hashingFile) Read(p []byte) (int, error) {
 	n, err := r.f.Read(p)
 	r.h.Write(p[:n])
 	r.n += int64(n)
+	if r.progress != nil && (r.n-r.last >= progressStep || (r.n == r.want.Size && r.last != r.n)) {
+		r.last = r.n
+		r.progress(r.want.Filename, r.n, r.want.Size)
+	}
 	if r.n > r.want.Size {
 		return n, fmt.Errorf("%w: %s grew beyond %d bytes", ErrFileChanged, r.want.Path, r.want.Size)
 	}
@@ -241,7 +250,7 @@ func (c *Client) post(ctx context.Context, cred *credential, d *Distribution, b 
 	if st, err := f.Stat(); err != nil || st.Size() != d.Size || st.ModTime().UnixNano() != d.modTime {
 		return 0, nil, "", fmt.Errorf("%w: %s was modified after OpenDistribution; open it again", ErrFileChanged, d.Path)
 	}
-	hf := &hashingFile{f: f, h: sha256.New(), want: d}
+	hf := &hashingFile{f: f, h: sha256.New(), want: d, progress: c.o.progress}
 	rd := io.MultiReader(bytes.NewReader(b.head), hf, bytes.NewReader(b.tail))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.uploadURL, rd)
 	if err != nil {

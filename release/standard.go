@@ -606,7 +606,7 @@ func (s *standard) publishPyPI(ctx context.Context, in *Inputs) (any, error) {
 		dists = append(dists, d)
 	}
 	opts := append([]pypi.Option(nil), s.cfg.PyPIOptions...)
-	opts = append(opts, pypi.WithLogger(in.Logger()))
+	opts = append(opts, pypi.WithLogger(in.Logger()), pypi.WithProgress(in.Progress))
 	if !s.cfg.NoAttestations {
 		signer, err := s.getSigner()
 		if err != nil {
@@ -700,7 +700,8 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	}
 	assets = append(assets, ghrelease.Asset{Path: sbomPath})
 	owner, repo, _ := strings.Cut(s.cfg.Repository, "/")
-	pub, err := ghrelease.New(append(append([]ghrelease.Option(nil), s.cfg.GitHubOptions...), ghrelease.WithLogger(in.Logger()))...)
+	pub, err := ghrelease.New(append(append([]ghrelease.Option(nil), s.cfg.GitHubOptions...),
+		ghrelease.WithLogger(in.Logger()), ghrelease.WithProgress(in.Progress))...)
 	if err != nil {
 		return nil, err
 	}

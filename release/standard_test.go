@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,7 +98,16 @@ func TestStandardReleaseEndToEnd(t *testing.T) {
 	t.Parallel()
 	env, dir := prepared(t)
 	state := t.TempDir()
-	p := standard(t, env, dir, release.WithStateDir(state))
+	var mu sync.Mutex
+	complete := map[string]bool{} // "job item" whose last progress event had done == total
+	progress := release.WithEvents(func(e release.Event) {
+		if e.Kind == release.EventProgress {
+			mu.Lock()
+			complete[e.Job+" "+e.Item] = e.Done == e.Total && e.Total > 0
+			mu.Unlock()
+		}
+	})
+	p := standard(t, env, dir, release.WithStateDir(state), progress)
 	if got := strings.Join(p.Names(), ","); got != "preflight,build-wheel,build-image,publish-pypi,publish-release" {
 		t.Fatalf("jobs %s", got)
 	}
@@ -105,6 +115,15 @@ func TestStandardReleaseEndToEnd(t *testing.T) {
 	r, err := p.Run(ctx)
 	if err != nil {
 		t.Fatalf("release: %v\n%s", err, r.Table())
+	}
+	// Bytes uploaded are reported as progress events, file by file.
+	for _, want := range []string{
+		"publish-pypi hello_release-0.11.0-py3-none-any.whl", "publish-pypi hello_release-0.11.0.tar.gz",
+		"publish-release hello_release-0.11.0.tar.gz.sigstore.json", "publish-release hello-release-0.11.0.cdx.json",
+	} {
+		if !complete[want] {
+			t.Errorf("no complete progress event for %s (got %v)", want, complete)
+		}
 	}
 	st := stateOf(t, env)
 	if len(st.PyPI) != 2 {
