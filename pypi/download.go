@@ -454,7 +454,7 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 			return permanentErr{err}
 		}
 		h := sha256.New()
-		n, err := io.Copy(io.MultiWriter(tmp, h), resp.Body)
+		n, err := io.Copy(io.MultiWriter(permanentWriter{tmp}, h), resp.Body)
 		if err != nil {
 			return fmt.Errorf("reading %s after %d bytes: %w", f.URL, n, err)
 		}
@@ -501,6 +501,18 @@ func (e *statusError) Error() string {
 type permanentErr struct{ error }
 
 func (p permanentErr) Unwrap() error { return p.error }
+
+// permanentWriter marks local write errors (disk full) as permanent: they
+// are not the index's fault and retrying does not help.
+type permanentWriter struct{ w io.Writer }
+
+func (p permanentWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	if err != nil {
+		err = permanentErr{err}
+	}
+	return n, err
+}
 
 // do GETs u with retries and hands a 200 answer to handle; an error from
 // handle (reading the body) is retried like a connection error unless it

@@ -1,11 +1,27 @@
-// Command verify checks a release file against its Sigstore bundle and the
-// identity of the workflow that must have signed it: the exact certificate
-// identity https://github.com/OWNER/REPO/<workflow>@refs/tags/<tag> and the
-// GitHub Actions OIDC issuer, plus the repository and ref claims. It prints
-// the identity and issuer it checked, the strings the release notes publish.
+// Command verify checks a published release the way a downstream user
+// would, pinned to the identity of the workflow that must have signed it:
+// the exact certificate identity
+// https://github.com/OWNER/REPO/<workflow>@refs/tags/vX.Y.Z and the GitHub
+// Actions OIDC issuer. It prints the identity and issuer it pinned — the
+// strings the release notes publish — then what it checked.
+//
+// Whole release (release.VerifyRelease): the wheel and sdist from the
+// package index, their .sigstore.json bundles, SHA256SUMS and the SBOM from
+// the GitHub release, and the container image by digest:
+//
+//	go run ./examples/verify -repo OWNER/REPO -version 1.2.3 \
+//	    [-project NAME] [-index https://pypi.org] [-github-api https://api.github.com/] \
+//	    [-image ghcr.io/owner/repo] [-trusted-root trusted_root.json] [-workflow .github/workflows/release.yml]
+//
+// A token for the GitHub API is optional (public repositories); it is read
+// from $GITHUB_TOKEN, never from the command line. -download-dir keeps the
+// files; -dir verifies offline from a directory of files already
+// downloaded (pip download, gh release download).
+//
+// One file and its bundle:
 //
 //	go run ./examples/verify -repo OWNER/REPO -tag v1.2.3 pkg-1.2.3.tar.gz
-//	go run ./examples/verify -repo OWNER/REPO -tag v1.2.3 -bundle b.json -trusted-root trusted_root.json FILE
+//	go run ./examples/verify -repo OWNER/REPO -tag v1.2.3 -file FILE -bundle B -trusted-root trusted_root.json
 //
 // Without -trusted-root it uses the public-good Sigstore trusted root via
 // TUF (network).
@@ -18,7 +34,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
+	"github.com/tagship/tagship/release"
 	"github.com/tagship/tagship/sign"
 )
 
@@ -34,26 +52,39 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	repo := fs.String("repo", "", "GitHub repository OWNER/REPO that released the file (required)")
-	tag := fs.String("tag", "", "release tag, e.g. v1.2.3 (required)")
+	repo := fs.String("repo", "", "GitHub repository OWNER/REPO that released (required)")
+	version := fs.String("version", "", "release version X.Y.Z (the tag is vX.Y.Z)")
+	tag := fs.String("tag", "", "release tag vX.Y.Z (alternative to -version)")
 	workflow := fs.String("workflow", sign.DefaultWorkflowPath, "path of the release workflow in the repository")
 	issuer := fs.String("issuer", sign.GitHubActionsIssuer, "OIDC issuer of the signing identity")
-	bundle := fs.String("bundle", "", "bundle path (default: FILE.sigstore.json)")
 	trustedRoot := fs.String("trusted-root", "", "trusted_root.json (default: public-good Sigstore via TUF)")
+	// Whole release.
+	project := fs.String("project", "", "PyPI project name (default: the REPO part of -repo)")
+	index := fs.String("index", "https://pypi.org", "package index (base URL or simple API root)")
+	githubAPI := fs.String("github-api", "https://api.github.com/", "GitHub REST API root (GitHub Enterprise: https://HOST/api/v3/); token from $GITHUB_TOKEN")
+	image := fs.String("image", "", "container image repository REGISTRY/REPO (tag vX.Y.Z implied); empty: no image checks")
+	dir := fs.String("dir", "", "verify offline from this directory of downloaded files")
+	downloadDir := fs.String("download-dir", "", "keep the downloaded files in this directory")
+	// One file.
+	file := fs.String("file", "", "verify only this file against its bundle")
+	bundle := fs.String("bundle", "", "bundle path of -file (default: FILE.sigstore.json)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: verify -repo OWNER/REPO -tag vX.Y.Z [flags] FILE")
+		fmt.Fprintln(stderr, "usage: verify -repo OWNER/REPO -version X.Y.Z [-index URL] [-github-api URL] [-image REGISTRY/REPO] [flags]")
+		fmt.Fprintln(stderr, "       verify -repo OWNER/REPO -tag vX.Y.Z [-bundle B] [flags] FILE   (or -file FILE)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 || *repo == "" || *tag == "" {
+	if *file == "" && fs.NArg() == 1 {
+		*file = fs.Arg(0)
+	}
+	if *tag == "" && *version != "" {
+		*tag = "v" + strings.TrimPrefix(*version, "v")
+	}
+	if fs.NArg() > 1 || (fs.NArg() == 1 && *file != fs.Arg(0)) || *repo == "" || *tag == "" {
 		fs.Usage()
 		return 2
-	}
-	file := fs.Arg(0)
-	if *bundle == "" {
-		*bundle = sign.DefaultBundlePath(file)
 	}
 
 	var vopts []sign.VerifierOption
@@ -65,15 +96,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "verify:", err)
 		return 2
 	}
-	policy := sign.GitHubReleasePolicy(*repo, *workflow, *tag)
-	policy.Issuer = *issuer
-	fmt.Fprintf(stdout, "identity: %s\nissuer:   %s\n", policy.Identity, policy.Issuer)
-	res, err := v.VerifyFile(ctx, file, *bundle, policy)
+	if *file != "" {
+		policy := sign.GitHubReleasePolicy(*repo, *workflow, *tag)
+		policy.Issuer = *issuer
+		fmt.Fprintf(stdout, "identity: %s\nissuer:   %s\n", policy.Identity, policy.Issuer)
+		if *bundle == "" {
+			*bundle = sign.DefaultBundlePath(*file)
+		}
+		res, err := v.VerifyFile(ctx, *file, *bundle, policy)
+		if err != nil {
+			fmt.Fprintln(stderr, "verify: FAILED:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "Verified OK: %s sha256:%x signed at %s (transparency log index %v)\n",
+			*file, res.SHA256, res.SignedAt.UTC().Format("2006-01-02T15:04:05Z"), res.LogIndexes)
+		return 0
+	}
+
+	report, err := release.VerifyRelease(ctx, release.VerifyConfig{
+		Repository:   *repo,
+		Version:      strings.TrimPrefix(*tag, "v"),
+		Project:      *project,
+		IndexURL:     *index,
+		GitHubAPI:    *githubAPI,
+		Image:        *image,
+		Verifier:     v,
+		WorkflowPath: *workflow,
+		Issuer:       *issuer,
+		Dir:          *dir,
+		DownloadDir:  *downloadDir,
+	})
+	if report == nil {
+		fmt.Fprintln(stderr, "verify:", err)
+		return 2
+	}
+	fmt.Fprint(stdout, report) // starts with the pinned identity and issuer
 	if err != nil {
-		fmt.Fprintln(stderr, "verify: FAILED:", err)
+		fmt.Fprintf(stderr, "verify: FAILED: %d check(s) failed (see above)\n", len(report.Failures()))
 		return 1
 	}
-	fmt.Fprintf(stdout, "Verified OK: %s sha256:%x signed at %s (transparency log index %v)\n",
-		file, res.SHA256, res.SignedAt.UTC().Format("2006-01-02T15:04:05Z"), res.LogIndexes)
 	return 0
 }

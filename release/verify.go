@@ -1,0 +1,1304 @@
+package release
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+
+	"github.com/tagship/tagship/ghrelease"
+	"github.com/tagship/tagship/oci"
+	"github.com/tagship/tagship/pypi"
+	"github.com/tagship/tagship/sign"
+)
+
+// Verifying a published release as a downstream user: the reference's
+// "How to verify a release as a downstream user", in one call.
+
+// Conditions of a failed release verification. Every failed check carries
+// exactly one of the reasons below (errors.Is on [VerifyReport.Err] or on a
+// check's *VerifyError); [VerifyReport.Err] also matches ErrVerifyFailed.
+var (
+	// ErrVerifyFailed: at least one check of the release failed.
+	ErrVerifyFailed = errors.New("release: release verification failed")
+	// ErrVerifyConfig: the VerifyConfig is incomplete or malformed.
+	ErrVerifyConfig = errors.New("release: invalid verify configuration")
+	// ErrVerifyIdentity: a signature was made by another identity (or
+	// issuer) than the release workflow running for the tag.
+	ErrVerifyIdentity = errors.New("release: signed by another identity than the release workflow for the tag")
+	// ErrVerifyTagMoved: the image tag does not point to the digest the
+	// release signed and recorded in its SBOM (the tag was re-pointed).
+	ErrVerifyTagMoved = errors.New("release: image tag re-pointed away from the released digest")
+	// ErrVerifyBundleMismatch: a bundle signs another artifact than the one
+	// it is attached to.
+	ErrVerifyBundleMismatch = errors.New("release: bundle signs another file")
+	// ErrVerifyFileReplaced: a file's content differs from what the release
+	// recorded (SHA256SUMS, SBOM, signature) or from what the index lists.
+	ErrVerifyFileReplaced = errors.New("release: file differs from the released one")
+	// ErrVerifyNotInLog: a signature has no transparency-log entry the
+	// trusted root accepts (not yet logged, or never).
+	ErrVerifyNotInLog = errors.New("release: signature not in the transparency log")
+	// ErrVerifySignature: a signature is missing, invalid or not trusted
+	// for another reason (untrusted certificate, bad signature, malformed
+	// bundle, timestamps).
+	ErrVerifySignature = errors.New("release: signature invalid or missing")
+	// ErrVerifyMissing: an artifact, asset or record is missing (no release,
+	// no bundle, no SHA256SUMS entry, no SBOM component, no index file).
+	ErrVerifyMissing = errors.New("release: release artifact or record missing")
+	// ErrVerifyUnavailable: a service could not be read (network, HTTP
+	// error): the check could not be done.
+	ErrVerifyUnavailable = errors.New("release: could not fetch what the check needs")
+)
+
+// VerifyConfig says which release to verify and where its parts are. Only
+// Repository and Version are required.
+type VerifyConfig struct {
+	// Repository is the GitHub repository "OWNER/REPO" that released.
+	Repository string
+	// Version is the release version "X.Y.Z" ("vX.Y.Z" accepted); the tag
+	// is "v" + Version.
+	Version string
+	// Project is the PyPI project name. Default: the REPO part of
+	// Repository.
+	Project string
+	// IndexURL is the package index (base URL or simple API root).
+	// Default: https://pypi.org.
+	IndexURL string
+	// GitHubAPI is the GitHub REST root. Default: https://api.github.com/.
+	GitHubAPI string
+	// GitHubToken is optional (public repositories read anonymously);
+	// default: $GITHUB_TOKEN when set. Never shown in reports or errors.
+	GitHubToken string
+	// Image is the container image repository "REGISTRY/REPO" (no tag);
+	// the tag "v" + Version is verified. Empty: no image checks.
+	Image string
+	// Verifier checks the signatures. Default: sign.NewVerifier() with the
+	// public-good Sigstore trusted root (TUF, needs network); pass one built
+	// with sign.WithVerifierTrustedRootFile for other instances.
+	Verifier *sign.Verifier
+	// WorkflowPath is the release workflow in the repository. Default:
+	// sign.DefaultWorkflowPath (".github/workflows/release.yml").
+	WorkflowPath string
+	// Issuer is the OIDC issuer the certificates must name. Default:
+	// sign.GitHubActionsIssuer.
+	Issuer string
+
+	// Dir, when set, verifies offline from a directory of files already
+	// downloaded (the wheel and sdist, their .sigstore.json bundles,
+	// SHA256SUMS and the *.cdx.json SBOM): IndexURL and GitHubAPI are not
+	// used. The image is still checked against its registry when Image is
+	// set.
+	Dir string
+	// DownloadDir keeps the downloaded files (created if missing). Default:
+	// a temporary directory removed before VerifyRelease returns.
+	DownloadDir string
+
+	// HTTPClient is the client (its Transport) for the index, GitHub and the
+	// registry. Default: http.DefaultTransport (go-containerregistry's
+	// default transport for the registry).
+	HTTPClient *http.Client
+	// Keychain gives registry credentials. Default: the docker config, then
+	// GITHUB_TOKEN for ghcr.io (oci.GitHubKeychain); public images need
+	// none.
+	Keychain authn.Keychain
+	// InsecureHTTPUnsafe allows plain http:// to non-loopback hosts (index,
+	// GitHub API, registry). Default: plain http only to loopback.
+	InsecureHTTPUnsafe bool
+	// Logger receives progress. Default: discard.
+	Logger *slog.Logger
+
+	// Extra options for the underlying clients, applied after those
+	// VerifyRelease derives from the fields above.
+	PyPIOptions   []pypi.Option
+	GitHubOptions []ghrelease.Option
+	OCIOptions    []oci.Option
+}
+
+// VerifyStatus is the outcome of one check.
+type VerifyStatus string
+
+// Check outcomes.
+const (
+	VerifyPassed  VerifyStatus = "PASS"
+	VerifyFailed  VerifyStatus = "FAIL"
+	VerifySkipped VerifyStatus = "SKIP"
+)
+
+// Artifact kinds in a VerifyReport.
+const (
+	VerifyKindWheel     = "wheel"
+	VerifyKindSdist     = "sdist"
+	VerifyKindImage     = "image"
+	VerifyKindChecksums = "checksums"
+	VerifyKindSBOM      = "sbom"
+	VerifyKindRelease   = "release"
+	VerifyKindIndex     = "index"
+)
+
+// Check names in a VerifyReport.
+const (
+	VerifyCheckFetch     = "fetch"      // downloaded (hash checked against the index) or read
+	VerifyCheckSignature = "signature"  // Sigstore bundle / image signature for the pinned identity
+	VerifyCheckSums      = "sha256sums" // hash equals the release's SHA256SUMS entry
+	VerifyCheckSBOM      = "sbom"       // hash (image: digest) equals the SBOM's component
+	VerifyCheckBundle    = "bundle"     // the bundle asset itself is listed in SHA256SUMS
+	VerifyCheckResolve   = "resolve"    // image tag resolved to a digest
+	VerifyCheckReleased  = "released-digest"
+	VerifyCheckPublished = "published"
+	VerifyCheckParse     = "parse"
+)
+
+// VerifyReport is the outcome of [VerifyRelease]: every artifact with every
+// check done on it.
+type VerifyReport struct {
+	Repository string
+	Version    string
+	Tag        string
+	// Identity and Issuer are the certificate identity and OIDC issuer
+	// every signature was pinned to.
+	Identity string
+	Issuer   string
+	// Offline is true when the files came from VerifyConfig.Dir.
+	Offline   bool
+	Artifacts []VerifyArtifact
+	Duration  time.Duration
+}
+
+// VerifyArtifact is one thing that was verified.
+type VerifyArtifact struct {
+	// Name is the file name, or the image reference REGISTRY/REPO:TAG.
+	Name string
+	// Kind is one of the VerifyKind… constants.
+	Kind string
+	// Source is where it was read from (URL, release asset, directory).
+	Source string
+	// Path is the local file when kept (DownloadDir or Dir), else "".
+	Path string
+	// SHA256 is the file's hex sha256, or the hex of the digest the image
+	// tag resolved to; "" when not known.
+	SHA256 string
+	Checks []VerifyCheck
+}
+
+// OK reports whether no check of the artifact failed.
+func (a *VerifyArtifact) OK() bool {
+	for _, c := range a.Checks {
+		if c.Status == VerifyFailed {
+			return false
+		}
+	}
+	return true
+}
+
+// VerifyCheck is one check of one artifact.
+type VerifyCheck struct {
+	// Name is one of the VerifyCheck… constants.
+	Name   string
+	Status VerifyStatus
+	// Detail says what was established (PASS), why it was skipped (SKIP),
+	// or what failed (FAIL, one line; Err has the rest).
+	Detail string
+	// Err is set for failures.
+	Err *VerifyError
+}
+
+// VerifyError describes a failed check: the reason (one of the
+// ErrVerify… sentinels), what was expected and found, and how to
+// troubleshoot. It matches its reason and the underlying error with
+// errors.Is.
+type VerifyError struct {
+	Artifact string
+	Check    string
+	Reason   error
+	Expected string
+	Found    string
+	Hint     string
+	Err      error
+}
+
+func (e *VerifyError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s: %v", e.Artifact, e.Check, e.Reason)
+	if e.Expected != "" || e.Found != "" {
+		fmt.Fprintf(&b, " (expected %s, found %s)", verifyOr(e.Expected, "-"), verifyOr(e.Found, "-"))
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	if e.Hint != "" {
+		fmt.Fprintf(&b, "; hint: %s", e.Hint)
+	}
+	return b.String()
+}
+
+// MarshalJSON renders the error with its reason and cause as strings, so
+// that a VerifyReport can be stored as JSON.
+func (e *VerifyError) MarshalJSON() ([]byte, error) {
+	v := struct {
+		Artifact string `json:"artifact"`
+		Check    string `json:"check"`
+		Reason   string `json:"reason"`
+		Expected string `json:"expected,omitempty"`
+		Found    string `json:"found,omitempty"`
+		Hint     string `json:"hint,omitempty"`
+		Error    string `json:"error,omitempty"`
+	}{Artifact: e.Artifact, Check: e.Check, Expected: e.Expected, Found: e.Found, Hint: e.Hint}
+	if e.Reason != nil {
+		v.Reason = e.Reason.Error()
+	}
+	if e.Err != nil {
+		v.Error = e.Err.Error()
+	}
+	return json.Marshal(v)
+}
+
+// Unwrap returns the reason and the underlying error.
+func (e *VerifyError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Reason}
+	}
+	return []error{e.Reason, e.Err}
+}
+
+// OK reports whether every check passed (or was skipped) and there was
+// something to verify.
+func (r *VerifyReport) OK() bool {
+	if r == nil || len(r.Artifacts) == 0 {
+		return false
+	}
+	for i := range r.Artifacts {
+		if !r.Artifacts[i].OK() {
+			return false
+		}
+	}
+	return true
+}
+
+// Failures returns every failed check's error, in report order.
+func (r *VerifyReport) Failures() []*VerifyError {
+	if r == nil {
+		return nil
+	}
+	var out []*VerifyError
+	for _, a := range r.Artifacts {
+		for _, c := range a.Checks {
+			if c.Status == VerifyFailed && c.Err != nil {
+				out = append(out, c.Err)
+			}
+		}
+	}
+	return out
+}
+
+// Err returns nil when the report is OK, else an error matching
+// ErrVerifyFailed and every failure's reason (errors.Is) and *VerifyError
+// (errors.As).
+func (r *VerifyReport) Err() error {
+	if r.OK() {
+		return nil
+	}
+	fs := r.Failures()
+	errs := []error{ErrVerifyFailed}
+	var lines []string
+	for _, f := range fs {
+		errs = append(errs, f)
+		lines = append(lines, f.Error())
+	}
+	if len(fs) == 0 {
+		lines = append(lines, "nothing was verified")
+	}
+	return &verifyFailures{msg: fmt.Sprintf("%v: %s %s: %d check(s) failed:\n  %s", ErrVerifyFailed, r.Repository, r.Tag, len(fs), strings.Join(lines, "\n  ")), errs: errs}
+}
+
+type verifyFailures struct {
+	msg  string
+	errs []error
+}
+
+func (e *verifyFailures) Error() string   { return e.msg }
+func (e *verifyFailures) Unwrap() []error { return e.errs }
+
+// String renders the report: the pinned identity, a table of every check,
+// then each failure with expected/found and its troubleshooting hint.
+func (r *VerifyReport) String() string {
+	var b strings.Builder
+	mode := ""
+	if r.Offline {
+		mode = " (offline)"
+	}
+	fmt.Fprintf(&b, "Release %s %s%s\nidentity: %s\nissuer:   %s\n\n", r.Repository, r.Tag, mode, r.Identity, r.Issuer)
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "ARTIFACT\tKIND\tCHECK\tRESULT\tDETAIL")
+	total, failed := 0, 0
+	for _, a := range r.Artifacts {
+		for i, c := range a.Checks {
+			name, kind := a.Name, a.Kind
+			if i > 0 {
+				name, kind = "", ""
+			}
+			total++
+			if c.Status == VerifyFailed {
+				failed++
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", name, kind, c.Name, c.Status, verifyOneLine(c.Detail, 110))
+		}
+	}
+	w.Flush()
+	b.WriteString("\n")
+	if r.OK() {
+		fmt.Fprintf(&b, "OK: all %d checks passed (or were skipped).\n", total)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "FAILED: %d of %d checks failed.\n", failed, total)
+	for _, f := range r.Failures() {
+		fmt.Fprintf(&b, "\n%s — %s: %v\n", f.Artifact, f.Check, f.Reason)
+		if f.Expected != "" {
+			fmt.Fprintf(&b, "  expected: %s\n", f.Expected)
+		}
+		if f.Found != "" {
+			fmt.Fprintf(&b, "  found:    %s\n", f.Found)
+		}
+		if f.Err != nil {
+			fmt.Fprintf(&b, "  error:    %s\n", verifyOneLine(f.Err.Error(), 400))
+		}
+		if f.Hint != "" {
+			fmt.Fprintf(&b, "  hint:     %s\n", f.Hint)
+		}
+	}
+	return b.String()
+}
+
+var (
+	verifyRepoRE    = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$`)
+	verifyVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+)
+
+// verifyRun carries one VerifyRelease call's state.
+type verifyRun struct {
+	cfg     VerifyConfig
+	report  *VerifyReport
+	policy  sign.Policy
+	v       *sign.Verifier
+	log     *slog.Logger
+	dir     string // where files are (Dir, DownloadDir or a temp dir)
+	keep    bool   // files in dir outlive the call
+	sums    map[string]string
+	sumsOK  bool
+	sbom    *verifySBOM
+	release *ghrelease.PublishedRelease
+	gh      *ghrelease.Downloader
+	idx     *pypi.Index
+}
+
+// VerifyRelease verifies a published release end to end, as a downstream
+// user would, from the repository, the version and the index, GitHub and
+// registry locations:
+//
+//   - the wheel and sdist of the version are downloaded from the index's
+//     simple API (PEP 691 JSON, or HTML), each checked against the sha256
+//     the index lists;
+//   - their "<file>.sigstore.json" bundles, SHA256SUMS and the CycloneDX
+//     SBOM (*.cdx.json) are downloaded from the published GitHub release
+//     for the tag;
+//   - each file's bundle is verified for the pinned identity
+//     https://github.com/OWNER/REPO/<workflow>@refs/tags/vX.Y.Z and the
+//     GitHub Actions issuer (sign.GitHubReleasePolicy);
+//   - every hash is compared with SHA256SUMS and the SBOM;
+//   - the image tag REGISTRY/REPO:vX.Y.Z is resolved to its digest, whose
+//     signature is verified by digest (oci.Verify) and which must be the
+//     digest the SBOM records.
+//
+// The report lists each artifact and check with its outcome and, for
+// failures, the reason and a troubleshooting hint. A valid configuration
+// always yields a report; the error is then report.Err() (nil when every
+// check passed). An invalid configuration yields (nil, error matching
+// ErrVerifyConfig).
+func VerifyRelease(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error) {
+	start := time.Now()
+	cfg.Version = strings.TrimPrefix(cfg.Version, "v")
+	if !verifyRepoRE.MatchString(cfg.Repository) {
+		return nil, fmt.Errorf("%w: Repository %q: expected OWNER/REPO", ErrVerifyConfig, cfg.Repository)
+	}
+	if !verifyVersionRE.MatchString(cfg.Version) {
+		return nil, fmt.Errorf("%w: Version %q: expected X.Y.Z (release tags are strict vX.Y.Z)", ErrVerifyConfig, cfg.Version)
+	}
+	if cfg.Project == "" {
+		cfg.Project = cfg.Repository[strings.IndexByte(cfg.Repository, '/')+1:]
+	}
+	if cfg.IndexURL == "" {
+		cfg.IndexURL = "https://pypi.org"
+	}
+	if cfg.Image != "" {
+		if strings.ContainsAny(cfg.Image, "@") || strings.LastIndexByte(cfg.Image, ':') > strings.LastIndexByte(cfg.Image, '/') {
+			return nil, fmt.Errorf("%w: Image %q: expected REGISTRY/REPO without tag or digest (the tag v%s is implied)", ErrVerifyConfig, cfg.Image, cfg.Version)
+		}
+		if _, err := name.NewRepository(cfg.Image, name.StrictValidation); err != nil {
+			return nil, fmt.Errorf("%w: Image %q: %v", ErrVerifyConfig, cfg.Image, err)
+		}
+	}
+	tag := "v" + cfg.Version
+	policy := sign.GitHubReleasePolicy(cfg.Repository, cfg.WorkflowPath, tag)
+	if cfg.Issuer != "" {
+		policy.Issuer = cfg.Issuer
+	}
+	run := &verifyRun{cfg: cfg, policy: policy, log: cfg.Logger}
+	if run.log == nil {
+		run.log = slog.New(slog.DiscardHandler)
+	}
+	run.report = &VerifyReport{Repository: cfg.Repository, Version: cfg.Version, Tag: tag, Identity: policy.Identity, Issuer: policy.Issuer, Offline: cfg.Dir != ""}
+	switch {
+	case cfg.Dir != "":
+		st, err := os.Stat(cfg.Dir)
+		if err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("%w: Dir %q is not a directory", ErrVerifyConfig, cfg.Dir)
+		}
+		run.dir, run.keep = cfg.Dir, true
+	case cfg.DownloadDir != "":
+		if err := os.MkdirAll(cfg.DownloadDir, 0o755); err != nil {
+			return nil, fmt.Errorf("%w: DownloadDir: %w", ErrVerifyConfig, err)
+		}
+		run.dir, run.keep = cfg.DownloadDir, true
+	default:
+		d, err := os.MkdirTemp("", "tagship-verify-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		run.dir = d
+	}
+	if cfg.Dir == "" {
+		opts := []ghrelease.Option{ghrelease.WithLogger(run.log)}
+		if cfg.GitHubAPI != "" {
+			opts = append(opts, ghrelease.WithBaseURL(cfg.GitHubAPI, cfg.GitHubAPI))
+		}
+		if cfg.GitHubToken != "" {
+			opts = append(opts, ghrelease.WithToken(cfg.GitHubToken))
+		}
+		if cfg.HTTPClient != nil {
+			opts = append(opts, ghrelease.WithHTTPClient(cfg.HTTPClient))
+		}
+		if cfg.InsecureHTTPUnsafe {
+			opts = append(opts, ghrelease.WithInsecureHTTPUnsafe())
+		}
+		gh, err := ghrelease.NewDownloader(append(opts, cfg.GitHubOptions...)...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: GitHub: %w", ErrVerifyConfig, err)
+		}
+		run.gh = gh
+		popts := []pypi.Option{pypi.WithLogger(run.log)}
+		if cfg.HTTPClient != nil {
+			popts = append(popts, pypi.WithHTTPClient(cfg.HTTPClient))
+		}
+		if cfg.InsecureHTTPUnsafe {
+			popts = append(popts, pypi.WithInsecureHTTPUnsafe())
+		}
+		idx, err := pypi.NewIndex(cfg.IndexURL, append(popts, cfg.PyPIOptions...)...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: index: %w", ErrVerifyConfig, err)
+		}
+		run.idx = idx
+	}
+
+	run.v = cfg.Verifier
+	if run.v == nil {
+		v, err := sign.NewVerifier(sign.WithVerifierLogger(run.log))
+		if err != nil {
+			return nil, fmt.Errorf("%w: no Verifier given and the public-good Sigstore trusted root could not be loaded (offline? pass one built with sign.WithVerifierTrustedRootFile): %w", ErrVerifyConfig, err)
+		}
+		run.v = v
+	}
+
+	run.log.Info("verifying release", "repository", cfg.Repository, "tag", tag, "identity", policy.Identity, "issuer", policy.Issuer)
+	if cfg.Dir == "" {
+		run.online(ctx)
+	} else {
+		run.offline(ctx)
+	}
+	if cfg.Image != "" {
+		run.image(ctx)
+	}
+	run.report.Duration = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return run.report, errors.Join(run.report.Err(), err)
+	}
+	return run.report, run.report.Err()
+}
+
+// online fetches the GitHub release records, then the index files.
+func (r *verifyRun) online(ctx context.Context) {
+	owner, repo, _ := strings.Cut(r.cfg.Repository, "/")
+	relArt := VerifyArtifact{Name: r.cfg.Repository + "@" + r.report.Tag, Kind: VerifyKindRelease, Source: "GitHub release"}
+	rel, err := r.gh.ReleaseByTag(ctx, owner, repo, r.report.Tag)
+	if err != nil {
+		reason, hint := ErrVerifyUnavailable, "check the GitHub API URL, the network, and (for private repositories) the token"
+		if errors.Is(err, ghrelease.ErrNoRelease) {
+			reason, hint = ErrVerifyMissing, "the release is not published yet (or still a draft), or the repository/version is wrong"
+		}
+		relArt.Checks = append(relArt.Checks, r.fail(relArt.Name, VerifyCheckPublished, reason, "published release for "+r.report.Tag, "", hint, err))
+		r.report.Artifacts = append(r.report.Artifacts, relArt)
+	} else {
+		r.release = rel
+		relArt.Source = verifyOr(rel.HTMLURL, relArt.Source)
+		relArt.Checks = append(relArt.Checks, VerifyCheck{Name: VerifyCheckPublished, Status: VerifyPassed,
+			Detail: fmt.Sprintf("published %s with %d assets", rel.PublishedAt.UTC().Format(time.RFC3339), len(rel.Assets))})
+		r.report.Artifacts = append(r.report.Artifacts, relArt)
+	}
+	r.loadRecords(ctx)
+
+	// The distributions from the index.
+	idx := r.idx
+	files, err := idx.VersionFiles(ctx, r.cfg.Project, r.cfg.Version)
+	if err != nil {
+		a := VerifyArtifact{Name: pypi.NormalizeName(r.cfg.Project) + "==" + r.cfg.Version, Kind: VerifyKindIndex, Source: idx.URL()}
+		reason, hint := ErrVerifyUnavailable, "check the index URL and the network"
+		if errors.Is(err, pypi.ErrNotOnIndex) {
+			reason, hint = ErrVerifyMissing, "the version is not on the index (not uploaded yet, or the project name differs from the repository name: set Project)"
+		}
+		a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, reason, "wheel and sdist of "+r.cfg.Version, "", hint, err))
+		r.report.Artifacts = append(r.report.Artifacts, a)
+	}
+	onIndex := map[string]bool{}
+	for _, f := range files {
+		onIndex[f.Filename] = true
+		a := VerifyArtifact{Name: f.Filename, Kind: verifyKind(f.Filetype), Source: f.URL}
+		path := filepath.Join(r.dir, f.Filename)
+		var sum string
+		res, err := idx.Download(ctx, f, path)
+		switch {
+		case err == nil:
+			sum = res.SHA256
+			a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckFetch, Status: VerifyPassed,
+				Detail: fmt.Sprintf("downloaded %d bytes; sha256 %s as the index lists", res.Size, verifyShort(sum))})
+		case errors.Is(err, pypi.ErrHashMismatch):
+			var hm *pypi.HashMismatchError
+			errors.As(err, &hm)
+			a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, ErrVerifyFileReplaced, "sha256 "+hm.Expected+" (index)", "sha256 "+hm.Found,
+				"the index served other bytes than the hash it lists: the file was replaced or corrupted in transit or on a mirror; do not install it", err))
+		default:
+			a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, ErrVerifyUnavailable, "", "", "check the index and the network", err))
+		}
+		if sum != "" {
+			a.SHA256 = sum
+			if r.keep {
+				a.Path = path
+			}
+			bundlePath, berr := r.fetchAsset(ctx, f.Filename+".sigstore.json")
+			r.fileChecks(ctx, &a, sum, bundlePath, berr)
+		}
+		r.report.Artifacts = append(r.report.Artifacts, a)
+	}
+	// Release distributions the index does not have.
+	if len(files) > 0 {
+		for _, n := range verifySortedKeys(r.sums) {
+			if _, ft := verifyDistVersion(r.cfg.Project, n, r.cfg.Version); ft != "" && !onIndex[n] {
+				a := VerifyArtifact{Name: n, Kind: verifyKind(ft), Source: "SHA256SUMS"}
+				a.Checks = append(a.Checks, r.fail(n, VerifyCheckFetch, ErrVerifyMissing, "on the index (listed in SHA256SUMS)", "not on "+idx.URL(),
+					"the release lists this distribution but the index does not serve it: the upload failed or the file was deleted", nil))
+				r.report.Artifacts = append(r.report.Artifacts, a)
+			}
+		}
+	}
+}
+
+// offline verifies the files in cfg.Dir.
+func (r *verifyRun) offline(ctx context.Context) {
+	r.loadRecords(ctx)
+	ents, err := os.ReadDir(r.dir)
+	if err != nil {
+		a := VerifyArtifact{Name: r.dir, Kind: VerifyKindIndex, Source: r.dir}
+		a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, ErrVerifyUnavailable, "", "", "", err))
+		r.report.Artifacts = append(r.report.Artifacts, a)
+		return
+	}
+	n := 0
+	for _, e := range ents {
+		_, ft := verifyDistVersion(r.cfg.Project, e.Name(), r.cfg.Version)
+		if ft == "" || !e.Type().IsRegular() {
+			continue
+		}
+		n++
+		path := filepath.Join(r.dir, e.Name())
+		a := VerifyArtifact{Name: e.Name(), Kind: verifyKind(ft), Source: r.dir, Path: path}
+		d, size, err := sign.SHA256File(ctx, path)
+		if err != nil {
+			a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, ErrVerifyUnavailable, "", "", "", err))
+			r.report.Artifacts = append(r.report.Artifacts, a)
+			continue
+		}
+		a.SHA256 = hex.EncodeToString(d)
+		a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckFetch, Status: VerifyPassed, Detail: fmt.Sprintf("read %d bytes from %s", size, r.dir)})
+		bp := path + ".sigstore.json"
+		var berr error
+		if _, err := os.Stat(bp); err != nil {
+			bp, berr = "", fmt.Errorf("%w: %s not in %s", ErrVerifyMissing, filepath.Base(bp), r.dir)
+		}
+		r.fileChecks(ctx, &a, a.SHA256, bp, berr)
+		r.report.Artifacts = append(r.report.Artifacts, a)
+	}
+	if n == 0 {
+		a := VerifyArtifact{Name: pypi.NormalizeName(r.cfg.Project) + "==" + r.cfg.Version, Kind: VerifyKindIndex, Source: r.dir}
+		a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, ErrVerifyMissing, "a wheel or sdist of "+r.cfg.Version, "none in "+r.dir,
+			"download them first (pip download --no-deps, gh release download), or set Project when the PyPI name differs from the repository name", nil))
+		r.report.Artifacts = append(r.report.Artifacts, a)
+	}
+}
+
+// loadRecords fetches (or reads) SHA256SUMS and the SBOM and reports them.
+func (r *verifyRun) loadRecords(ctx context.Context) {
+	// SHA256SUMS.
+	sa := VerifyArtifact{Name: ghrelease.ChecksumsAssetName, Kind: VerifyKindChecksums, Source: r.source()}
+	path, err := r.fetchAsset(ctx, ghrelease.ChecksumsAssetName)
+	if err != nil {
+		sa.Checks = append(sa.Checks, r.fail(sa.Name, VerifyCheckFetch, verifyReasonOf(err), "the release's SHA256SUMS", "", "every release publishes SHA256SUMS listing its files; without it no hash can be compared", err))
+	} else if sums, sum, err := verifyReadSums(path); err != nil {
+		sa.SHA256 = sum
+		sa.Checks = append(sa.Checks, r.fail(sa.Name, VerifyCheckParse, ErrVerifyFileReplaced, "sha256sum format", "", "the asset is not a checksums file", err))
+	} else {
+		r.sums, r.sumsOK, sa.SHA256 = sums, true, sum
+		if r.keep {
+			sa.Path = path
+		}
+		sa.Checks = append(sa.Checks, VerifyCheck{Name: VerifyCheckFetch, Status: VerifyPassed, Detail: fmt.Sprintf("%d entries", len(sums))})
+	}
+	r.report.Artifacts = append(r.report.Artifacts, sa)
+
+	// The SBOM.
+	sbomName := r.sbomName()
+	ba := VerifyArtifact{Name: verifyOr(sbomName, ghrelease.SBOMAssetName(r.cfg.Project, r.cfg.Version)), Kind: VerifyKindSBOM, Source: r.source()}
+	if sbomName == "" {
+		ba.Checks = append(ba.Checks, r.fail(ba.Name, VerifyCheckFetch, ErrVerifyMissing, "a CycloneDX SBOM (*.cdx.json) on the release", "none",
+			"the release ships no SBOM, so image digest and file hashes cannot be cross-checked against it", nil))
+		r.report.Artifacts = append(r.report.Artifacts, ba)
+		return
+	}
+	path, err = r.fetchAsset(ctx, sbomName)
+	if err != nil {
+		ba.Checks = append(ba.Checks, r.fail(ba.Name, VerifyCheckFetch, verifyReasonOf(err), "", "", "", err))
+		r.report.Artifacts = append(r.report.Artifacts, ba)
+		return
+	}
+	d, _, err := sign.SHA256File(ctx, path)
+	if err != nil {
+		ba.Checks = append(ba.Checks, r.fail(ba.Name, VerifyCheckFetch, ErrVerifyUnavailable, "", "", "", err))
+		r.report.Artifacts = append(r.report.Artifacts, ba)
+		return
+	}
+	ba.SHA256 = hex.EncodeToString(d)
+	if r.keep {
+		ba.Path = path
+	}
+	data, err := verifyReadSmall(path, 64<<20)
+	var sb *verifySBOM
+	if err == nil {
+		sb, err = verifyParseSBOM(data)
+	}
+	if err != nil {
+		ba.Checks = append(ba.Checks, r.fail(ba.Name, VerifyCheckParse, ErrVerifyFileReplaced, "a CycloneDX JSON document", "", "the SBOM asset is not valid CycloneDX JSON", err))
+	} else {
+		r.sbom = sb
+		ba.Checks = append(ba.Checks, VerifyCheck{Name: VerifyCheckFetch, Status: VerifyPassed, Detail: fmt.Sprintf("CycloneDX %s, %d components", sb.SpecVersion, len(sb.Components))})
+	}
+	ba.Checks = append(ba.Checks, r.sumsCheck(ba.Name, ba.SHA256))
+	// A signed SBOM is verified too; an unsigned one is noted.
+	if bp, err := r.fetchAsset(ctx, sbomName+".sigstore.json"); err == nil {
+		ba.Checks = append(ba.Checks, r.signatureCheck(ctx, ba.Name, ba.SHA256, bp))
+	} else {
+		ba.Checks = append(ba.Checks, VerifyCheck{Name: VerifyCheckSignature, Status: VerifySkipped, Detail: "the SBOM has no .sigstore.json bundle; it is trusted through SHA256SUMS only"})
+	}
+	r.report.Artifacts = append(r.report.Artifacts, ba)
+}
+
+func (r *verifyRun) source() string {
+	if r.cfg.Dir != "" {
+		return r.cfg.Dir
+	}
+	return "GitHub release " + r.report.Tag
+}
+
+// sbomName picks the SBOM asset: <project>-<version>.cdx.json, else any
+// *.cdx.json / *.bom.json.
+func (r *verifyRun) sbomName() string {
+	var names []string
+	if r.cfg.Dir != "" {
+		ents, _ := os.ReadDir(r.dir)
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+	} else if r.release != nil {
+		for _, a := range r.release.Assets {
+			names = append(names, a.Name)
+		}
+	}
+	want := ghrelease.SBOMAssetName(r.cfg.Project, r.cfg.Version)
+	var other string
+	for _, n := range names {
+		if n == want {
+			return n
+		}
+		if other == "" && (strings.HasSuffix(n, ".cdx.json") || strings.HasSuffix(n, ".bom.json")) {
+			other = n
+		}
+	}
+	return other
+}
+
+// fetchAsset returns the local path of a release asset: downloaded into
+// r.dir, or found in Dir.
+func (r *verifyRun) fetchAsset(ctx context.Context, assetName string) (string, error) {
+	path := filepath.Join(r.dir, assetName)
+	if r.cfg.Dir != "" {
+		if _, err := os.Stat(path); err != nil {
+			return "", fmt.Errorf("%w: %s not in %s", ErrVerifyMissing, assetName, r.dir)
+		}
+		return path, nil
+	}
+	if r.release == nil {
+		return "", fmt.Errorf("%w: %s: no published release to read it from", ErrVerifyMissing, assetName)
+	}
+	a, ok := r.release.Asset(assetName)
+	if !ok {
+		return "", fmt.Errorf("%w: the release has no asset %s", ErrVerifyMissing, assetName)
+	}
+	if _, err := r.gh.DownloadAsset(ctx, r.release, a, path); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrVerifyUnavailable, err)
+	}
+	return path, nil
+}
+
+// fileChecks adds the signature, SHA256SUMS, SBOM and bundle checks of a
+// distribution whose sha256 is sum.
+func (r *verifyRun) fileChecks(ctx context.Context, a *VerifyArtifact, sum, bundlePath string, bundleErr error) {
+	if bundleErr != nil {
+		a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckSignature, verifyReasonOf(bundleErr), a.Name+".sigstore.json", "", "the release must carry a Sigstore bundle for every file", bundleErr))
+	} else {
+		a.Checks = append(a.Checks, r.signatureCheck(ctx, a.Name, sum, bundlePath))
+	}
+	a.Checks = append(a.Checks, r.sumsCheck(a.Name, sum))
+	a.Checks = append(a.Checks, r.sbomFileCheck(a.Name, sum))
+	if bundleErr == nil {
+		a.Checks = append(a.Checks, r.bundleSumsCheck(ctx, a.Name, bundlePath))
+	}
+}
+
+// bundleSumsCheck compares the bundle asset with its SHA256SUMS entry, if
+// any: a bundle need not be listed (its signature is verified anyway), but
+// a listed one must match.
+func (r *verifyRun) bundleSumsCheck(ctx context.Context, artifact, bundlePath string) VerifyCheck {
+	bn := filepath.Base(bundlePath)
+	want, ok := r.sums[bn]
+	if !r.sumsOK || !ok {
+		return VerifyCheck{Name: VerifyCheckBundle, Status: VerifySkipped, Detail: bn + " not listed in SHA256SUMS"}
+	}
+	d, _, err := sign.SHA256File(ctx, bundlePath)
+	if err != nil {
+		return r.fail(artifact, VerifyCheckBundle, ErrVerifyUnavailable, "", "", "", err)
+	}
+	if got := hex.EncodeToString(d); got != want {
+		return r.fail(artifact, VerifyCheckBundle, ErrVerifyFileReplaced, bn+" sha256 "+want, "sha256 "+got,
+			"the bundle differs from the one the release recorded in SHA256SUMS: it was replaced after publication", nil)
+	}
+	return VerifyCheck{Name: VerifyCheckBundle, Status: VerifyPassed, Detail: bn + " listed in SHA256SUMS with sha256 " + verifyShort(want)}
+}
+
+// signatureCheck verifies the bundle at bundlePath for the artifact whose
+// sha256 is sum against the pinned policy.
+func (r *verifyRun) signatureCheck(ctx context.Context, artifact, sum, bundlePath string) VerifyCheck {
+	b, err := sign.LoadBundle(bundlePath)
+	if err != nil {
+		return r.fail(artifact, VerifyCheckSignature, ErrVerifySignature, "a Sigstore bundle", filepath.Base(bundlePath), "the .sigstore.json asset is not a valid bundle (truncated download, or another file uploaded under its name)", err)
+	}
+	digest, _ := hex.DecodeString(sum)
+	res, err := r.v.VerifyDigest(ctx, b, digest, r.policy)
+	if err == nil {
+		return VerifyCheck{Name: VerifyCheckSignature, Status: VerifyPassed, Detail: verifySignedDetail(res)}
+	}
+	reason, exp, found, hint := verifyExplain(err, r.policy)
+	if errors.Is(err, sign.ErrDigestMismatch) {
+		exp, found, reason, hint = r.explainDigest(artifact, sum, b)
+	}
+	return r.fail(artifact, VerifyCheckSignature, reason, exp, found, hint, err)
+}
+
+// explainDigest says which file a bundle signs when it is not artifact.
+func (r *verifyRun) explainDigest(artifact, sum string, b *bundle.Bundle) (exp, found string, reason error, hint string) {
+	signed := ""
+	if ms := b.GetMessageSignature(); ms != nil && ms.GetMessageDigest() != nil {
+		signed = hex.EncodeToString(ms.GetMessageDigest().GetDigest())
+	}
+	exp = "a signature over sha256 " + sum
+	found = "the bundle signs sha256 " + verifyOr(signed, "(another artifact)")
+	recorded, listed := r.sums[artifact]
+	switch {
+	case listed && recorded != sum && signed == recorded:
+		return exp, found, ErrVerifyFileReplaced, fmt.Sprintf("the bundle and SHA256SUMS both record sha256 %s for %s, but the file obtained hashes to %s: the file was replaced after the release (e.g. on the index or a mirror); do not use it", recorded, artifact, sum)
+	case signed != "":
+		for n, h := range r.sums {
+			if h == signed && n != artifact {
+				return exp, found, ErrVerifyBundleMismatch, fmt.Sprintf("%s.sigstore.json is the bundle of %s (SHA256SUMS lists that hash for it): the bundle for another file was attached under this name", artifact, n)
+			}
+		}
+	}
+	return exp, found, ErrVerifyBundleMismatch, "the bundle signs another artifact than this file: the bundle for another file was attached, or the file is not the released one"
+}
+
+func (r *verifyRun) sumsCheck(artifact, sum string) VerifyCheck {
+	if !r.sumsOK {
+		return VerifyCheck{Name: VerifyCheckSums, Status: VerifySkipped, Detail: "no usable SHA256SUMS"}
+	}
+	want, ok := r.sums[artifact]
+	switch {
+	case !ok:
+		return r.fail(artifact, VerifyCheckSums, ErrVerifyMissing, "an entry for "+artifact, "none", "SHA256SUMS does not list this file: it is not part of the release as published", nil)
+	case want != sum:
+		return r.fail(artifact, VerifyCheckSums, ErrVerifyFileReplaced, "sha256 "+want, "sha256 "+sum,
+			"the file differs from the one the release recorded in SHA256SUMS: it was replaced (on the index or the release) after publication; do not use it", nil)
+	}
+	return VerifyCheck{Name: VerifyCheckSums, Status: VerifyPassed, Detail: "listed with sha256 " + verifyShort(sum)}
+}
+
+func (r *verifyRun) sbomFileCheck(artifact, sum string) VerifyCheck {
+	if r.sbom == nil {
+		return VerifyCheck{Name: VerifyCheckSBOM, Status: VerifySkipped, Detail: "no usable SBOM"}
+	}
+	c, ok := r.sbom.file(artifact)
+	if !ok {
+		return r.fail(artifact, VerifyCheckSBOM, ErrVerifyMissing, "a file component "+artifact, "none", "the SBOM does not describe this file", nil)
+	}
+	if got := c.sha256(); got != sum {
+		return r.fail(artifact, VerifyCheckSBOM, ErrVerifyFileReplaced, "sha256 "+verifyOr(got, "(no SHA-256 in the SBOM)"), "sha256 "+sum,
+			"the file differs from the one the SBOM describes: it was replaced after the release, or the SBOM belongs to another build", nil)
+	}
+	return VerifyCheck{Name: VerifyCheckSBOM, Status: VerifyPassed, Detail: "component hash matches"}
+}
+
+// image resolves the tag, verifies the signature of the digest it points
+// to, and compares the digest with the SBOM's.
+func (r *verifyRun) image(ctx context.Context) {
+	ref := r.cfg.Image + ":" + r.report.Tag
+	a := VerifyArtifact{Name: ref, Kind: VerifyKindImage, Source: r.cfg.Image}
+	defer func() { r.report.Artifacts = append(r.report.Artifacts, a) }()
+
+	var released string // the digest the SBOM records, "sha256:…"
+	if r.sbom != nil {
+		if c, ok := r.sbom.image(r.cfg.Image); ok {
+			released = c.digest()
+		}
+	}
+	tr, kc := r.registryAccess()
+	opts := []oci.Option{oci.WithLogger(r.log)}
+	if r.cfg.Keychain != nil {
+		opts = append(opts, oci.WithKeychain(kc))
+	}
+	if r.cfg.HTTPClient != nil && r.cfg.HTTPClient.Transport != nil {
+		opts = append(opts, oci.WithTransport(r.cfg.HTTPClient.Transport))
+	}
+	if r.cfg.InsecureHTTPUnsafe {
+		opts = append(opts, oci.WithInsecureHTTPUnsafe())
+	}
+	opts = append(opts, r.cfg.OCIOptions...)
+
+	digest, err := r.resolve(ctx, ref, tr, kc)
+	if err != nil {
+		reason, hint := ErrVerifyUnavailable, "check the registry address, the network and credentials"
+		var te *transport.Error
+		if errors.As(err, &te) && (te.StatusCode == http.StatusNotFound) {
+			reason, hint = ErrVerifyMissing, "the tag does not exist: the image was not pushed, or the image repository is wrong"
+		}
+		a.Checks = append(a.Checks, r.fail(ref, VerifyCheckResolve, reason, "", "", hint, err))
+		return
+	}
+	a.SHA256 = strings.TrimPrefix(digest.String(), "sha256:")
+	a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckResolve, Status: VerifyPassed, Detail: "tag points to " + digest.String()})
+	moved := released != "" && released != digest.String()
+
+	res, err := oci.Verify(ctx, r.cfg.Image+"@"+digest.String(), r.policy, r.v, opts...)
+	if err == nil {
+		a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckSignature, Status: VerifyPassed, Detail: verifyImageDetail(res)})
+	} else {
+		reason, exp, found, hint := verifyExplain(err, r.policy)
+		if errors.Is(err, oci.ErrNoSignature) {
+			reason, exp, found, hint = ErrVerifySignature, "a signature by "+r.policy.Identity, "no signature for "+digest.String(), "the image the tag points to was never signed"
+		} else if errors.Is(err, oci.ErrDigestMismatch) {
+			reason, hint = ErrVerifyBundleMismatch, "the signatures attached to this digest were made for another digest (copied from another image)"
+		}
+		if moved {
+			reason = ErrVerifyTagMoved
+			exp, found = "tag → "+released+" (signed, recorded in the SBOM)", "tag → "+digest.String()
+			hint = fmt.Sprintf("the tag %s was re-pointed after the release: it now points to %s, which is not what the release signed. The released image is %s@%s; pull it by digest", r.report.Tag, digest, r.cfg.Image, released)
+		}
+		a.Checks = append(a.Checks, r.fail(ref, VerifyCheckSignature, reason, exp, found, hint, err))
+	}
+
+	switch {
+	case r.sbom == nil:
+		a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckSBOM, Status: VerifySkipped, Detail: "no usable SBOM"})
+	case released == "":
+		a.Checks = append(a.Checks, r.fail(ref, VerifyCheckSBOM, ErrVerifyMissing, "a container component for "+r.cfg.Image+" with its digest", "none",
+			"the SBOM does not record the image digest, so a re-pointed tag cannot be detected by it", nil))
+	case moved:
+		a.Checks = append(a.Checks, r.fail(ref, VerifyCheckSBOM, ErrVerifyTagMoved, released, digest.String(),
+			fmt.Sprintf("the tag %s now points to another digest than the release recorded: it was re-pointed; use %s@%s", r.report.Tag, r.cfg.Image, released), nil))
+		// Is what the release recorded still signed?
+		if _, err := oci.Verify(ctx, r.cfg.Image+"@"+released, r.policy, r.v, opts...); err != nil {
+			reason, exp, found, hint := verifyExplain(err, r.policy)
+			a.Checks = append(a.Checks, r.fail(ref, VerifyCheckReleased, reason, exp, found, hint, err))
+		} else {
+			a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckReleased, Status: VerifyPassed, Detail: released + " (from the SBOM) is signed by the pinned identity"})
+		}
+	default:
+		a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckSBOM, Status: VerifyPassed, Detail: "digest matches the SBOM's container component"})
+	}
+}
+
+// registryAccess returns the transport (refusing plain http to
+// non-loopback registries unless InsecureHTTPUnsafe) and keychain for the
+// registry.
+func (r *verifyRun) registryAccess() (http.RoundTripper, authn.Keychain) {
+	var base http.RoundTripper = remote.DefaultTransport
+	if r.cfg.HTTPClient != nil && r.cfg.HTTPClient.Transport != nil {
+		base = r.cfg.HTTPClient.Transport
+	}
+	kc := r.cfg.Keychain
+	if kc == nil {
+		kc = authn.NewMultiKeychain(authn.DefaultKeychain, oci.GitHubKeychain(os.Getenv))
+	}
+	return &verifyHTTPGuard{base: base, insecure: r.cfg.InsecureHTTPUnsafe}, kc
+}
+
+func (r *verifyRun) resolve(ctx context.Context, ref string, tr http.RoundTripper, kc authn.Keychain) (v1.Hash, error) {
+	opts := []name.Option{name.StrictValidation}
+	if r.cfg.InsecureHTTPUnsafe || verifyLoopbackRegistry(ref) {
+		opts = append(opts, name.Insecure)
+	}
+	tagRef, err := name.ParseReference(ref, opts...)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	desc, err := remote.Head(tagRef, remote.WithContext(ctx), remote.WithTransport(tr), remote.WithAuthFromKeychain(kc))
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	return desc.Digest, nil
+}
+
+func verifyLoopbackRegistry(ref string) bool {
+	host := ref
+	if i := strings.IndexByte(ref, '/'); i >= 0 {
+		host = ref[:i]
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// verifyHTTPGuard refuses plain http to hosts that are not loopback.
+type verifyHTTPGuard struct {
+	base     http.RoundTripper
+	insecure bool
+}
+
+func (g *verifyHTTPGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" && !g.insecure && !verifyLoopbackRegistry(req.URL.Host) {
+		return nil, fmt.Errorf("%w: refusing plain http to %s (set InsecureHTTPUnsafe to allow)", ErrVerifyConfig, req.URL.Host)
+	}
+	return g.base.RoundTrip(req)
+}
+
+func (r *verifyRun) fail(artifact, check string, reason error, expected, found, hint string, err error) VerifyCheck {
+	ve := &VerifyError{Artifact: artifact, Check: check, Reason: reason, Expected: expected, Found: found, Hint: hint, Err: err}
+	detail := strings.TrimPrefix(reason.Error(), "release: ")
+	if found != "" {
+		detail += "; found " + found
+	} else if err != nil {
+		detail += ": " + err.Error()
+	}
+	r.log.Warn("check failed", "artifact", artifact, "check", check, "reason", reason.Error())
+	return VerifyCheck{Name: check, Status: VerifyFailed, Detail: detail, Err: ve}
+}
+
+// verifyExplain maps a sign/oci verification error to a reason, the
+// expected and found values, and a troubleshooting hint.
+func verifyExplain(err error, p sign.Policy) (reason error, expected, found, hint string) {
+	var ve *sign.VerificationError
+	if errors.As(err, &ve) {
+		expected, found = ve.Expected, ve.Found
+	}
+	switch {
+	case errors.Is(err, sign.ErrIdentityMismatch):
+		if expected == "" {
+			expected = p.Identity
+		}
+		return ErrVerifyIdentity, expected, found, verifyIdentityHint(p.Identity, found)
+	case errors.Is(err, sign.ErrIssuerMismatch):
+		if expected == "" {
+			expected = p.Issuer
+		}
+		return ErrVerifyIdentity, expected, found, "the certificate was issued for a token of another OIDC issuer: release signatures come from GitHub Actions (" + sign.GitHubActionsIssuer + "); anything else was signed outside the release workflow"
+	case errors.Is(err, sign.ErrClaimMismatch):
+		return ErrVerifyIdentity, expected, found, "a GitHub claim of the certificate (repository, ref, event) is not the release's: the signature was made by another run than the tag-triggered release"
+	case errors.Is(err, sign.ErrDigestMismatch):
+		return ErrVerifyBundleMismatch, expected, found, "the bundle signs another artifact: the bundle of another file was attached, or the file was replaced"
+	case errors.Is(err, sign.ErrNotInLog):
+		return ErrVerifyNotInLog, expected, found, "no transparency-log entry the trusted root accepts: if the release is minutes old, wait and retry; otherwise the signature was never logged, or logged in a log the trusted root does not list (check the trusted root)"
+	case errors.Is(err, sign.ErrUntrustedCertificate):
+		return ErrVerifySignature, expected, found, "the certificate does not chain to a trusted Fulcio CA: the signature was made against another Sigstore instance than the trusted root describes (check the trusted root)"
+	case errors.Is(err, sign.ErrCertificateExpired), errors.Is(err, sign.ErrTimestamp):
+		return ErrVerifySignature, expected, found, "no trusted signing time inside the certificate's validity: the bundle lacks a log entry or timestamp the trusted root accepts"
+	case errors.Is(err, sign.ErrInvalidBundle), errors.Is(err, sign.ErrSignatureInvalid):
+		return ErrVerifySignature, expected, found, "the bundle is malformed or its signature does not verify: it was altered"
+	}
+	return ErrVerifySignature, expected, found, ""
+}
+
+// verifyIdentityHint explains an identity mismatch from the SAN found.
+func verifyIdentityHint(want, found string) string {
+	wantBase, _, _ := strings.Cut(want, "@")
+	foundBase, foundRef, _ := strings.Cut(found, "@")
+	switch {
+	case found == "":
+		return "the certificate's identity differs from the release workflow's"
+	case foundBase == wantBase && strings.HasPrefix(foundRef, "refs/heads/"):
+		return fmt.Sprintf("signed by the release workflow running on the branch %s (a workflow_dispatch or branch run), not on the tag: its identity is branch-based, so it is not a release signature. Releases must be built by the tag push; ask the maintainers to re-run the release from the tag", strings.TrimPrefix(foundRef, "refs/heads/"))
+	case foundBase == wantBase && strings.HasPrefix(foundRef, "refs/tags/"):
+		return fmt.Sprintf("signed by the release workflow for another tag (%s): the file belongs to another release, or the version is wrong", strings.TrimPrefix(foundRef, "refs/tags/"))
+	case foundBase == wantBase:
+		return "signed by the release workflow running for ref " + foundRef + ", not for the release tag"
+	}
+	return "signed by another workflow or repository (" + foundBase + "): not by this project's release workflow; a fork or an impostor may have produced it"
+}
+
+func verifySignedDetail(v *sign.Verification) string {
+	s := "signed by the pinned identity"
+	if !v.SignedAt.IsZero() {
+		s += " at " + v.SignedAt.UTC().Format(time.RFC3339)
+	}
+	if len(v.LogIndexes) > 0 {
+		s += fmt.Sprintf(", log index %v", v.LogIndexes)
+	}
+	return s
+}
+
+func verifyImageDetail(res *oci.VerifyResult) string {
+	if len(res.Signatures) == 0 {
+		return "signed"
+	}
+	var forms []string
+	for _, s := range res.Signatures {
+		switch s.Format {
+		case oci.FormatLegacy:
+			forms = append(forms, "cosign .sig")
+		case oci.FormatBundle:
+			forms = append(forms, "bundle referrer")
+		}
+	}
+	return fmt.Sprintf("%s by digest (%s)", verifySignedDetail(res.Signatures[0].Verification), strings.Join(forms, ", "))
+}
+
+func verifyReasonOf(err error) error {
+	for _, r := range []error{ErrVerifyMissing, ErrVerifyUnavailable} {
+		if errors.Is(err, r) {
+			return r
+		}
+	}
+	return ErrVerifyUnavailable
+}
+
+func verifyKind(filetype string) string {
+	if filetype == "bdist_wheel" {
+		return VerifyKindWheel
+	}
+	return VerifyKindSdist
+}
+
+// verifyDistVersion reports whether filename is a wheel or sdist of
+// project at version, and which ("bdist_wheel", "sdist" or "").
+func verifyDistVersion(project, filename, version string) (string, string) {
+	want, err := pypi.NormalizeVersion(version)
+	if err != nil {
+		return "", ""
+	}
+	norm := pypi.NormalizeName(project)
+	var v, ft string
+	switch {
+	case strings.HasSuffix(filename, ".whl"):
+		w, err := pypi.ParseWheelFilename(filename)
+		if err != nil || pypi.NormalizeName(w.Name) != norm {
+			return "", ""
+		}
+		v, ft = w.Version, "bdist_wheel"
+	case strings.HasSuffix(filename, ".tar.gz"):
+		stem := strings.TrimSuffix(filename, ".tar.gz")
+		i := strings.LastIndexByte(stem, '-')
+		if i <= 0 || pypi.NormalizeName(stem[:i]) != norm {
+			return "", ""
+		}
+		v, ft = stem[i+1:], "sdist"
+	default:
+		return "", ""
+	}
+	if nv, err := pypi.NormalizeVersion(v); err != nil || nv != want {
+		return "", ""
+	}
+	return v, ft
+}
+
+func verifyReadSums(path string) (map[string]string, string, error) {
+	data, err := verifyReadSmall(path, 4<<20)
+	if err != nil {
+		return nil, "", err
+	}
+	sum, _, err := sign.SHA256File(context.Background(), path)
+	if err != nil {
+		return nil, "", err
+	}
+	sums, err := ghrelease.ParseChecksums(data)
+	return sums, hex.EncodeToString(sum), err
+}
+
+func verifyReadSmall(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return data, nil
+}
+
+// verifySBOM is the part of a CycloneDX JSON document verification reads.
+type verifySBOM struct {
+	BOMFormat   string                `json:"bomFormat"`
+	SpecVersion string                `json:"specVersion"`
+	Components  []verifySBOMComponent `json:"components"`
+}
+
+type verifySBOMComponent struct {
+	Type    string `json:"type"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	PURL    string `json:"purl"`
+	Hashes  []struct {
+		Alg     string `json:"alg"`
+		Content string `json:"content"`
+	} `json:"hashes"`
+}
+
+func verifyParseSBOM(data []byte) (*verifySBOM, error) {
+	var s verifySBOM
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, err
+	}
+	if s.BOMFormat != "CycloneDX" {
+		return nil, fmt.Errorf("bomFormat %q, expected CycloneDX", s.BOMFormat)
+	}
+	return &s, nil
+}
+
+func (c verifySBOMComponent) sha256() string {
+	for _, h := range c.Hashes {
+		if strings.EqualFold(h.Alg, "SHA-256") {
+			return strings.ToLower(h.Content)
+		}
+	}
+	return ""
+}
+
+// digest is the image digest a container component records.
+func (c verifySBOMComponent) digest() string {
+	if h := c.sha256(); h != "" {
+		return "sha256:" + h
+	}
+	if strings.HasPrefix(c.Version, "sha256:") {
+		return c.Version
+	}
+	return ""
+}
+
+func (s *verifySBOM) file(filename string) (verifySBOMComponent, bool) {
+	for _, c := range s.Components {
+		if c.Type == "file" && c.Name == filename {
+			return c, true
+		}
+	}
+	return verifySBOMComponent{}, false
+}
+
+// image finds the container component of repository (by name, else the
+// only container component).
+func (s *verifySBOM) image(repository string) (verifySBOMComponent, bool) {
+	var only []verifySBOMComponent
+	for _, c := range s.Components {
+		if c.Type != "container" {
+			continue
+		}
+		if c.Name == repository {
+			return c, true
+		}
+		only = append(only, c)
+	}
+	if len(only) == 1 {
+		return only[0], true
+	}
+	return verifySBOMComponent{}, false
+}
+
+func verifySortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func verifyOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func verifyShort(hexDigest string) string {
+	if len(hexDigest) > 16 {
+		return hexDigest[:16] + "…"
+	}
+	return hexDigest
+}
+
+func verifyOneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		s = s[:max-1] + "…"
+	}
+	return s
+}

@@ -1,0 +1,148 @@
+package release_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tagship/tagship/ghrelease"
+	"github.com/tagship/tagship/release"
+	"github.com/tagship/tagship/release/releasetest"
+	"github.com/tagship/tagship/sign"
+	"github.com/tagship/tagship/sign/signtest"
+)
+
+// VerifyRelease checks a published release as a downstream user would.
+// Against the public services it needs only the repository, the version
+// and the image repository:
+//
+//	r, err := release.VerifyRelease(ctx, release.VerifyConfig{
+//		Repository: "Metbcy/securescan",
+//		Version:    "0.11.0",
+//		Project:    "securescan",           // PyPI name; default: the repository name
+//		Image:      "ghcr.io/metbcy/securescan", // tag v0.11.0 is implied
+//	})
+//	fmt.Print(r) // every artifact, every check, hints for failures
+//
+// Here it runs offline on a directory holding what `pip download` and
+// `gh release download` would have fetched, signed by an in-process
+// Sigstore whose tokens carry the release workflow's identity.
+func ExampleVerifyRelease() {
+	ctx := context.Background()
+	st, err := signtest.New(signtest.WithWorkflow(signtest.Workflow{Repository: "octo-org/demo", Ref: "v1.0.0"}))
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	signer, _ := st.NewSigner()
+	verifier, _ := st.NewVerifier() // trusts the double; default: public-good Sigstore
+
+	dir, _ := os.MkdirTemp("", "verify-example")
+	defer os.RemoveAll(dir)
+	files := []string{filepath.Join(dir, "demo-1.0.0-py3-none-any.whl"), filepath.Join(dir, "demo-1.0.0.tar.gz")}
+	sums := map[string]string{}
+	for i, p := range files {
+		os.WriteFile(p, []byte(fmt.Sprint("distribution ", i)), 0o644)
+		fs, err := signer.SignFile(ctx, p) // writes p + ".sigstore.json"
+		if err != nil {
+			panic(err)
+		}
+		sums[filepath.Base(p)] = fs.SHA256Hex()
+	}
+	sbom, _ := ghrelease.SBOM(ctx, ghrelease.SBOMInput{Name: "demo", Version: "1.0.0", Files: files})
+	os.WriteFile(filepath.Join(dir, "demo-1.0.0.cdx.json"), sbom, 0o644)
+	h := sha256.Sum256(sbom)
+	sums["demo-1.0.0.cdx.json"] = hex.EncodeToString(h[:])
+	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), ghrelease.FormatChecksums(sums), 0o644)
+
+	r, err := release.VerifyRelease(ctx, release.VerifyConfig{
+		Repository: "octo-org/demo",
+		Version:    "1.0.0",
+		Dir:        dir, // offline; online: IndexURL, GitHubAPI, Image
+		Verifier:   verifier,
+	})
+	fmt.Println("identity:", r.Identity)
+	fmt.Println("issuer:  ", r.Issuer == sign.GitHubActionsIssuer)
+	for _, a := range r.Artifacts {
+		fmt.Print(a.Name, ":")
+		for _, c := range a.Checks {
+			fmt.Print(" ", c.Name, "=", c.Status)
+		}
+		fmt.Println()
+	}
+	fmt.Println("ok:", r.OK(), err)
+	// Output:
+	// identity: https://github.com/octo-org/demo/.github/workflows/release.yml@refs/tags/v1.0.0
+	// issuer:   true
+	// SHA256SUMS: fetch=PASS
+	// demo-1.0.0.cdx.json: fetch=PASS sha256sums=PASS signature=SKIP
+	// demo-1.0.0-py3-none-any.whl: fetch=PASS signature=PASS sha256sums=PASS sbom=PASS bundle=SKIP
+	// demo-1.0.0.tar.gz: fetch=PASS signature=PASS sha256sums=PASS sbom=PASS bundle=SKIP
+	// ok: true <nil>
+}
+
+// TestVerifyReleaseAfterStandardPipeline runs the standard release on the
+// releasetest doubles and verifies the result as a downstream user. (It
+// lives here because package release's internal tests cannot import
+// releasetest.)
+func TestVerifyReleaseAfterStandardPipeline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	env, err := releasetest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	dir := t.TempDir()
+	if err := releasetest.WriteProject(dir, releasetest.Project{Repository: env.Repository}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := release.Prepare(ctx, release.PrepareConfig{Version: env.Tag, Dir: dir, NoGitUnsafe: true}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := env.Config(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := release.Standard(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := p.Run(ctx); err != nil {
+		t.Fatalf("release: %v\n%s", err, r.Table())
+	}
+	v, err := env.Sigstore.NewVerifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := release.VerifyRelease(ctx, release.VerifyConfig{
+		Repository:  env.Repository,
+		Version:     strings.TrimPrefix(env.Tag, "v"),
+		IndexURL:    env.PyPI.URL,
+		GitHubAPI:   env.GitHub.BaseURL(),
+		GitHubToken: env.GitHub.Token(),
+		Image:       env.ImageRepository(),
+		Verifier:    v,
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	t.Log(r)
+	kinds := map[string]int{}
+	for _, a := range r.Artifacts {
+		kinds[a.Kind]++
+		for _, c := range a.Checks {
+			if c.Status == release.VerifySkipped && c.Name != release.VerifyCheckSignature {
+				t.Errorf("%s %s skipped: %s", a.Name, c.Name, c.Detail)
+			}
+		}
+	}
+	if kinds[release.VerifyKindWheel] != 1 || kinds[release.VerifyKindSdist] != 1 || kinds[release.VerifyKindImage] != 1 || kinds[release.VerifyKindSBOM] != 1 {
+		t.Fatalf("artifacts %v\n%s", kinds, r)
+	}
+}
