@@ -19,7 +19,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,7 +30,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/release"
 	"github.com/tagship/tagship/release/releasetest"
 	"github.com/tagship/tagship/sign"
@@ -244,66 +242,25 @@ func writeOutputs(dir string, env *releasetest.Env, p *release.Pipeline, report 
 	return m, os.WriteFile(filepath.Join(dir, "release.json"), append(js, '\n'), 0o644)
 }
 
-// verify checks the published release from the outside: each file's bundle
-// and the image signature against the pinned identity, and the files on
-// PyPI and on the GitHub Release against the signed hashes.
+// verify checks the published release from the outside, from nothing but
+// the repository, the version and where the index, GitHub and the registry
+// are: release.VerifyRelease downloads the files from the index and the
+// bundles, SHA256SUMS and SBOM from the release, and checks every signature
+// against the pinned identity and every hash against every record.
 func verify(ctx context.Context, dir string, env *releasetest.Env, m *Manifest, w io.Writer) error {
 	v, err := sign.NewVerifier(sign.WithVerifierTrustedRootFile(filepath.Join(dir, m.TrustedRoot)))
 	if err != nil {
 		return err
 	}
-	policy := sign.GitHubReleasePolicy(m.Repository, sign.DefaultWorkflowPath, m.Tag)
-	var failures []string
-	check := func(what string, err error) {
-		status := "ok"
-		if err != nil {
-			status = "FAILED: " + err.Error()
-			failures = append(failures, what)
-		}
-		fmt.Fprintf(w, "  %-70s %s\n", what, status)
+	report, err := release.VerifyRelease(ctx, release.VerifyConfig{
+		Repository: m.Repository, Version: m.Version, Project: "hello-release",
+		IndexURL: env.PyPI.URL, GitHubAPI: env.GitHub.BaseURL(), GitHubToken: env.GitHub.Token(),
+		Image: strings.TrimSuffix(m.Image.Reference, ":"+m.Tag), Verifier: v,
+	})
+	if report != nil {
+		fmt.Fprint(w, indent(report.String(), "  ")+"\n")
 	}
-	onPyPI := map[string]string{}
-	for _, f := range env.PyPI.Files() {
-		onPyPI[f.Filename] = f.SHA256
-	}
-	owner, repo, _ := strings.Cut(m.Repository, "/")
-	assets := map[string]string{}
-	if r, ok := env.GitHub.ReleaseByTag(owner, repo, m.Tag); ok && !r.Draft {
-		for _, a := range r.Assets {
-			assets[a.Name] = a.SHA256
-		}
-	} else {
-		check("GitHub release "+m.Tag+" is public", errors.New("not found or still a draft"))
-	}
-	for _, a := range m.Artifacts {
-		name := filepath.Base(a.Path)
-		_, err := v.VerifyFile(ctx, filepath.Join(dir, a.Path), filepath.Join(dir, a.Bundle), policy)
-		check("bundle of "+name, err)
-		check("PyPI has "+name+" with the signed sha256", sameHash(onPyPI[name], a.SHA256))
-		check("release asset "+name+" has the signed sha256", sameHash(assets[name], a.SHA256))
-		if _, ok := assets[name+".sigstore.json"]; !ok {
-			check("release asset "+name+".sigstore.json", errors.New("missing"))
-		}
-	}
-	res, err := oci.Verify(ctx, m.Image.Reference, policy, v)
-	if err == nil && res.Digest.String() != m.Image.Digest {
-		err = fmt.Errorf("tag %s points to %s, the release signed %s", m.Image.Reference, res.Digest, m.Image.Digest)
-	}
-	check("image "+m.Image.Reference+" signed by digest", err)
-	if len(failures) > 0 {
-		return fmt.Errorf("verification failed: %s", strings.Join(failures, "; "))
-	}
-	return nil
-}
-
-func sameHash(found, want string) error {
-	switch {
-	case found == "":
-		return errors.New("missing")
-	case found != want:
-		return fmt.Errorf("sha256 %s, signed %s", found, want)
-	}
-	return nil
+	return err
 }
 
 // progressPrinter prints one line per job start and finish.
