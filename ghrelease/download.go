@@ -40,6 +40,9 @@ type PublishedRelease struct {
 	HTMLURL     string
 	Prerelease  bool
 	Immutable   bool
+	// Draft is true only for a release found by ReleaseForTag that is not
+	// published yet (PublishedAt is then zero).
+	Draft       bool
 	PublishedAt time.Time
 	Assets      []ReleaseAsset
 }
@@ -176,10 +179,36 @@ func (d *Downloader) ReleaseByTag(ctx context.Context, owner, repo, tag string) 
 	if rel.GetDraft() {
 		return nil, fmt.Errorf("%w: the release for %s of %s/%s is still a draft", ErrNoRelease, tag, owner, repo)
 	}
+	return d.withAssets(ctx, owner, repo, &rel)
+}
+
+// ReleaseForTag is ReleaseByTag that also finds a draft (GitHub's
+// get-by-tag hides drafts, so they are found by listing, as Publish does);
+// PublishedRelease.Draft says which it is. It needs a token that can see
+// drafts. A tag with no release at all is ErrNoRelease. The release
+// pipeline uses it to adopt the bundles an earlier run already attached.
+func (d *Downloader) ReleaseForTag(ctx context.Context, owner, repo, tag string) (*PublishedRelease, error) {
+	if !ownerRE.MatchString(owner) || !repoNmRE.MatchString(repo) || tag == "" {
+		return nil, fmt.Errorf("%w: owner %q, repo %q, tag %q: expected OWNER, REPO and a tag such as v1.2.3", ErrInvalidRelease, owner, repo, tag)
+	}
+	rel, _, err := d.p.findRelease(ctx, owner, repo, tag)
+	if err != nil {
+		return nil, err
+	}
+	if rel == nil {
+		return nil, fmt.Errorf("%w: %s/%s has no release, draft or published, for %s", ErrNoRelease, owner, repo, tag)
+	}
+	return d.withAssets(ctx, owner, repo, rel)
+}
+
+// withAssets describes rel with every page of its assets.
+func (d *Downloader) withAssets(ctx context.Context, owner, repo string, rel *ghRelease) (*PublishedRelease, error) {
+	p := d.p
+	tag := rel.GetTagName()
 	out := &PublishedRelease{
-		ID: rel.GetID(), Owner: owner, Repo: repo, Tag: rel.GetTagName(), Name: rel.GetName(),
+		ID: rel.GetID(), Owner: owner, Repo: repo, Tag: tag, Name: rel.GetName(),
 		HTMLURL: rel.GetHTMLURL(), Prerelease: rel.GetPrerelease(), Immutable: rel.Immutable,
-		PublishedAt: rel.GetPublishedAt().Time,
+		PublishedAt: rel.GetPublishedAt().Time, Draft: rel.GetDraft(),
 	}
 	opt := &github.ListOptions{PerPage: 100}
 	for {

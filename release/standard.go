@@ -646,6 +646,9 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	if err := s.verifyArtifacts(ctx, b); err != nil {
 		return nil, err
 	}
+	if err := s.adoptPublishedBundles(ctx, in, b); err != nil {
+		return nil, err
+	}
 	src, err := os.ReadFile(s.path(s.cfg.Changelog))
 	if err != nil {
 		return nil, err
@@ -719,4 +722,58 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	res.Summary = fmt.Sprintf("%s: %d assets (%d uploaded, %d unchanged)", r.HTMLURL, len(r.Assets),
 		counts[string(ghrelease.AssetUploaded)]+counts[string(ghrelease.AssetReplaced)], counts[string(ghrelease.AssetSkipped)])
 	return res, nil
+}
+
+// adoptPublishedBundles handles a release that an earlier run (another
+// machine, a "re-run all jobs") already attached bundles to. Signatures are
+// not deterministic, so this run's bundles differ from those; when the
+// published bundle verifies for this very file with the release identity,
+// it is adopted in place of ours, so that the release, SHA256SUMS and the
+// SBOM stay exactly as first published. A published bundle that does not
+// verify is left for Publish to report as a conflict.
+func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b BuildResult) error {
+	dl, err := ghrelease.NewDownloader(s.cfg.GitHubOptions...)
+	if err != nil {
+		return err
+	}
+	owner, repo, _ := strings.Cut(s.cfg.Repository, "/")
+	rel, err := dl.ReleaseForTag(ctx, owner, repo, s.tag)
+	if errors.Is(err, ghrelease.ErrNoRelease) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("looking for an earlier release of %s: %w", s.tag, err)
+	}
+	verifier, err := s.getVerifier()
+	if err != nil {
+		return err
+	}
+	for _, f := range b.Files {
+		name := filepath.Base(f.Bundle)
+		a, ok := rel.Asset(name)
+		if !ok {
+			continue
+		}
+		tmp := f.Bundle + ".published"
+		got, err := dl.DownloadAsset(ctx, rel, a, tmp)
+		if err != nil {
+			return fmt.Errorf("reading %s from the release: %w", name, err)
+		}
+		ours, _, err := sign.SHA256File(ctx, f.Bundle)
+		if err == nil && hex.EncodeToString(ours) == got.SHA256 {
+			os.Remove(tmp)
+			continue
+		}
+		if _, err := verifier.VerifyFile(ctx, f.Path, tmp, s.policy()); err != nil {
+			os.Remove(tmp)
+			in.Log("%s on the release does not verify for %s (%v); keeping this run's bundle", name, f.Name, err)
+			continue
+		}
+		if err := os.Rename(tmp, f.Bundle); err != nil {
+			os.Remove(tmp)
+			return err
+		}
+		in.Log("%s: adopted the bundle already on the release, which verifies for this file", name)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package release_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -198,6 +199,51 @@ func TestStandardReleaseEndToEnd(t *testing.T) {
 	j, _ := r.Job(release.JobPublishPyPI)
 	if !strings.Contains(string(j.Output), `"status":"skipped"`) {
 		t.Errorf("fresh rerun did not skip identical files: %s", j.Output)
+	}
+}
+
+// TestStandardRerunOnAnotherMachine is GitHub's "re-run all jobs": a new
+// run of the same tag with no state and no bundles from the first run. The
+// rebuild is byte-identical; the new signatures are not, so the bundles
+// already on the release are adopted (they verify for the same files) and
+// the release, the index and the registry end exactly as first published.
+func TestStandardRerunOnAnotherMachine(t *testing.T) {
+	t.Parallel()
+	env, dir := prepared(t)
+	ctx := context.Background()
+	if r, err := standard(t, env, dir).Run(ctx); err != nil {
+		t.Fatalf("first run: %v\n%s", err, r.Table())
+	}
+	first := stateOf(t, env)
+	published := map[string][]byte{}
+	for _, f := range []string{"hello_release-0.11.0-py3-none-any.whl.sigstore.json", "hello_release-0.11.0.tar.gz.sigstore.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, "dist", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		published[f] = b
+	}
+	// The other machine: a fresh checkout of the same commit.
+	dir2 := t.TempDir()
+	if err := releasetest.WriteProject(dir2, releasetest.Project{Repository: env.Repository}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := release.Prepare(ctx, release.PrepareConfig{Version: env.Tag, Dir: dir2, NoGitUnsafe: true,
+		Now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := standard(t, env, dir2).Run(ctx)
+	if err != nil {
+		t.Fatalf("rerun on another machine: %v\n%s", err, r.Table())
+	}
+	if got := stateOf(t, env); !equalState(got, first) {
+		t.Errorf("the release changed:\n%+v\n%+v", got, first)
+	}
+	for f, want := range published {
+		got, _ := os.ReadFile(filepath.Join(dir2, "dist", f))
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: the published bundle was not adopted", f)
+		}
 	}
 }
 
