@@ -217,8 +217,14 @@ var retryStatusCodes = []int{
 }
 
 func retryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	// A deadline here is a request's own timeout (a stalled registry), not
+	// the caller's: the predicate below stops once the caller's context is
+	// done.
+	if err == nil || errors.Is(err, context.Canceled) {
 		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
 	}
 	var te *transport.Error
 	if errors.As(err, &te) {
@@ -248,7 +254,7 @@ func remoteOptions(ctx context.Context, o *options, c *counters) ([]remote.Optio
 		remote.WithJobs(o.jobs),
 		remote.WithRetryBackoff(o.backoff),
 		remote.WithRetryStatusCodes(retryStatusCodes...),
-		remote.WithRetryPredicate(retryable),
+		remote.WithRetryPredicate(func(err error) bool { return ctx.Err() == nil && retryable(err) }),
 		remote.WithUserAgent("tagship-oci"),
 	}, nil
 }

@@ -368,7 +368,7 @@ func (c *Client) Mint(ctx context.Context) (token string, expires time.Time, err
 		lastClaims = ParseTokenClaims(oidc)
 		reqBody, _ := json.Marshal(map[string]string{"token": oidc})
 		status, body, err := c.doJSON(ctx, http.MethodPost, c.base+"/_/oidc/mint-token", reqBody)
-		retry, wait := c.shouldRetry(attempt, status, nil, err)
+		retry, wait := c.shouldRetry(ctx, attempt, status, nil, err)
 		if err != nil && !retry {
 			return "", time.Time{}, fmt.Errorf("pypi: trusted publishing: minting a token: %w", err)
 		}
@@ -467,12 +467,17 @@ func ParseTokenClaims(jwt string) TokenClaims {
 
 // shouldRetry decides whether attempt (1-based) is retried and how long to
 // wait first.
-func (c *Client) shouldRetry(attempt, status int, h http.Header, err error) (bool, time.Duration) {
+func (c *Client) shouldRetry(ctx context.Context, attempt, status int, h http.Header, err error) (bool, time.Duration) {
 	if attempt >= c.o.retry.Attempts {
 		return false, 0
 	}
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrFileChanged) {
+		// The caller's context ending stops everything; a request that
+		// timed out on its own (the HTTP client's timeout, a stalled
+		// server) is retried like a reset connection. A retried upload
+		// cannot duplicate a file: the index refuses a second copy, and an
+		// identical one is found and skipped.
+		if ctx.Err() != nil || errors.Is(err, ErrFileChanged) {
 			return false, 0
 		}
 		return true, c.backoff(attempt)

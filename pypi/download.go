@@ -550,7 +550,7 @@ func (x *Index) do(ctx context.Context, u, accept string, handle func(*http.Resp
 				}
 			}
 		}
-		retry, wait := x.c.shouldRetry(attempt, status, hdr, err)
+		retry, wait := x.c.shouldRetry(ctx, attempt, status, hdr, err)
 		if !retry {
 			if err != nil {
 				return fmt.Errorf("GET %s (attempt %d): %w", u, attempt, err)

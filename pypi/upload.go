@@ -212,7 +212,7 @@ func (c *Client) uploadOne(ctx context.Context, cred *credential, d *Distributio
 			}
 			return res, &ConflictError{Filename: d.Filename, LocalSHA256: d.SHA256, RemoteSHA256: remote}
 		}
-		retry, wait := c.shouldRetry(attempt, status, header, err)
+		retry, wait := c.shouldRetry(ctx, attempt, status, header, err)
 		if !retry {
 			if err != nil {
 				if errors.Is(err, ErrFileChanged) || ctx.Err() != nil {
@@ -345,7 +345,7 @@ func (c *Client) get(ctx context.Context, u, accept string, v any) error {
 			}
 			resp.Body.Close()
 		}
-		retry, wait := c.shouldRetry(attempt, status, h, err)
+		retry, wait := c.shouldRetry(ctx, attempt, status, h, err)
 		if !retry {
 			if err != nil {
 				return err

@@ -190,7 +190,8 @@ func WithRetry(attempts int, minBackoff, maxBackoff time.Duration) Option {
 }
 
 // WithRequestTimeout bounds each service call including its retries
-// (default 2 minutes).
+// (default 2 minutes). One attempt may take a third of it: a server that
+// stalls longer is asked again, within the same bound.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {

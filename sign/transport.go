@@ -26,7 +26,10 @@ type retryTransport struct {
 	attempts   int
 	minBackoff time.Duration
 	maxBackoff time.Duration
-	log        *slog.Logger
+	// attemptTimeout bounds one attempt (0: none), so that a stalled
+	// server is retried within the call's own timeout.
+	attemptTimeout time.Duration
+	log            *slog.Logger
 }
 
 const maxRetryAfter = time.Minute
@@ -48,13 +51,17 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	attempts := max(t.attempts, 1)
 	for attempt := 1; ; attempt++ {
-		r := req
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if t.attemptTimeout > 0 {
+			actx, cancel = context.WithTimeout(ctx, t.attemptTimeout)
+		}
+		r := req.Clone(actx)
 		if getBody != nil {
 			body, err := getBody()
 			if err != nil {
+				cancel()
 				return nil, err
 			}
-			r = req.Clone(ctx)
 			r.Body = body
 		}
 		resp, err := t.base.RoundTrip(r)
@@ -70,7 +77,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				resp.Body = io.NopCloser(bytes.NewReader(body))
 			}
 		}
-		wait, retry, why := t.classify(attempt, resp, err)
+		if err != nil && actx.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("attempt timed out after %s: %w", t.attemptTimeout, err)
+		}
+		cancel()
+		wait, retry, why := t.classify(ctx, attempt, resp, err)
 		if !retry || ctx.Err() != nil {
 			return resp, err
 		}
@@ -110,15 +121,20 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("%s answered HTTP %d after %d attempts: %s", e.Service, e.StatusCode, e.Attempts, truncate(e.Body, 512))
 }
 
-func (t *retryTransport) classify(attempt int, resp *http.Response, err error) (time.Duration, bool, string) {
+func (t *retryTransport) classify(ctx context.Context, attempt int, resp *http.Response, err error) (time.Duration, bool, string) {
 	backoff := t.minBackoff << (attempt - 1)
 	if backoff > t.maxBackoff || backoff <= 0 {
 		backoff = t.maxBackoff
 	}
 	backoff = backoff/2 + rand.N(backoff/2+1)
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// The call's own context ending stops the retries; one attempt
+		// timing out (a stalled server) does not.
+		if ctx.Err() != nil || errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 			return 0, false, ""
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return backoff, true, "timeout"
 		}
 		return backoff, true, connReason(err)
 	}
