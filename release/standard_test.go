@@ -31,14 +31,7 @@ func prepared(t *testing.T, opts ...releasetest.Option) (*releasetest.Env, strin
 	}
 	t.Cleanup(env.Close)
 	dir := t.TempDir()
-	if err := releasetest.WriteProject(dir, releasetest.Project{Repository: env.Repository}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = release.Prepare(context.Background(), release.PrepareConfig{
-		Version: env.Tag, Dir: dir, NoGitUnsafe: true,
-		Now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) },
-	})
-	if err != nil {
+	if _, err := env.PrepareProject(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
 	return env, dir
@@ -225,11 +218,7 @@ func TestStandardRerunOnAnotherMachine(t *testing.T) {
 	}
 	// The other machine: a fresh checkout of the same commit.
 	dir2 := t.TempDir()
-	if err := releasetest.WriteProject(dir2, releasetest.Project{Repository: env.Repository}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := release.Prepare(ctx, release.PrepareConfig{Version: env.Tag, Dir: dir2, NoGitUnsafe: true,
-		Now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }}); err != nil {
+	if _, err := env.PrepareProject(ctx, dir2); err != nil {
 		t.Fatal(err)
 	}
 	r, err := standard(t, env, dir2).Run(ctx)

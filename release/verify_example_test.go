@@ -99,21 +99,10 @@ func TestVerifyReleaseAfterStandardPipeline(t *testing.T) {
 	}
 	defer env.Close()
 	dir := t.TempDir()
-	if err := releasetest.WriteProject(dir, releasetest.Project{Repository: env.Repository}); err != nil {
+	if _, err := env.PrepareProject(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := release.Prepare(ctx, release.PrepareConfig{Version: env.Tag, Dir: dir, NoGitUnsafe: true}); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := env.Config(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := release.Standard(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r, err := p.Run(ctx); err != nil {
+	if r, err := env.Release(ctx, dir); err != nil {
 		t.Fatalf("release: %v\n%s", err, r.Table())
 	}
 	v, err := env.Sigstore.NewVerifier()

@@ -6,9 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/tagship/tagship/release"
 	"github.com/tagship/tagship/release/releasetest"
 )
 
@@ -26,11 +24,7 @@ func TestDistributedRelease(t *testing.T) {
 		t.Fatalf("uploads URL %s is not derived from %s", env.GitHub.UploadURL(), env.GitHub.BaseURL())
 	}
 	dir := t.TempDir()
-	if err := releasetest.WriteProject(dir, releasetest.Project{Repository: env.Repository}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := release.Prepare(context.Background(), release.PrepareConfig{Version: env.Tag, Dir: dir, NoGitUnsafe: true,
-		Now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }}); err != nil {
+	if _, err := env.PrepareProject(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
 	// The project's own build, done here without Python; the main's build

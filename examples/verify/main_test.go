@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 
 	"github.com/tagship/tagship/oci"
-	"github.com/tagship/tagship/release"
 	"github.com/tagship/tagship/release/releasetest"
 	"github.com/tagship/tagship/sign/signtest"
 )
@@ -68,21 +67,10 @@ func TestRunRelease(t *testing.T) {
 	}
 	defer env.Close()
 	dir := t.TempDir()
-	if err := releasetest.WriteProject(dir, releasetest.Project{Repository: env.Repository}); err != nil {
+	if _, err := env.PrepareProject(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := release.Prepare(ctx, release.PrepareConfig{Version: env.Tag, Dir: dir, NoGitUnsafe: true}); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := env.Config(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := release.Standard(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r, err := p.Run(ctx); err != nil {
+	if r, err := env.Release(ctx, dir); err != nil {
 		t.Fatalf("release: %v\n%s", err, r.Table())
 	}
 	tr := filepath.Join(t.TempDir(), "trusted_root.json")

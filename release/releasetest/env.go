@@ -1,6 +1,7 @@
 package releasetest
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 
@@ -255,4 +257,35 @@ type stdLogger struct{ l *slog.Logger }
 func (s *stdLogger) Write(p []byte) (int, error) {
 	s.l.Debug("registry", slog.String("line", strings.TrimSpace(string(p))))
 	return len(p), nil
+}
+
+// PrepareDate is the release date PrepareProject writes into the
+// changelog, fixed so that every preparation of the sample project — on any
+// machine, on any day — yields the same bytes.
+var PrepareDate = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+
+// PrepareProject writes the sample project into dir and prepares it for
+// the env's tag as a maintainer would before pushing it: release.Prepare
+// bumps the manifest and cuts the changelog (dated PrepareDate).
+func (e *Env) PrepareProject(ctx context.Context, dir string) (*release.PrepareResult, error) {
+	if err := WriteProject(dir, Project{Repository: e.Repository}); err != nil {
+		return nil, err
+	}
+	return release.Prepare(ctx, release.PrepareConfig{Version: e.Tag, Dir: dir, NoGitUnsafe: true,
+		Now: func() time.Time { return PrepareDate }})
+}
+
+// Release runs the standard release of the project in dir on the doubles
+// ([Env.Config]), with opts added to the pipeline's options.
+func (e *Env) Release(ctx context.Context, dir string, opts ...release.Option) (*release.Report, error) {
+	cfg, err := e.Config(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.PipelineOptions = append(cfg.PipelineOptions, opts...)
+	p, err := release.Standard(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return p.Run(ctx)
 }
