@@ -3,10 +3,14 @@
 // sample Python project to release — like net/http/httptest, for release
 // pipelines.
 //
-//	env, err := releasetest.Start()                  // Sigstore, registry, PyPI, GitHub
+//	env, err := releasetest.Start()       // Sigstore, registry, PyPI, GitHub
 //	defer env.Close()
-//	releasetest.WriteProject(dir, releasetest.Project{}) // pyproject, CHANGELOG, README, src
-//	cfg, err := env.Config(dir)                      // a release.StandardConfig wired to the doubles
+//	_, err = env.PrepareProject(ctx, dir) // sample project, prepared for env.Tag
+//	report, err := env.Release(ctx, dir)  // the standard release on the doubles
+//
+// or, to change the configuration, build it yourself:
+//
+//	cfg, err := env.Config(dir) // a release.StandardConfig wired to the doubles
 //	p, err := release.Standard(cfg)
 //	report, err := p.Run(ctx)
 //
