@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/tagship/tagship/internal/interop"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/release/releasetest"
 )
@@ -47,5 +50,29 @@ func TestBuildDistsValidAndReproducible(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "pyproject.toml"), []byte("[project]\nname = \"x\"\ndynamic = [\"version\"]\n"), 0o644)
 	if err := releasetest.BuildDists(ctx, dir, t.TempDir()); err == nil {
 		t.Error("built a project without a version")
+	}
+}
+
+// The real tools accept the sample distributions: twine's own metadata
+// checks, and Python importing the package straight from the wheel.
+func TestBuildDistsAcceptedByRealTools(t *testing.T) {
+	t.Parallel()
+	twine := interop.Tool(t, "twine")
+	python := interop.Tool(t, "python3")
+	dir, out := t.TempDir(), t.TempDir()
+	if err := releasetest.WriteProject(dir, releasetest.Project{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := releasetest.BuildDists(context.Background(), dir, out); err != nil {
+		t.Fatal(err)
+	}
+	wheel := filepath.Join(out, "hello_release-0.10.0-py3-none-any.whl")
+	sdist := filepath.Join(out, "hello_release-0.10.0.tar.gz")
+	if b, err := exec.Command(twine, "check", "--strict", wheel, sdist).CombinedOutput(); err != nil {
+		t.Fatalf("twine check: %v\n%s", err, b)
+	}
+	b, err := exec.Command(python, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import hello_release; print(hello_release.hello('tagship'))", wheel).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(b)) != "hello, tagship" {
+		t.Fatalf("python importing from the wheel: %v\n%s", err, b)
 	}
 }
