@@ -30,6 +30,7 @@ apt_packages=(
 	python3-setuptools
 	python3-wheel
 	python3-pip       # pip download from pypitest
+	python3-packaging # PEP 440 reference for preflight's normaliser
 	gh                # GitHub CLI 2.23.0 (ghrelease interop)
 	openssl           # keys, hashing floor in benchmarks
 	time              # GNU time: peak RSS of benchmarked processes

@@ -47,9 +47,11 @@ type RetryPolicy struct {
 	MaxRetryAfter          time.Duration
 }
 
-// DefaultRetryPolicy: 5 attempts, 1 s doubling to 30 s, Retry-After
+// DefaultRetryPolicy returns the default: 5 attempts, 1 s doubling to 30 s, Retry-After
 // honoured up to 5 minutes.
-var DefaultRetryPolicy = RetryPolicy{Attempts: 5, MinBackoff: time.Second, MaxBackoff: 30 * time.Second, MaxRetryAfter: 5 * time.Minute}
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{Attempts: 5, MinBackoff: time.Second, MaxBackoff: 30 * time.Second, MaxRetryAfter: 5 * time.Minute}
+}
 
 // Option configures a Client.
 type Option func(*options) error
@@ -108,7 +110,7 @@ func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error { o.logger = l; return nil }
 }
 
-// WithRetry sets the retry policy. Default: DefaultRetryPolicy.
+// WithRetry sets the retry policy. Default: DefaultRetryPolicy().
 func WithRetry(p RetryPolicy) Option {
 	return func(o *options) error {
 		if p.Attempts < 1 {
@@ -196,7 +198,7 @@ var ErrInsecureURL = errors.New("pypi: insecure index URL")
 // URL ({base}/_/oidc/…).
 func New(indexURL string, opts ...Option) (*Client, error) {
 	o := options{
-		retry:        DefaultRetryPolicy,
+		retry:        DefaultRetryPolicy(),
 		writeAtt:     true,
 		skipExisting: true,
 		remintWithin: 2 * time.Minute,

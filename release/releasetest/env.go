@@ -259,20 +259,20 @@ func (s *stdLogger) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// PrepareDate is the release date PrepareProject writes into the
-// changelog, fixed so that every preparation of the sample project — on any
-// machine, on any day — yields the same bytes.
-var PrepareDate = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+// PrepareDate returns the release date PrepareProject writes into the
+// changelog, 2026-11-26, fixed so that every preparation of the sample
+// project — on any machine, on any day — yields the same bytes.
+func PrepareDate() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }
 
 // PrepareProject writes the sample project into dir and prepares it for
 // the env's tag as a maintainer would before pushing it: release.Prepare
-// bumps the manifest and cuts the changelog (dated PrepareDate).
+// bumps the manifest and cuts the changelog (dated PrepareDate()).
 func (e *Env) PrepareProject(ctx context.Context, dir string) (*release.PrepareResult, error) {
 	if err := WriteProject(dir, Project{Repository: e.Repository}); err != nil {
 		return nil, err
 	}
 	return release.Prepare(ctx, release.PrepareConfig{Version: e.Tag, Dir: dir, NoGitUnsafe: true,
-		Now: func() time.Time { return PrepareDate }})
+		Now: PrepareDate})
 }
 
 // Release runs the standard release of the project in dir on the doubles
