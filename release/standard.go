@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/tagship/tagship/changelog"
 	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/oci"
@@ -645,6 +647,23 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	}
 	if err := s.verifyArtifacts(ctx, b); err != nil {
 		return nil, err
+	}
+	if s.cfg.ImageRepository != "" {
+		// The notes tell users to verify the image: check, as they will,
+		// that the tag still points to the digest that was signed, and that
+		// the signature verifies with the published identity.
+		verifier, err := s.getVerifier()
+		if err != nil {
+			return nil, err
+		}
+		h, err := v1.NewHash(img.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("image digest %q from %s: %w", img.Digest, JobBuildImage, err)
+		}
+		opts := append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithExpectedDigest(h))
+		if _, err := oci.Verify(ctx, img.Reference, s.policy(), verifier, opts...); err != nil {
+			return nil, fmt.Errorf("%s no longer verifies as built (identity %s, digest %s): %w", img.Reference, s.identity(), img.Digest, err)
+		}
 	}
 	if err := s.adoptPublishedBundles(ctx, in, b); err != nil {
 		return nil, err

@@ -12,6 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/tagship/tagship/ghrelease/ghreleasetest"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/pypi/pypitest"
@@ -283,6 +288,44 @@ func TestStandardResumeAfterPyPIFailure(t *testing.T) {
 	}
 	if n := len(env.PyPI.Files()); n != 2 {
 		t.Fatalf("%d files on the index, want 2", n)
+	}
+}
+
+// TestStandardRefusesReleaseOfRepointedImage: the GitHub release could not
+// be created on the first run; before the rerun the image tag was moved to
+// another image. The release notes would tell users to verify an image that
+// is not the one signed, so publish-release refuses and nothing is public.
+func TestStandardRefusesReleaseOfRepointedImage(t *testing.T) {
+	t.Parallel()
+	env, dir := prepared(t)
+	state := t.TempDir()
+	env.GitHub.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteCreateRelease, Status: 403, Message: "Resource not accessible by integration", Times: -1})
+	p := standard(t, env, dir, release.WithStateDir(state))
+	if _, err := p.Run(context.Background()); err == nil {
+		t.Fatal("first run should fail at publish-release")
+	}
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.ParseReference(env.ImageRepository() + ":" + env.Tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	env.GitHub.ClearFaults()
+	r, err := p.Run(context.Background())
+	if !errors.Is(err, oci.ErrDigestMismatch) {
+		t.Fatalf("rerun: %v, want oci.ErrDigestMismatch\n%s", err, r.Table())
+	}
+	if j, _ := r.Job(release.JobPublishRelease); j.Status != release.StatusFailed || !strings.Contains(j.Err.Error(), "no longer verifies") {
+		t.Errorf("publish-release: %s %v", j.Status, j.Err)
+	}
+	owner, repo, _ := strings.Cut(env.Repository, "/")
+	if rel, ok := env.GitHub.ReleaseByTag(owner, repo, env.Tag); ok && !rel.Draft {
+		t.Error("a release was published for a re-pointed image")
 	}
 }
 
