@@ -49,6 +49,7 @@ type options struct {
 	maxRetryAfter time.Duration
 	transport     http.RoundTripper
 	logger        *slog.Logger
+	progress      func(done, total int64)
 
 	recursive      bool
 	formats        Format
@@ -202,6 +203,13 @@ func WithMaxRetryAfter(d time.Duration) Option {
 // with more idle connections per host, for parallel uploads).
 func WithTransport(t http.RoundTripper) Option {
 	return func(o *options) error { o.transport = t; return nil }
+}
+
+// WithProgress calls fn as Push sends layer bytes: done of total bytes to
+// upload, at most once per MiB and once at the end; blobs the registry
+// already has count as done. Default: no progress reports.
+func WithProgress(fn func(done, total int64)) Option {
+	return func(o *options) error { o.progress = fn; return nil }
 }
 
 // WithLogger sets the logger. Default: discard.

@@ -156,13 +156,43 @@ func Push(ctx context.Context, idx v1.ImageIndex, ref string, opts ...Option) (*
 	}
 
 	start := time.Now()
-	if err := remote.WriteIndex(tag, idx, ropts...); err != nil {
+	wopts, progressDone := withProgress(ropts, o.progress)
+	err = remote.WriteIndex(tag, idx, wopts...)
+	<-progressDone
+	if err != nil {
 		return nil, fmt.Errorf("oci: pushing %s: %w", tag.Name(), withStatus(err))
 	}
 	res.Uploaded = int(c.uploaded.Load())
 	res.Skipped = int(c.existing.Load() + c.mounted.Load())
 	o.logger.Info("pushed index", "ref", res.Reference, "uploaded", res.Uploaded, "skipped", res.Skipped, "elapsed", time.Since(start))
 	return res, nil
+}
+
+// withProgress adds go-containerregistry's progress channel to opts when fn
+// is set, forwarding updates to fn (at most once per MiB). The returned
+// channel closes once the write has closed the updates and all are
+// forwarded.
+func withProgress(opts []remote.Option, fn func(done, total int64)) ([]remote.Option, <-chan struct{}) {
+	done := make(chan struct{})
+	if fn == nil {
+		close(done)
+		return opts, done
+	}
+	updates := make(chan v1.Update, 64)
+	go func() {
+		defer close(done)
+		var last int64
+		for u := range updates {
+			if u.Error != nil {
+				continue
+			}
+			if u.Complete-last >= 1<<20 || (u.Complete == u.Total && u.Complete != last) {
+				last = u.Complete
+				fn(u.Complete, u.Total)
+			}
+		}
+	}()
+	return append(append([]remote.Option(nil), opts...), remote.WithProgress(updates)), done
 }
 
 // withStatus names the HTTP status of a registry error: go-containerregistry

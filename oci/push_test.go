@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -349,5 +350,31 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(tt.in, now); got != tt.want {
 			t.Errorf("parseRetryAfter(%q) = %s, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestPushReportsProgress(t *testing.T) {
+	t.Parallel()
+	reg := ocitest.New(t)
+	idx := twoPlatformIndex(t)
+	var mu sync.Mutex
+	var calls int
+	var lastDone, lastTotal int64
+	progress := WithProgress(func(done, total int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done < lastDone {
+			t.Errorf("progress went back from %d to %d", lastDone, done)
+		}
+		calls++
+		lastDone, lastTotal = done, total
+	})
+	if _, err := Push(context.Background(), idx, reg.Host()+"/team/app:v1.0.0", testLogger(t), progress); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls == 0 || lastTotal == 0 || lastDone != lastTotal {
+		t.Fatalf("%d progress calls, last %d of %d: want a final report with done == total > 0", calls, lastDone, lastTotal)
 	}
 }

@@ -531,7 +531,9 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 		return nil, err
 	}
 	defer idx.Close()
-	pr, err := oci.Push(ctx, idx, s.imageRef(), s.cfg.OCIOptions...)
+	pushOpts := append(append([]oci.Option(nil), s.cfg.OCIOptions...),
+		oci.WithProgress(func(done, total int64) { in.Progress(s.imageRef(), done, total) }))
+	pr, err := oci.Push(ctx, idx, s.imageRef(), pushOpts...)
 	if err != nil {
 		return nil, err
 	}

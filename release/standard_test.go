@@ -119,6 +119,7 @@ func TestStandardReleaseEndToEnd(t *testing.T) {
 	for _, want := range []string{
 		"publish-pypi hello_release-0.11.0-py3-none-any.whl", "publish-pypi hello_release-0.11.0.tar.gz",
 		"publish-release hello_release-0.11.0.tar.gz.sigstore.json", "publish-release hello-release-0.11.0.cdx.json",
+		"build-image " + env.ImageRepository() + ":" + env.Tag,
 	} {
 		if !complete[want] {
 			t.Errorf("no complete progress event for %s (got %v)", want, complete)
