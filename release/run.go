@@ -247,6 +247,14 @@ func (p *Pipeline) run(ctx context.Context, only map[string]bool) (*Report, erro
 	running := 0
 	finished := 0
 	failFastBy := ""
+	// cancelReason says why a job did not run to the end: fail-fast names
+	// the job that failed, otherwise the run itself was cancelled.
+	cancelReason := func(otherwise string) string {
+		if failFastBy != "" {
+			return "fail-fast: " + failFastBy + " failed"
+		}
+		return otherwise
+	}
 
 	var settle func(i int, d done)
 	var start1 func(i int)
@@ -293,11 +301,7 @@ func (p *Pipeline) run(ctx context.Context, only map[string]bool) (*Report, erro
 	start1 = func(i int) {
 		j := p.jobs[i]
 		if runCtx.Err() != nil {
-			reason := "the run was cancelled before it started"
-			if failFastBy != "" {
-				reason = "fail-fast: " + failFastBy + " failed"
-			}
-			settle(i, done{i: i, status: StatusCancelled, reason: reason})
+			settle(i, done{i: i, status: StatusCancelled, reason: cancelReason("the run was cancelled before it started")})
 			return
 		}
 		in := &Inputs{job: j.Name, p: p, st: st, needs: p.ancestors(i),
@@ -374,8 +378,8 @@ func (p *Pipeline) run(ctx context.Context, only map[string]bool) (*Report, erro
 	for running > 0 {
 		d := <-results
 		running--
-		if d.status == StatusCancelled && d.reason == "" && failFastBy != "" {
-			d.reason = "fail-fast: " + failFastBy + " failed"
+		if d.status == StatusCancelled && d.reason == "" {
+			d.reason = cancelReason("")
 		}
 		settle(d.i, d)
 	}
@@ -383,13 +387,9 @@ func (p *Pipeline) run(ctx context.Context, only map[string]bool) (*Report, erro
 	// because the run was cancelled.
 	for i := range p.jobs {
 		if status[i] == StatusPending {
-			reason := "the run was cancelled"
-			if failFastBy != "" {
-				reason = "fail-fast: " + failFastBy + " failed"
-			}
 			status[i] = StatusCancelled
 			reports[i].Status = StatusCancelled
-			reports[i].Reason = reason
+			reports[i].Reason = cancelReason("the run was cancelled")
 		}
 	}
 	r := &Report{Duration: time.Since(start)}
