@@ -73,30 +73,44 @@ func (b *bench) goBench(ctx context.Context, pkg, pattern, benchtime string) ([]
 	return parseGoBench(string(out)), nil
 }
 
+// goBenchFor runs a package's Go benchmark for one table row. When the
+// package is missing or the run fails, it adds the row's n/a cells itself
+// and reports false.
+func (b *bench) goBenchFor(ctx context.Context, measure, anchor, pkg, pattern, benchtime string) ([]goBenchLine, bool) {
+	if !fileExists(filepath.Join(b.root, pkg)) {
+		b.rows = append(b.rows, naRows(measure, na("%s package missing", pkg), anchor)...)
+		return nil, false
+	}
+	lines, err := b.goBench(ctx, "./"+pkg, pattern, benchtime)
+	if err != nil {
+		b.benchFailed(measure, anchor, err)
+		return nil, false
+	}
+	return lines, true
+}
+
+// benchFailed records a failed measurement: the run fails, the row says why.
+func (b *bench) benchFailed(measure, anchor string, err error) {
+	b.fail("%v", err)
+	b.rows = append(b.rows, naRows(measure, err, anchor)...)
+}
+
 // pipeline reports release's 50-job no-op DAG overhead: everything beyond
 // its critical path, which is zero for no-op jobs.
 func (b *bench) pipeline(ctx context.Context) {
 	const measure = "pipeline overhead, 50-job no-op DAG (< 10 ms)"
 	const anchor = "critical path (no-op jobs)"
-	if !fileExists(filepath.Join(b.root, "release")) {
-		b.rows = append(b.rows, naRows(measure, na("release package missing"), anchor)...)
-		return
-	}
 	benchtime := "1s"
 	if b.quick {
 		benchtime = "200ms"
 	}
-	lines, err := b.goBench(ctx, "./release", "^BenchmarkPipelineOverhead$", benchtime)
-	if err != nil {
-		b.fail("%v", err)
-		b.rows = append(b.rows, naRows(measure, err, anchor)...)
+	lines, ok := b.goBenchFor(ctx, measure, anchor, "release", "^BenchmarkPipelineOverhead$", benchtime)
+	if !ok {
 		return
 	}
 	l, ok := findBench(lines, "BenchmarkPipelineOverhead")
 	if !ok {
-		err := fmt.Errorf("BenchmarkPipelineOverhead: no result line in go test output")
-		b.fail("%v", err)
-		b.rows = append(b.rows, naRows(measure, err, anchor)...)
+		b.benchFailed(measure, anchor, fmt.Errorf("BenchmarkPipelineOverhead: no result line in go test output"))
 		return
 	}
 	d := time.Duration(l.nsPerOp)
@@ -110,26 +124,18 @@ func (b *bench) pipeline(ctx context.Context) {
 func (b *bench) changelog(ctx context.Context) {
 	const measure = "changelog Parse, 5 MB: throughput"
 	const anchor = "bufio.Scanner line split (same input)"
-	if !fileExists(filepath.Join(b.root, "changelog")) {
-		b.rows = append(b.rows, naRows(measure, na("changelog package missing"), anchor)...)
-		return
-	}
 	benchtime := "1s"
 	if b.quick {
 		benchtime = "10x"
 	}
-	lines, err := b.goBench(ctx, "./changelog", "^BenchmarkParse$/^5MB", benchtime)
-	if err != nil {
-		b.fail("%v", err)
-		b.rows = append(b.rows, naRows(measure, err, anchor)...)
+	lines, ok := b.goBenchFor(ctx, measure, anchor, "changelog", "^BenchmarkParse$/^5MB", benchtime)
+	if !ok {
 		return
 	}
 	ours, ok1 := findBench(lines, "BenchmarkParse/5MB")
 	lines2, ok2 := findBench(lines, "BenchmarkParse/5MB/anchor-lines")
 	if !ok1 || !ok2 || ours.mbPerS <= 0 || lines2.mbPerS <= 0 {
-		err := fmt.Errorf("BenchmarkParse/5MB: missing result lines (got %+v)", lines)
-		b.fail("%v", err)
-		b.rows = append(b.rows, naRows(measure, err, anchor)...)
+		b.benchFailed(measure, anchor, fmt.Errorf("BenchmarkParse/5MB: missing result lines (got %+v)", lines))
 		return
 	}
 	b.rows = append(b.rows, Row{Measure: measure,
