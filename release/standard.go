@@ -257,9 +257,10 @@ type standard struct {
 	tag     string
 	version string
 
-	mu       sync.Mutex
-	signer   *sign.Signer
-	verifier *sign.Verifier
+	// One signer per run (one ephemeral key for every file and the image)
+	// and one verifier, made when first needed.
+	getSigner   func() (*sign.Signer, error)
+	getVerifier func() (*sign.Verifier, error)
 }
 
 func newStandard(cfg StandardConfig) (*standard, error) {
@@ -318,7 +319,10 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 	// The tag's format is preflight's to judge (with every other problem);
 	// here it only has to name a version for the plan.
 	version := strings.TrimPrefix(tag, "v")
-	return &standard{cfg: cfg, tag: tag, version: version}, nil
+	return &standard{cfg: cfg, tag: tag, version: version,
+		getSigner:   sync.OnceValues(func() (*sign.Signer, error) { return sign.NewSigner(cfg.SignerOptions...) }),
+		getVerifier: sync.OnceValues(func() (*sign.Verifier, error) { return sign.NewVerifier(cfg.VerifierOptions...) }),
+	}, nil
 }
 
 func (s *standard) path(rel string) string { return filepath.Join(s.cfg.Dir, rel) }
@@ -337,34 +341,6 @@ func (s *standard) imageRef() string { return s.cfg.ImageRepository + ":" + s.ta
 // needs' outputs (hashes, digests) are added by the pipeline.
 func (s *standard) fingerprint(*Inputs) (string, error) {
 	return s.cfg.Repository + "\n" + s.tag + "\n" + s.cfg.ImageRepository + "\n" + s.cfg.IndexURL, nil
-}
-
-// getSigner returns the run's signer: one ephemeral key for every file and
-// the image.
-func (s *standard) getSigner() (*sign.Signer, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.signer == nil {
-		sg, err := sign.NewSigner(s.cfg.SignerOptions...)
-		if err != nil {
-			return nil, err
-		}
-		s.signer = sg
-	}
-	return s.signer, nil
-}
-
-func (s *standard) getVerifier() (*sign.Verifier, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.verifier == nil {
-		v, err := sign.NewVerifier(s.cfg.VerifierOptions...)
-		if err != nil {
-			return nil, err
-		}
-		s.verifier = v
-	}
-	return s.verifier, nil
 }
 
 func (s *standard) preflight(ctx context.Context, in *Inputs) (any, error) {
