@@ -1,6 +1,9 @@
 // Package release runs a release as a pipeline of jobs with dependency
 // edges, and builds the standard tag-triggered release from tagship's
-// packages.
+// packages. It holds the engine ([Pipeline]) and the standard release
+// ([Standard]) only: the maintainer's checklist before the tag lives in
+// release/prepare, the downstream user's verification of a published
+// release in release/verify.
 //
 // # Pipeline
 //

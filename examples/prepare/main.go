@@ -27,7 +27,7 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/tagship/tagship/release"
+	"github.com/tagship/tagship/release/prepare"
 )
 
 func main() {
@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		now = func() time.Time { return d }
 	}
 
-	res, err := release.Prepare(ctx, release.PrepareConfig{
+	res, err := prepare.Release(ctx, prepare.Config{
 		Version:         *version,
 		Dir:             *dir,
 		Manifest:        *manifest,
@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Remote:          *remote,
 		NoGitUnsafe:     *noGit,
 	})
-	var gitErr *release.PrepareGitError
+	var gitErr *prepare.GitError
 	if err != nil && !errors.As(err, &gitErr) {
 		fmt.Fprintln(stderr, err)
 		return 1

@@ -31,7 +31,9 @@ import (
 	"time"
 
 	"github.com/tagship/tagship/release"
+	"github.com/tagship/tagship/release/prepare"
 	"github.com/tagship/tagship/release/releasetest"
+	"github.com/tagship/tagship/release/verify"
 	"github.com/tagship/tagship/sign"
 )
 
@@ -130,7 +132,7 @@ func quickstart(ctx context.Context, out, registry string, verbose bool, w io.Wr
 	if err := releasetest.WriteProject(dir, releasetest.Project{Repository: env.Repository}); err != nil {
 		return err
 	}
-	prep, err := release.Prepare(ctx, release.PrepareConfig{Version: env.Tag, Dir: dir, NoGitUnsafe: true})
+	prep, err := prepare.Release(ctx, prepare.Config{Version: env.Tag, Dir: dir, NoGitUnsafe: true})
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
@@ -179,7 +181,7 @@ func quickstart(ctx context.Context, out, registry string, verbose bool, w io.Wr
 
 	// 4. The downstream user's side.
 	fmt.Fprintf(w, "verifying %s as a downstream user would (identity %s, issuer %s):\n", env.Tag, m.Identity, m.Issuer)
-	if err := verify(ctx, dir, env, m, w); err != nil {
+	if err := verifyRelease(ctx, dir, env, m, w); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\nverify it yourself with the real tools (the commands the release notes publish, plus --trusted-root):\n")
@@ -242,17 +244,17 @@ func writeOutputs(dir string, env *releasetest.Env, p *release.Pipeline, report 
 	return m, os.WriteFile(filepath.Join(dir, "release.json"), append(js, '\n'), 0o644)
 }
 
-// verify checks the published release from the outside, from nothing but
+// verifyRelease checks the published release from the outside, from nothing but
 // the repository, the version and where the index, GitHub and the registry
-// are: release.VerifyRelease downloads the files from the index and the
+// are: verify.Release downloads the files from the index and the
 // bundles, SHA256SUMS and SBOM from the release, and checks every signature
 // against the pinned identity and every hash against every record.
-func verify(ctx context.Context, dir string, env *releasetest.Env, m *Manifest, w io.Writer) error {
+func verifyRelease(ctx context.Context, dir string, env *releasetest.Env, m *Manifest, w io.Writer) error {
 	v, err := sign.NewVerifier(sign.WithVerifierTrustedRootFile(filepath.Join(dir, m.TrustedRoot)))
 	if err != nil {
 		return err
 	}
-	report, err := release.VerifyRelease(ctx, release.VerifyConfig{
+	report, err := verify.Release(ctx, verify.Config{
 		Repository: m.Repository, Version: m.Version, Project: "hello-release",
 		IndexURL: env.PyPI.URL, GitHubAPI: env.GitHub.BaseURL(), GitHubToken: env.GitHub.Token(),
 		Image: strings.TrimSuffix(m.Image.Reference, ":"+m.Tag), Verifier: v,

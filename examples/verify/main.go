@@ -5,7 +5,7 @@
 // Actions OIDC issuer. It prints the identity and issuer it pinned — the
 // strings the release notes publish — then what it checked.
 //
-// Whole release (release.VerifyRelease): the wheel and sdist from the
+// Whole release (verify.Release): the wheel and sdist from the
 // package index, their .sigstore.json bundles, SHA256SUMS and the SBOM from
 // the GitHub release, and the container image by digest:
 //
@@ -36,7 +36,7 @@ import (
 	"os/signal"
 	"strings"
 
-	"github.com/tagship/tagship/release"
+	"github.com/tagship/tagship/release/verify"
 	"github.com/tagship/tagship/sign"
 )
 
@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	report, err := release.VerifyRelease(ctx, release.VerifyConfig{
+	report, err := verify.Release(ctx, verify.Config{
 		Repository:   *repo,
 		Version:      strings.TrimPrefix(*tag, "v"),
 		Project:      *project,

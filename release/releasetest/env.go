@@ -20,6 +20,7 @@ import (
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/pypi/pypitest"
 	"github.com/tagship/tagship/release"
+	"github.com/tagship/tagship/release/prepare"
 	"github.com/tagship/tagship/sign"
 	"github.com/tagship/tagship/sign/signtest"
 )
@@ -265,13 +266,13 @@ func (s *stdLogger) Write(p []byte) (int, error) {
 func PrepareDate() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }
 
 // PrepareProject writes the sample project into dir and prepares it for
-// the env's tag as a maintainer would before pushing it: release.Prepare
+// the env's tag as a maintainer would before pushing it: prepare.Release
 // bumps the manifest and cuts the changelog (dated PrepareDate()).
-func (e *Env) PrepareProject(ctx context.Context, dir string) (*release.PrepareResult, error) {
+func (e *Env) PrepareProject(ctx context.Context, dir string) (*prepare.Result, error) {
 	if err := WriteProject(dir, Project{Repository: e.Repository}); err != nil {
 		return nil, err
 	}
-	return release.Prepare(ctx, release.PrepareConfig{Version: e.Tag, Dir: dir, NoGitUnsafe: true,
+	return prepare.Release(ctx, prepare.Config{Version: e.Tag, Dir: dir, NoGitUnsafe: true,
 		Now: PrepareDate})
 }
 

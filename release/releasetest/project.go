@@ -84,7 +84,7 @@ build-backend = "setuptools.build_meta"
 
 [project]
 name = "` + p.Name + `"
-version = "` + p.Version + `"  # bumped by release.Prepare
+version = "` + p.Version + `"  # bumped by prepare.Release
 description = "A sample project released by tagship"
 readme = "README.md"
 requires-python = ">=3.9"

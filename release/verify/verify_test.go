@@ -1,4 +1,4 @@
-package release
+package verify
 
 import (
 	"archive/tar"
@@ -217,8 +217,8 @@ func newVerifyTFixture(t *testing.T, o verifyTOptions) *verifyTFixture {
 	return f
 }
 
-func (f *verifyTFixture) config() VerifyConfig {
-	return VerifyConfig{
+func (f *verifyTFixture) config() Config {
+	return Config{
 		Repository:  verifyTRepo,
 		Version:     verifyTVersion,
 		IndexURL:    f.index.URL,
@@ -231,7 +231,7 @@ func (f *verifyTFixture) config() VerifyConfig {
 }
 
 // verifyTCheck finds a check of an artifact.
-func verifyTCheck(t *testing.T, r *VerifyReport, artifact, check string) VerifyCheck {
+func verifyTCheck(t *testing.T, r *Report, artifact, check string) Check {
 	t.Helper()
 	for _, a := range r.Artifacts {
 		if a.Name != artifact {
@@ -244,13 +244,13 @@ func verifyTCheck(t *testing.T, r *VerifyReport, artifact, check string) VerifyC
 		}
 	}
 	t.Fatalf("no check %s of %s in\n%s", check, artifact, r)
-	return VerifyCheck{}
+	return Check{}
 }
 
-func verifyTWantFail(t *testing.T, r *VerifyReport, artifact, check string, reason error, hintHas string) *VerifyError {
+func verifyTWantFail(t *testing.T, r *Report, artifact, check string, reason error, hintHas string) *Error {
 	t.Helper()
 	c := verifyTCheck(t, r, artifact, check)
-	if c.Status != VerifyFailed || c.Err == nil || !errors.Is(c.Err, reason) {
+	if c.Status != Failed || c.Err == nil || !errors.Is(c.Err, reason) {
 		t.Fatalf("%s %s: status %s, err %v; want failure with %v\n%s", artifact, check, c.Status, c.Err, reason, r)
 	}
 	if !strings.Contains(c.Err.Hint, hintHas) {
@@ -265,7 +265,7 @@ func TestVerifyReleaseGood(t *testing.T) {
 	keep := t.TempDir()
 	cfg := f.config()
 	cfg.DownloadDir = keep
-	r, err := VerifyRelease(context.Background(), cfg)
+	r, err := Release(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, r)
 	}
@@ -278,14 +278,14 @@ func TestVerifyReleaseGood(t *testing.T) {
 	// Every check that must be done was done and passed.
 	ref := f.image + ":v1.0.0"
 	for _, want := range []struct{ artifact, check string }{
-		{verifyTRepo + "@v1.0.0", VerifyCheckPublished},
-		{"SHA256SUMS", VerifyCheckFetch},
-		{"demo-1.0.0.cdx.json", VerifyCheckFetch}, {"demo-1.0.0.cdx.json", VerifyCheckSums},
-		{verifyTWheel, VerifyCheckFetch}, {verifyTWheel, VerifyCheckSignature}, {verifyTWheel, VerifyCheckSums}, {verifyTWheel, VerifyCheckSBOM}, {verifyTWheel, VerifyCheckBundle},
-		{verifyTSdist, VerifyCheckFetch}, {verifyTSdist, VerifyCheckSignature}, {verifyTSdist, VerifyCheckSums}, {verifyTSdist, VerifyCheckSBOM}, {verifyTSdist, VerifyCheckBundle},
-		{ref, VerifyCheckResolve}, {ref, VerifyCheckSignature}, {ref, VerifyCheckSBOM},
+		{verifyTRepo + "@v1.0.0", CheckPublished},
+		{"SHA256SUMS", CheckFetch},
+		{"demo-1.0.0.cdx.json", CheckFetch}, {"demo-1.0.0.cdx.json", CheckSums},
+		{verifyTWheel, CheckFetch}, {verifyTWheel, CheckSignature}, {verifyTWheel, CheckSums}, {verifyTWheel, CheckSBOM}, {verifyTWheel, CheckBundle},
+		{verifyTSdist, CheckFetch}, {verifyTSdist, CheckSignature}, {verifyTSdist, CheckSums}, {verifyTSdist, CheckSBOM}, {verifyTSdist, CheckBundle},
+		{ref, CheckResolve}, {ref, CheckSignature}, {ref, CheckSBOM},
 	} {
-		if c := verifyTCheck(t, r, want.artifact, want.check); c.Status != VerifyPassed {
+		if c := verifyTCheck(t, r, want.artifact, want.check); c.Status != Passed {
 			t.Errorf("%s %s: %s %s", want.artifact, want.check, c.Status, c.Detail)
 		}
 	}
@@ -300,12 +300,12 @@ func TestVerifyReleaseGood(t *testing.T) {
 	}
 
 	// Offline, from the files kept.
-	off := VerifyConfig{Repository: verifyTRepo, Version: "v1.0.0", Dir: keep, Image: f.image, Verifier: f.verifier}
-	r2, err := VerifyRelease(context.Background(), off)
+	off := Config{Repository: verifyTRepo, Version: "v1.0.0", Dir: keep, Image: f.image, Verifier: f.verifier}
+	r2, err := Release(context.Background(), off)
 	if err != nil || !r2.Offline {
 		t.Fatalf("offline: %v\n%s", err, r2)
 	}
-	if c := verifyTCheck(t, r2, verifyTWheel, VerifyCheckSignature); c.Status != VerifyPassed {
+	if c := verifyTCheck(t, r2, verifyTWheel, CheckSignature); c.Status != Passed {
 		t.Fatalf("offline wheel signature: %+v", c)
 	}
 }
@@ -335,21 +335,21 @@ func TestVerifyReleaseTagRepointed(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			r, err := VerifyRelease(ctx, f.config())
-			if !errors.Is(err, ErrVerifyFailed) || !errors.Is(err, ErrVerifyTagMoved) || r.OK() {
+			r, err := Release(ctx, f.config())
+			if !errors.Is(err, ErrFailed) || !errors.Is(err, ErrTagMoved) || r.OK() {
 				t.Fatalf("err = %v\n%s", err, r)
 			}
 			ref := f.image + ":v1.0.0"
-			ve := verifyTWantFail(t, r, ref, VerifyCheckSignature, ErrVerifyTagMoved, "re-pointed")
+			ve := verifyTWantFail(t, r, ref, CheckSignature, ErrTagMoved, "re-pointed")
 			if !strings.Contains(ve.Expected, f.digest) || !strings.Contains(ve.Found, pr.Digest.String()) {
 				t.Fatalf("expected %q found %q", ve.Expected, ve.Found)
 			}
-			verifyTWantFail(t, r, ref, VerifyCheckSBOM, ErrVerifyTagMoved, f.digest)
-			if c := verifyTCheck(t, r, ref, VerifyCheckReleased); c.Status != VerifyPassed {
+			verifyTWantFail(t, r, ref, CheckSBOM, ErrTagMoved, f.digest)
+			if c := verifyTCheck(t, r, ref, CheckReleased); c.Status != Passed {
 				t.Fatalf("released digest: %+v", c)
 			}
 			// The files are untouched.
-			if c := verifyTCheck(t, r, verifyTWheel, VerifyCheckSignature); c.Status != VerifyPassed {
+			if c := verifyTCheck(t, r, verifyTWheel, CheckSignature); c.Status != Passed {
 				t.Fatalf("wheel: %+v", c)
 			}
 			if len(r.Failures()) != 2 {
@@ -378,14 +378,14 @@ func TestVerifyReleaseWheelReplacedOnIndex(t *testing.T) {
 
 	cfg := f.config()
 	cfg.IndexURL = evil.URL
-	r, err := VerifyRelease(context.Background(), cfg)
-	if !errors.Is(err, ErrVerifyFileReplaced) || r.OK() {
+	r, err := Release(context.Background(), cfg)
+	if !errors.Is(err, ErrFileReplaced) || r.OK() {
 		t.Fatalf("err = %v\n%s", err, r)
 	}
-	verifyTWantFail(t, r, verifyTWheel, VerifyCheckSignature, ErrVerifyFileReplaced, "replaced")
-	verifyTWantFail(t, r, verifyTWheel, VerifyCheckSums, ErrVerifyFileReplaced, "SHA256SUMS")
-	verifyTWantFail(t, r, verifyTWheel, VerifyCheckSBOM, ErrVerifyFileReplaced, "replaced")
-	if c := verifyTCheck(t, r, verifyTSdist, VerifyCheckSignature); c.Status != VerifyPassed {
+	verifyTWantFail(t, r, verifyTWheel, CheckSignature, ErrFileReplaced, "replaced")
+	verifyTWantFail(t, r, verifyTWheel, CheckSums, ErrFileReplaced, "SHA256SUMS")
+	verifyTWantFail(t, r, verifyTWheel, CheckSBOM, ErrFileReplaced, "replaced")
+	if c := verifyTCheck(t, r, verifyTSdist, CheckSignature); c.Status != Passed {
 		t.Fatalf("sdist: %+v", c)
 	}
 
@@ -398,22 +398,22 @@ func TestVerifyReleaseWheelReplacedOnIndex(t *testing.T) {
 		}
 		return false
 	})
-	r, err = VerifyRelease(context.Background(), f.config())
-	if !errors.Is(err, ErrVerifyFileReplaced) {
+	r, err = Release(context.Background(), f.config())
+	if !errors.Is(err, ErrFileReplaced) {
 		t.Fatalf("err = %v\n%s", err, r)
 	}
-	verifyTWantFail(t, r, verifyTWheel, VerifyCheckFetch, ErrVerifyFileReplaced, "index")
+	verifyTWantFail(t, r, verifyTWheel, CheckFetch, ErrFileReplaced, "index")
 }
 
 func TestVerifyReleaseWrongIdentity(t *testing.T) {
 	t.Parallel()
 	f := newVerifyTFixture(t, verifyTOptions{ref: "refs/heads/main"})
-	r, err := VerifyRelease(context.Background(), f.config())
-	if !errors.Is(err, ErrVerifyIdentity) || r.OK() {
+	r, err := Release(context.Background(), f.config())
+	if !errors.Is(err, ErrIdentity) || r.OK() {
 		t.Fatalf("err = %v\n%s", err, r)
 	}
 	for _, a := range []string{verifyTWheel, verifyTSdist, f.image + ":v1.0.0"} {
-		ve := verifyTWantFail(t, r, a, VerifyCheckSignature, ErrVerifyIdentity, "branch main")
+		ve := verifyTWantFail(t, r, a, CheckSignature, ErrIdentity, "branch main")
 		if ve.Expected != r.Identity || !strings.HasSuffix(ve.Found, "@refs/heads/main") {
 			t.Fatalf("%s: expected %q found %q", a, ve.Expected, ve.Found)
 		}
@@ -426,13 +426,13 @@ func TestVerifyReleaseWrongIdentity(t *testing.T) {
 func TestVerifyReleaseBundleOfAnotherFile(t *testing.T) {
 	t.Parallel()
 	f := newVerifyTFixture(t, verifyTOptions{swapBundle: true})
-	r, err := VerifyRelease(context.Background(), f.config())
-	if !errors.Is(err, ErrVerifyBundleMismatch) || errors.Is(err, ErrVerifyFileReplaced) {
+	r, err := Release(context.Background(), f.config())
+	if !errors.Is(err, ErrBundleMismatch) || errors.Is(err, ErrFileReplaced) {
 		t.Fatalf("err = %v\n%s", err, r)
 	}
-	verifyTWantFail(t, r, verifyTSdist, VerifyCheckSignature, ErrVerifyBundleMismatch, "bundle of "+verifyTWheel)
+	verifyTWantFail(t, r, verifyTSdist, CheckSignature, ErrBundleMismatch, "bundle of "+verifyTWheel)
 	b, err := json.Marshal(r)
-	if err != nil || !strings.Contains(string(b), `"reason":"release: bundle signs another file"`) {
+	if err != nil || !strings.Contains(string(b), `"reason":"verify: bundle signs another file"`) {
 		t.Fatalf("JSON %s, %v", b, err)
 	}
 	if len(r.Failures()) != 1 {
@@ -443,11 +443,11 @@ func TestVerifyReleaseBundleOfAnotherFile(t *testing.T) {
 func TestVerifyReleaseNotInLog(t *testing.T) {
 	t.Parallel()
 	f := newVerifyTFixture(t, verifyTOptions{stripTlog: true})
-	r, err := VerifyRelease(context.Background(), f.config())
-	if !errors.Is(err, ErrVerifyNotInLog) {
+	r, err := Release(context.Background(), f.config())
+	if !errors.Is(err, ErrNotInLog) {
 		t.Fatalf("err = %v\n%s", err, r)
 	}
-	verifyTWantFail(t, r, verifyTWheel, VerifyCheckSignature, ErrVerifyNotInLog, "wait and retry")
+	verifyTWantFail(t, r, verifyTWheel, CheckSignature, ErrNotInLog, "wait and retry")
 	if len(r.Failures()) != 1 {
 		t.Fatalf("%d failures:\n%s", len(r.Failures()), r)
 	}
@@ -460,11 +460,11 @@ func TestVerifyReleaseMissingParts(t *testing.T) {
 
 	cfg := f.config()
 	cfg.Version = "1.0.1" // neither released nor uploaded
-	r, err := VerifyRelease(ctx, cfg)
-	if !errors.Is(err, ErrVerifyMissing) || r.OK() {
+	r, err := Release(ctx, cfg)
+	if !errors.Is(err, ErrMissing) || r.OK() {
 		t.Fatalf("err = %v\n%s", err, r)
 	}
-	verifyTWantFail(t, r, verifyTRepo+"@v1.0.1", VerifyCheckPublished, ErrVerifyMissing, "not published")
+	verifyTWantFail(t, r, verifyTRepo+"@v1.0.1", CheckPublished, ErrMissing, "not published")
 
 	// An index that lost the sdist: the release lists it, the index does not.
 	partial, err := pypitest.NewServer(pypitest.WithAPIToken("pypi-test"))
@@ -475,20 +475,20 @@ func TestVerifyReleaseMissingParts(t *testing.T) {
 	verifyTUpload(t, partial, filepath.Join(f.dir, verifyTWheel))
 	cfg = f.config()
 	cfg.IndexURL = partial.URL
-	r, err = VerifyRelease(ctx, cfg)
-	if !errors.Is(err, ErrVerifyMissing) || len(r.Failures()) != 1 {
+	r, err = Release(ctx, cfg)
+	if !errors.Is(err, ErrMissing) || len(r.Failures()) != 1 {
 		t.Fatalf("err = %v\n%s", err, r)
 	}
-	verifyTWantFail(t, r, verifyTSdist, VerifyCheckFetch, ErrVerifyMissing, "index does not serve it")
+	verifyTWantFail(t, r, verifyTSdist, CheckFetch, ErrMissing, "index does not serve it")
 
-	for _, bad := range []VerifyConfig{
+	for _, bad := range []Config{
 		{Repository: "octo-org", Version: "1.0.0"},
 		{Repository: verifyTRepo, Version: "1.0"},
 		{Repository: verifyTRepo, Version: "1.0.0", Image: "ghcr.io/o/r:latest", Verifier: f.verifier},
 		{Repository: verifyTRepo, Version: "1.0.0", Dir: "/does/not/exist", Verifier: f.verifier},
 		{Repository: verifyTRepo, Version: "1.0.0", GitHubAPI: "http://github.example.org/api/v3/", Verifier: f.verifier},
 	} {
-		if _, err := VerifyRelease(ctx, bad); !errors.Is(err, ErrVerifyConfig) {
+		if _, err := Release(ctx, bad); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: err = %v", bad, err)
 		}
 	}

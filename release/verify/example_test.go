@@ -1,4 +1,4 @@
-package release_test
+package verify_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/tagship/tagship/ghrelease"
-	"github.com/tagship/tagship/release"
+	"github.com/tagship/tagship/release/verify"
 	"github.com/tagship/tagship/release/releasetest"
 	"github.com/tagship/tagship/sign"
 	"github.com/tagship/tagship/sign/signtest"
@@ -21,7 +21,7 @@ import (
 // Against the public services it needs only the repository, the version
 // and the image repository:
 //
-//	r, err := release.VerifyRelease(ctx, release.VerifyConfig{
+//	r, err := verify.Release(ctx, verify.Config{
 //		Repository: "Metbcy/securescan",
 //		Version:    "0.11.0",
 //		Project:    "securescan",           // PyPI name; default: the repository name
@@ -32,7 +32,7 @@ import (
 // Here it runs offline on a directory holding what `pip download` and
 // `gh release download` would have fetched, signed by an in-process
 // Sigstore whose tokens carry the release workflow's identity.
-func ExampleVerifyRelease() {
+func ExampleRelease() {
 	ctx := context.Background()
 	st, err := signtest.New(signtest.WithWorkflow(signtest.Workflow{Repository: "octo-org/demo", Ref: "v1.0.0"}))
 	if err != nil {
@@ -60,7 +60,7 @@ func ExampleVerifyRelease() {
 	sums["demo-1.0.0.cdx.json"] = hex.EncodeToString(h[:])
 	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), ghrelease.FormatChecksums(sums), 0o644)
 
-	r, err := release.VerifyRelease(ctx, release.VerifyConfig{
+	r, err := verify.Release(ctx, verify.Config{
 		Repository: "octo-org/demo",
 		Version:    "1.0.0",
 		Dir:        dir, // offline; online: IndexURL, GitHubAPI, Image
@@ -103,13 +103,13 @@ func TestVerifyReleaseAfterStandardPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r, err := env.Release(ctx, dir); err != nil {
-		t.Fatalf("release: %v\n%s", err, r.Table())
+		t.Fatalf("verify: %v\n%s", err, r.Table())
 	}
 	v, err := env.Sigstore.NewVerifier()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := release.VerifyRelease(ctx, release.VerifyConfig{
+	r, err := verify.Release(ctx, verify.Config{
 		Repository:  env.Repository,
 		Version:     strings.TrimPrefix(env.Tag, "v"),
 		IndexURL:    env.PyPI.URL,
@@ -126,12 +126,12 @@ func TestVerifyReleaseAfterStandardPipeline(t *testing.T) {
 	for _, a := range r.Artifacts {
 		kinds[a.Kind]++
 		for _, c := range a.Checks {
-			if c.Status == release.VerifySkipped && c.Name != release.VerifyCheckSignature {
+			if c.Status == verify.Skipped && c.Name != verify.CheckSignature {
 				t.Errorf("%s %s skipped: %s", a.Name, c.Name, c.Detail)
 			}
 		}
 	}
-	if kinds[release.VerifyKindWheel] != 1 || kinds[release.VerifyKindSdist] != 1 || kinds[release.VerifyKindImage] != 1 || kinds[release.VerifyKindSBOM] != 1 {
+	if kinds[verify.KindWheel] != 1 || kinds[verify.KindSdist] != 1 || kinds[verify.KindImage] != 1 || kinds[verify.KindSBOM] != 1 {
 		t.Fatalf("artifacts %v\n%s", kinds, r)
 	}
 }

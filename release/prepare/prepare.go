@@ -1,49 +1,4 @@
-package release
-
-// # Prepare (before the tag)
-//
-// [Prepare] automates the maintainer's pre-flight checklist of the
-// reference release process for version X.Y.Z in a project directory:
-//
-//   - the manifest version (pyproject.toml [project].version or
-//     [tool.poetry].version, or a plain VERSION file) is bumped with
-//     preflight's targeted edit: every other byte stays identical;
-//   - CHANGELOG.md is cut (changelog Cut): the [Unreleased] entries become
-//     "## [X.Y.Z] - today" and the compare links are updated;
-//   - an optional README callout between the lines
-//     "<!-- tagship:whats-new -->" and "<!-- /tagship:whats-new -->" is
-//     replaced by a "What's new in vX.Y.Z" heading, the release's notes (or
-//     their first [PrepareConfig.WhatsNewBullets] bullets) and a link to the
-//     changelog section; without markers the README is left alone and
-//     [PrepareResult.Notes] says so.
-//
-// It refuses, before writing anything and with a [*PrepareError] saying what
-// was expected, what was found and how to fix it: a version that is not a
-// strict X.Y.Z ([ErrVersionNotStrict]), one not greater than the newest
-// release or an existing higher tag ([ErrVersionNotGreater]), an empty
-// [Unreleased] section ([ErrUnreleasedEmpty]), a manifest at a version that
-// is neither the previous release nor X.Y.Z ([ErrManifestDirty]), a dynamic
-// version ([ErrManifestDynamic]), and a tag vX.Y.Z that already exists
-// locally or on the remote ([ErrTagExists]): tags are immutable, so Prepare
-// never forces, moves or re-pushes a tag. Every refusal found is returned
-// at once (errors.Join).
-//
-// The new contents are then checked with the very checks the release runs
-// on the tag (preflight.Check for tag vX.Y.Z, CI environment blanked), so a
-// tag pushed afterwards cannot fail preflight for metadata reasons; if they
-// fail nothing is written ([ErrPrepareChecks]). Files are written
-// all-or-nothing: each through a temporary file renamed over the original,
-// and a failed rename restores the files already replaced.
-//
-// [PrepareResult.Diff] is the unified diff of the change (the dry run shows
-// it, [PrepareConfig.DryRun] writes nothing), and [PrepareResult.Commands]
-// the git commands that follow: add, commit, annotated tag, push of the
-// branch, push of this one tag — never --force, never --tags.
-// [PrepareConfig.RunGit] runs them in order, stops at the first failure and
-// reports which ran ([*PrepareGitError]); it checks again, right before
-// tagging, that the tag exists neither locally nor on the remote. git runs
-// with a clean environment (no inherited GIT_DIR and the like, no prompts)
-// and remote calls time out ([PrepareConfig.RemoteTimeout]).
+package prepare
 
 import (
 	"bytes"
@@ -63,65 +18,66 @@ import (
 	"time"
 	"unicode"
 
+	udiff "github.com/aymanbagabas/go-udiff"
 	"golang.org/x/mod/semver"
 
 	"github.com/tagship/tagship/changelog"
 	"github.com/tagship/tagship/preflight"
 )
 
-// Conditions refused by [Prepare]. The errors it returns are
-// [*PrepareError]s (or a [*PrepareGitError]) wrapping one of them; test
+// Conditions refused by [Release]. The errors it returns are
+// [*Error]s (or a [*GitError]) wrapping one of them; test
 // with errors.Is.
 var (
 	// ErrVersionNotStrict: the version is not a strict X.Y.Z ("0.11.0" or
 	// "v0.11.0"; no pre-release, build suffix or leading zeros).
-	ErrVersionNotStrict = errors.New("release: version is not a strict X.Y.Z")
+	ErrVersionNotStrict = errors.New("prepare: version is not a strict X.Y.Z")
 	// ErrVersionNotGreater: the version is not greater than the newest
 	// release in the changelog (or already has a section), or a higher
 	// release tag exists.
-	ErrVersionNotGreater = errors.New("release: version not greater than the last release")
+	ErrVersionNotGreater = errors.New("prepare: version not greater than the last release")
 	// ErrUnreleasedEmpty: the changelog has no [Unreleased] section, or it
 	// has no entries to release.
-	ErrUnreleasedEmpty = errors.New("release: nothing under [Unreleased] to release")
+	ErrUnreleasedEmpty = errors.New("prepare: nothing under [Unreleased] to release")
 	// ErrManifestDirty: the manifest declares a version that is neither the
 	// previous release nor the one being prepared (edited by hand).
-	ErrManifestDirty = errors.New("release: manifest version is neither the last release nor the new one")
+	ErrManifestDirty = errors.New("prepare: manifest version is neither the last release nor the new one")
 	// ErrManifestDynamic: the manifest's version is computed at build time
 	// and cannot be bumped by editing the file.
-	ErrManifestDynamic = errors.New("release: manifest version is dynamic")
+	ErrManifestDynamic = errors.New("prepare: manifest version is dynamic")
 	// ErrTagExists: the release tag already exists, locally or on the
 	// remote. Tags are immutable: release the next version instead.
-	ErrTagExists = errors.New("release: release tag already exists")
+	ErrTagExists = errors.New("prepare: release tag already exists")
 	// ErrNotGitRepo: the directory is not in a git work tree, or git is not
 	// installed, so the tag checks cannot run.
-	ErrNotGitRepo = errors.New("release: not a git repository")
+	ErrNotGitRepo = errors.New("prepare: not a git repository")
 	// ErrRemoteCheck: the remote could not be asked whether the tag exists
 	// (unknown remote, unreachable, timed out).
-	ErrRemoteCheck = errors.New("release: cannot check the remote for the tag")
+	ErrRemoteCheck = errors.New("prepare: cannot check the remote for the tag")
 	// ErrReadmeMarkers: the README's what's-new markers are unpaired,
 	// repeated or out of order.
-	ErrReadmeMarkers = errors.New("release: malformed what's-new markers in the README")
-	// ErrPrepareChecks: the prepared files would not pass the release's
+	ErrReadmeMarkers = errors.New("prepare: malformed what's-new markers in the README")
+	// ErrChecks: the prepared files would not pass the release's
 	// preflight checks; nothing was written.
-	ErrPrepareChecks = errors.New("release: prepared files fail the preflight checks")
+	ErrChecks = errors.New("prepare: prepared files fail the preflight checks")
 	// ErrFileChanged: a file changed on disk while Prepare ran; nothing was
 	// written.
-	ErrFileChanged = errors.New("release: file changed during prepare")
-	// ErrGitCommand: a git command of [PrepareConfig.RunGit] failed or
+	ErrFileChanged = errors.New("prepare: file changed during prepare")
+	// ErrGitCommand: a git command of [Config.RunGit] failed or
 	// cannot run.
-	ErrGitCommand = errors.New("release: git command failed")
-	// ErrPrepareConfig: the PrepareConfig is invalid.
-	ErrPrepareConfig = errors.New("release: invalid prepare configuration")
+	ErrGitCommand = errors.New("prepare: git command failed")
+	// ErrConfig: the Config is invalid.
+	ErrConfig = errors.New("prepare: invalid prepare configuration")
 )
 
-// Marker lines delimiting the README callout that [Prepare] rewrites.
+// Marker lines delimiting the README callout that [Release] rewrites.
 const (
 	WhatsNewStart = "<!-- tagship:whats-new -->"
 	WhatsNewEnd   = "<!-- /tagship:whats-new -->"
 )
 
-// PrepareConfig says what [Prepare] prepares. Only Version is required.
-type PrepareConfig struct {
+// Config says what [Release] prepares. Only Version is required.
+type Config struct {
 	// Version is the release, "0.11.0" or "v0.11.0": a strict X.Y.Z.
 	Version string
 	// Dir is the project root (normally the repository root). Default ".".
@@ -147,7 +103,7 @@ type PrepareConfig struct {
 	// DryRun computes and checks everything and writes nothing (RunGit is
 	// then ignored).
 	DryRun bool
-	// RunGit runs the commands of [PrepareResult.Commands] after writing.
+	// RunGit runs the commands of [Result.Commands] after writing.
 	RunGit bool
 	// Remote is the git remote checked for the tag and pushed to. Default
 	// "origin" when it exists; without a remote the remote check is skipped
@@ -173,8 +129,8 @@ type PrepareConfig struct {
 	rename func(oldpath, newpath string) error
 }
 
-// PreparedFile is one file Prepare changes.
-type PreparedFile struct {
+// File is one file Prepare changes.
+type File struct {
 	Path string // relative to the Dir, slash-separated: "pyproject.toml"
 	Old  []byte // content before
 	New  []byte // content after
@@ -182,19 +138,19 @@ type PreparedFile struct {
 
 // Diff returns the unified diff from Old to New ("a/Path", "b/Path"
 // headers, 3 lines of context), "" when they are equal.
-func (f PreparedFile) Diff() string {
-	return prepareUnifiedDiff("a/"+f.Path, "b/"+f.Path, f.Old, f.New)
+func (f File) Diff() string {
+	return unifiedDiff("a/"+f.Path, "b/"+f.Path, f.Old, f.New)
 }
 
-// PrepareResult is what [Prepare] did, or would do in a dry run.
-type PrepareResult struct {
+// Result is what [Release] did, or would do in a dry run.
+type Result struct {
 	Version string // "0.11.0"
 	Tag     string // "v0.11.0"
 	Date    string // the release date written in the changelog, "2026-11-26"
 	Dir     string // the project root
 	// Files are the files whose content changes, in the order manifest,
 	// changelog, README.
-	Files []PreparedFile
+	Files []File
 	// Report is preflight.Check of the new contents for Tag: OK.
 	Report *preflight.Report
 	// Notes say what was left alone or skipped, and why.
@@ -211,7 +167,7 @@ type PrepareResult struct {
 
 // Diff returns the unified diff of every changed file, ready for
 // `git apply` in Dir.
-func (r *PrepareResult) Diff() string {
+func (r *Result) Diff() string {
 	var b strings.Builder
 	for _, f := range r.Files {
 		b.WriteString(f.Diff())
@@ -222,7 +178,7 @@ func (r *PrepareResult) Diff() string {
 // Commands returns the git commands that complete the release, to run in
 // Dir in order: add and commit the prepared files, create the annotated tag,
 // push the branch, push this tag (never --force, never --tags).
-func (r *PrepareResult) Commands() []string {
+func (r *Result) Commands() []string {
 	out := make([]string, len(r.cmds))
 	for i, c := range r.cmds {
 		out[i] = prepareShellJoin(c)
@@ -230,9 +186,9 @@ func (r *PrepareResult) Commands() []string {
 	return out
 }
 
-// PrepareError is a refusal of [Prepare]. It unwraps to one of the Err…
+// Error is a refusal of [Release]. It unwraps to one of the Err…
 // conditions (Err) and to the underlying error (Cause), if any.
-type PrepareError struct {
+type Error struct {
 	Version  string // the version being prepared
 	Where    string // what was looked at: "CHANGELOG.md", "pyproject.toml", "refs/tags/v0.11.0 on origin"
 	Expected string
@@ -242,9 +198,9 @@ type PrepareError struct {
 	Cause    error // the underlying error, may be nil
 }
 
-func (e *PrepareError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("release: prepare")
+	b.WriteString("prepare: prepare")
 	if e.Version != "" {
 		b.WriteString(" " + e.Version)
 	}
@@ -252,7 +208,7 @@ func (e *PrepareError) Error() string {
 		b.WriteString(": " + e.Where)
 	}
 	if e.Err != nil {
-		b.WriteString(": " + strings.TrimPrefix(e.Err.Error(), "release: "))
+		b.WriteString(": " + strings.TrimPrefix(e.Err.Error(), "prepare: "))
 	}
 	if e.Expected != "" {
 		b.WriteString(": expected " + e.Expected)
@@ -267,7 +223,7 @@ func (e *PrepareError) Error() string {
 }
 
 // Unwrap returns the condition and the cause.
-func (e *PrepareError) Unwrap() []error {
+func (e *Error) Unwrap() []error {
 	var errs []error
 	if e.Err != nil {
 		errs = append(errs, e.Err)
@@ -278,9 +234,9 @@ func (e *PrepareError) Unwrap() []error {
 	return errs
 }
 
-// PrepareGitError reports the git command of RunGit that failed, after the
+// GitError reports the git command of RunGit that failed, after the
 // files were written. It unwraps to ErrGitCommand and to Err.
-type PrepareGitError struct {
+type GitError struct {
 	Command   string   // the command that failed, as in Commands
 	Output    string   // its output (credentials in URLs redacted)
 	Ran       []string // the commands that succeeded before it
@@ -288,9 +244,9 @@ type PrepareGitError struct {
 	Err       error
 }
 
-func (e *PrepareGitError) Error() string {
+func (e *GitError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "release: prepare: %q failed: %v", e.Command, e.Err)
+	fmt.Fprintf(&b, "prepare: prepare: %q failed: %v", e.Command, e.Err)
 	if e.Output != "" {
 		fmt.Fprintf(&b, ": %s", e.Output)
 	}
@@ -302,7 +258,7 @@ func (e *PrepareGitError) Error() string {
 }
 
 // Unwrap returns ErrGitCommand and the underlying error.
-func (e *PrepareGitError) Unwrap() []error { return []error{ErrGitCommand, e.Err} }
+func (e *GitError) Unwrap() []error { return []error{ErrGitCommand, e.Err} }
 
 // Prepare prepares the release of cfg.Version in cfg.Dir: it bumps the
 // manifest, cuts the changelog, updates the README callout, checks the
@@ -310,10 +266,10 @@ func (e *PrepareGitError) Unwrap() []error { return []error{ErrGitCommand, e.Err
 // DryRun), then runs the git commands when RunGit is set. See the package
 // documentation, section "Prepare (before the tag)".
 //
-// A refusal returns a nil result and every *PrepareError found, joined.
+// A refusal returns a nil result and every *Error found, joined.
 // A RunGit failure returns the result (the files are written; Ran says which
-// commands ran) with a *PrepareGitError.
-func Prepare(ctx context.Context, cfg PrepareConfig) (*PrepareResult, error) {
+// commands ran) with a *GitError.
+func Release(ctx context.Context, cfg Config) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -325,7 +281,7 @@ func Prepare(ctx context.Context, cfg PrepareConfig) (*PrepareResult, error) {
 }
 
 type preparer struct {
-	cfg       PrepareConfig
+	cfg       Config
 	log       *slog.Logger
 	version   string // "0.11.0"
 	tag       string // "v0.11.0"
@@ -334,10 +290,10 @@ type preparer struct {
 	readme    string
 	git       *prepareGit
 	errs      []error
-	res       *PrepareResult
+	res       *Result
 }
 
-func newPreparer(cfg PrepareConfig) (*preparer, error) {
+func newPreparer(cfg Config) (*preparer, error) {
 	p := &preparer{cfg: cfg, log: cfg.Logger}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -361,8 +317,8 @@ func newPreparer(cfg PrepareConfig) (*preparer, error) {
 		if errors.As(err, &te) {
 			found += " (" + te.Reason + ")"
 		}
-		return nil, &PrepareError{
-			Version: cfg.Version, Where: "PrepareConfig.Version",
+		return nil, &Error{
+			Version: cfg.Version, Where: "Config.Version",
 			Expected: "a strict release version X.Y.Z, e.g. 0.11.0 or v0.11.0",
 			Found:    found,
 			Fix:      "give the final version to release as three numbers without leading zeros; pre-releases are not released from strict tags",
@@ -398,7 +354,7 @@ func newPreparer(cfg PrepareConfig) (*preparer, error) {
 		return nil, p.configErr("RunGit", "RunGit without NoGitUnsafe: the git commands need the tag checks", "both set")
 	}
 	p.git = &prepareGit{dir: p.cfg.Dir, env: prepareGitEnv(cfg.GitEnv), log: p.log}
-	p.res = &PrepareResult{Version: p.version, Tag: p.tag, Dir: p.cfg.Dir, Remote: cfg.Remote, Branch: cfg.Branch}
+	p.res = &Result{Version: p.version, Tag: p.tag, Dir: p.cfg.Dir, Remote: cfg.Remote, Branch: cfg.Branch}
 	if p.res.Remote == "" {
 		p.res.Remote = "origin"
 	}
@@ -409,9 +365,9 @@ func newPreparer(cfg PrepareConfig) (*preparer, error) {
 }
 
 func (p *preparer) configErr(field, expected, found string) error {
-	return &PrepareError{
-		Version: p.cfg.Version, Where: "PrepareConfig." + field,
-		Expected: expected, Found: found, Fix: "fix PrepareConfig." + field, Err: ErrPrepareConfig,
+	return &Error{
+		Version: p.cfg.Version, Where: "Config." + field,
+		Expected: expected, Found: found, Fix: "fix Config." + field, Err: ErrConfig,
 	}
 }
 
@@ -442,7 +398,7 @@ func (p *preparer) relPath(field, path, def string) (string, error) {
 func (p *preparer) abs(rel string) string { return filepath.Join(p.cfg.Dir, filepath.FromSlash(rel)) }
 
 func (p *preparer) refuse(where, expected, found, fix string, cond, cause error) {
-	p.errs = append(p.errs, &PrepareError{
+	p.errs = append(p.errs, &Error{
 		Version: p.version, Where: where, Expected: expected, Found: found, Fix: fix, Err: cond, Cause: cause,
 	})
 }
@@ -451,19 +407,19 @@ func (p *preparer) note(format string, args ...any) {
 	p.res.Notes = append(p.res.Notes, fmt.Sprintf(format, args...))
 }
 
-func (p *preparer) prepare(ctx context.Context) (*PrepareResult, error) {
+func (p *preparer) prepare(ctx context.Context) (*Result, error) {
 	// 1. The changelog: the previous release and the cut.
 	clOld, err := os.ReadFile(p.abs(p.changelog))
 	if err != nil {
-		return nil, &PrepareError{
+		return nil, &Error{
 			Version: p.version, Where: p.changelog,
 			Expected: "a Keep a Changelog file with an [Unreleased] section", Found: prepareReadErr(err),
-			Fix: "create " + p.changelog + " or set PrepareConfig.Changelog", Cause: err,
+			Fix: "create " + p.changelog + " or set Config.Changelog", Cause: err,
 		}
 	}
 	cl, err := changelog.Parse(clOld)
 	if err != nil {
-		return nil, &PrepareError{
+		return nil, &Error{
 			Version: p.version, Where: p.changelog, Expected: "a changelog that parses",
 			Found: err.Error(), Fix: "fix " + p.changelog + " as the message says", Cause: err,
 		}
@@ -511,11 +467,11 @@ func (p *preparer) prepare(ctx context.Context) (*PrepareResult, error) {
 
 	res := p.res
 	if !bytes.Equal(mfOld, mfNew) {
-		res.Files = append(res.Files, PreparedFile{Path: p.manifest, Old: mfOld, New: mfNew})
+		res.Files = append(res.Files, File{Path: p.manifest, Old: mfOld, New: mfNew})
 	}
-	res.Files = append(res.Files, PreparedFile{Path: p.changelog, Old: clOld, New: clNew})
+	res.Files = append(res.Files, File{Path: p.changelog, Old: clOld, New: clNew})
 	if rdOld != nil && !bytes.Equal(rdOld, rdNew) {
-		res.Files = append(res.Files, PreparedFile{Path: p.readme, Old: rdOld, New: rdNew})
+		res.Files = append(res.Files, File{Path: p.readme, Old: rdOld, New: rdNew})
 	}
 
 	// 5. The checks the tag will meet, on the new contents.
@@ -531,12 +487,12 @@ func (p *preparer) prepare(ctx context.Context) (*PrepareResult, error) {
 				found = append(found, q.String())
 			}
 		}
-		return nil, &PrepareError{
+		return nil, &Error{
 			Version: p.version, Where: "preflight " + p.tag,
 			Expected: "the prepared files to pass the checks run on the tag",
 			Found:    strings.Join(found, "; "),
 			Fix:      "fix the problems listed, then prepare again (nothing was written)",
-			Err:      ErrPrepareChecks, Cause: report.Err(),
+			Err:      ErrChecks, Cause: report.Err(),
 		}
 	}
 
@@ -661,7 +617,7 @@ func (p *preparer) manifestChange(ctx context.Context, prev string) (old, update
 	old, err := os.ReadFile(path)
 	if err != nil {
 		p.refuse(p.manifest, "the manifest declaring the version", prepareReadErr(err),
-			"create "+p.manifest+" or set PrepareConfig.Manifest", nil, err)
+			"create "+p.manifest+" or set Config.Manifest", nil, err)
 		return nil, nil
 	}
 	cur, err := src.Version(ctx)
@@ -735,7 +691,7 @@ func (p *preparer) readmeChange(cl *changelog.Changelog) (old, updated []byte) {
 	}
 	m, found, err := prepareFindMarkers(old)
 	if err != nil {
-		var pe *PrepareError
+		var pe *Error
 		if errors.As(err, &pe) {
 			pe.Version, pe.Where = p.version, p.readme+pe.Where
 			p.errs = append(p.errs, pe)
@@ -826,7 +782,7 @@ func prepareFindMarkers(src []byte) (prepareMarkers, bool, error) {
 		m.lines = m.lines[:n-1]
 	}
 	bad := func(line int, found, fix string) (prepareMarkers, bool, error) {
-		return prepareMarkers{}, false, &PrepareError{
+		return prepareMarkers{}, false, &Error{
 			Where:    fmt.Sprintf(":%d", line+1),
 			Expected: "one " + WhatsNewStart + " line followed by one " + WhatsNewEnd + " line",
 			Found:    found, Fix: fix, Err: ErrReadmeMarkers,
@@ -1026,7 +982,7 @@ func prepareShiftHeadings(body string, level int) string {
 func (p *preparer) check(ctx context.Context, manifest, cl []byte) (*preflight.Report, error) {
 	tmp, err := os.MkdirTemp("", "tagship-prepare-*")
 	if err != nil {
-		return nil, fmt.Errorf("release: prepare: temporary directory for the checks: %w", err)
+		return nil, fmt.Errorf("prepare: prepare: temporary directory for the checks: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	put := func(rel string, b []byte) error {
@@ -1037,10 +993,10 @@ func (p *preparer) check(ctx context.Context, manifest, cl []byte) (*preflight.R
 		return os.WriteFile(path, b, 0o600)
 	}
 	if err := put(p.manifest, manifest); err != nil {
-		return nil, fmt.Errorf("release: prepare: copy for the checks: %w", err)
+		return nil, fmt.Errorf("prepare: prepare: copy for the checks: %w", err)
 	}
 	if err := put(p.changelog, cl); err != nil {
-		return nil, fmt.Errorf("release: prepare: copy for the checks: %w", err)
+		return nil, fmt.Errorf("prepare: prepare: copy for the checks: %w", err)
 	}
 	var src preflight.VersionSource
 	mpath := filepath.Join(tmp, filepath.FromSlash(p.manifest))
@@ -1077,7 +1033,7 @@ func (p *preparer) check(ctx context.Context, manifest, cl []byte) (*preflight.R
 }
 
 // write replaces every file atomically, all or nothing.
-func (p *preparer) write(files []PreparedFile) error {
+func (p *preparer) write(files []File) error {
 	type pending struct {
 		path, tmp string
 		old       []byte
@@ -1093,7 +1049,7 @@ func (p *preparer) write(files []PreparedFile) error {
 		cur, err := os.ReadFile(path)
 		if err != nil || !bytes.Equal(cur, f.Old) {
 			cleanup()
-			return &PrepareError{
+			return &Error{
 				Version: p.version, Where: f.Path, Expected: "the content read at the start of Prepare",
 				Found: "the file changed meanwhile", Fix: "prepare again (nothing was written)", Err: ErrFileChanged, Cause: err,
 			}
@@ -1101,7 +1057,7 @@ func (p *preparer) write(files []PreparedFile) error {
 		tmp, err := prepareTempFile(path, f.New)
 		if err != nil {
 			cleanup()
-			return &PrepareError{
+			return &Error{
 				Version: p.version, Where: f.Path, Expected: "a writable directory", Found: err.Error(),
 				Fix: "fix the permissions (nothing was written)", Cause: err,
 			}
@@ -1125,7 +1081,7 @@ func (p *preparer) write(files []PreparedFile) error {
 				found += "; restoring failed: " + errors.Join(restoreErrs...).Error()
 				fix = "restore the files listed with `git checkout -- FILE`, fix the cause and prepare again"
 			}
-			return &PrepareError{
+			return &Error{
 				Version: p.version, Where: filepath.ToSlash(t.path), Expected: "every file written",
 				Found: found, Fix: fix, Cause: err,
 			}
@@ -1377,7 +1333,7 @@ func (p *preparer) runGit(ctx context.Context) error {
 	cmds := res.Commands()
 	for i, c := range res.cmds {
 		fail := func(out string, err error) error {
-			return &PrepareGitError{Command: cmds[i], Output: out, Ran: append([]string(nil), res.Ran...), Remaining: cmds[i:], Err: err}
+			return &GitError{Command: cmds[i], Output: out, Ran: append([]string(nil), res.Ran...), Remaining: cmds[i:], Err: err}
 		}
 		if c[1] == "tag" {
 			p.errs = nil
@@ -1449,183 +1405,11 @@ func prepareShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// ---- unified diff ----
-
-// prepareDiffContext is the number of context lines around a change.
-const prepareDiffContext = 3
-
-// prepareMaxEdits bounds the Myers search; beyond it the differing middle
-// is shown as removed and added whole (still a correct diff).
-const prepareMaxEdits = 2000
-
-type prepareOp struct {
-	kind byte // ' ', '-', '+'
-	line string
-}
-
-// prepareUnifiedDiff returns the unified diff of two texts, "" when equal.
-func prepareUnifiedDiff(oldName, newName string, old, updated []byte) string {
+// unifiedDiff returns the unified diff of two texts (3 lines of context),
+// "" when they are equal.
+func unifiedDiff(oldName, newName string, old, updated []byte) string {
 	if bytes.Equal(old, updated) {
 		return ""
 	}
-	a, b := prepareLines(old), prepareLines(updated)
-	ops := prepareDiffLines(a, b)
-	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", oldName, newName)
-	// aPos/bPos[i]: lines of old/new before ops[i].
-	aPos := make([]int, len(ops)+1)
-	bPos := make([]int, len(ops)+1)
-	for i, op := range ops {
-		aPos[i+1], bPos[i+1] = aPos[i], bPos[i]
-		if op.kind != '+' {
-			aPos[i+1]++
-		}
-		if op.kind != '-' {
-			bPos[i+1]++
-		}
-	}
-	var changes []int
-	for i, op := range ops {
-		if op.kind != ' ' {
-			changes = append(changes, i)
-		}
-	}
-	for c := 0; c < len(changes); {
-		first, last := changes[c], changes[c]
-		c++
-		for c < len(changes) && changes[c]-last-1 <= 2*prepareDiffContext {
-			last = changes[c]
-			c++
-		}
-		s := max(0, first-prepareDiffContext)
-		e := min(len(ops), last+prepareDiffContext+1)
-		fmt.Fprintf(&out, "@@ -%s +%s @@\n", prepareRange(aPos[s], aPos[e]-aPos[s]), prepareRange(bPos[s], bPos[e]-bPos[s]))
-		for _, op := range ops[s:e] {
-			out.WriteByte(op.kind)
-			out.WriteString(strings.TrimSuffix(op.line, "\n"))
-			out.WriteByte('\n')
-			if !strings.HasSuffix(op.line, "\n") {
-				out.WriteString("\\ No newline at end of file\n")
-			}
-		}
-	}
-	return out.String()
-}
-
-func prepareRange(start, n int) string {
-	switch n {
-	case 0:
-		return fmt.Sprintf("%d,0", start)
-	case 1:
-		return strconv.Itoa(start + 1)
-	}
-	return fmt.Sprintf("%d,%d", start+1, n)
-}
-
-// prepareLines splits s into lines, each with its "\n" (the last may have
-// none).
-func prepareLines(s []byte) []string {
-	l := strings.SplitAfter(string(s), "\n")
-	if n := len(l); n > 0 && l[n-1] == "" {
-		l = l[:n-1]
-	}
-	return l
-}
-
-// prepareDiffLines is a shortest edit script from a to b (Myers), after
-// trimming the common prefix and suffix.
-func prepareDiffLines(a, b []string) []prepareOp {
-	pre := 0
-	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
-		pre++
-	}
-	suf := 0
-	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] {
-		suf++
-	}
-	ops := make([]prepareOp, 0, len(a)+len(b)-pre-suf)
-	for _, l := range a[:pre] {
-		ops = append(ops, prepareOp{' ', l})
-	}
-	ops = append(ops, prepareMyers(a[pre:len(a)-suf], b[pre:len(b)-suf])...)
-	for _, l := range a[len(a)-suf:] {
-		ops = append(ops, prepareOp{' ', l})
-	}
-	return ops
-}
-
-func prepareMyers(a, b []string) []prepareOp {
-	n, m := len(a), len(b)
-	if n == 0 && m == 0 {
-		return nil
-	}
-	total := n + m
-	off := total + 1
-	v := make([]int, 2*total+3)
-	var trace [][]int // trace[d][k+d+1] = v[k] at the start of round d
-	for d := 0; d <= total && d <= prepareMaxEdits; d++ {
-		w := make([]int, 2*d+3)
-		copy(w, v[off-d-1:off+d+2])
-		trace = append(trace, w)
-		for k := -d; k <= d; k += 2 {
-			var x int
-			if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
-				x = v[off+k+1]
-			} else {
-				x = v[off+k-1] + 1
-			}
-			y := x - k
-			for x < n && y < m && a[x] == b[y] {
-				x++
-				y++
-			}
-			v[off+k] = x
-			if x >= n && y >= m {
-				return prepareBacktrack(trace, a, b)
-			}
-		}
-	}
-	ops := make([]prepareOp, 0, n+m)
-	for _, l := range a {
-		ops = append(ops, prepareOp{'-', l})
-	}
-	for _, l := range b {
-		ops = append(ops, prepareOp{'+', l})
-	}
-	return ops
-}
-
-func prepareBacktrack(trace [][]int, a, b []string) []prepareOp {
-	x, y := len(a), len(b)
-	var rev []prepareOp
-	for d := len(trace) - 1; d >= 0; d-- {
-		w := trace[d]
-		get := func(k int) int { return w[k+d+1] }
-		k := x - y
-		var pk int
-		if k == -d || (k != d && get(k-1) < get(k+1)) {
-			pk = k + 1
-		} else {
-			pk = k - 1
-		}
-		px := get(pk)
-		py := px - pk
-		for x > px && y > py && x > 0 && y > 0 {
-			rev = append(rev, prepareOp{' ', a[x-1]})
-			x--
-			y--
-		}
-		if d > 0 {
-			if x == px {
-				rev = append(rev, prepareOp{'+', b[y-1]})
-			} else {
-				rev = append(rev, prepareOp{'-', a[x-1]})
-			}
-		}
-		x, y = px, py
-	}
-	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
-		rev[i], rev[j] = rev[j], rev[i]
-	}
-	return rev
+	return udiff.Unified(oldName, newName, string(old), string(updated))
 }

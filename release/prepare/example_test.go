@@ -1,4 +1,4 @@
-package release_test
+package prepare_test
 
 import (
 	"context"
@@ -7,12 +7,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tagship/tagship/release"
+	"github.com/tagship/tagship/release/prepare"
 )
 
 // A dry run of the maintainer's checklist: what would change, and the git
 // commands that follow. Nothing is written.
-func ExamplePrepare() {
+func ExampleRelease() {
 	dir, err := os.MkdirTemp("", "prepare-example-*")
 	if err != nil {
 		panic(err)
@@ -42,7 +42,7 @@ func ExamplePrepare() {
 		}
 	}
 
-	res, err := release.Prepare(context.Background(), release.PrepareConfig{
+	res, err := prepare.Release(context.Background(), prepare.Config{
 		Version:     "0.11.0",
 		Dir:         dir,
 		Now:         func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) },

@@ -1,4 +1,4 @@
-package release
+package verify
 
 import (
 	"context"
@@ -31,47 +31,44 @@ import (
 	"github.com/tagship/tagship/sign"
 )
 
-// Verifying a published release as a downstream user: the reference's
-// "How to verify a release as a downstream user", in one call.
-
 // Conditions of a failed release verification. Every failed check carries
-// exactly one of the reasons below (errors.Is on [VerifyReport.Err] or on a
-// check's *VerifyError); [VerifyReport.Err] also matches ErrVerifyFailed.
+// exactly one of the reasons below (errors.Is on [Report.Err] or on a
+// check's *Error); [Report.Err] also matches ErrFailed.
 var (
-	// ErrVerifyFailed: at least one check of the release failed.
-	ErrVerifyFailed = errors.New("release: release verification failed")
-	// ErrVerifyConfig: the VerifyConfig is incomplete or malformed.
-	ErrVerifyConfig = errors.New("release: invalid verify configuration")
-	// ErrVerifyIdentity: a signature was made by another identity (or
+	// ErrFailed: at least one check of the release failed.
+	ErrFailed = errors.New("verify: release verification failed")
+	// ErrConfig: the Config is incomplete or malformed.
+	ErrConfig = errors.New("verify: invalid verify configuration")
+	// ErrIdentity: a signature was made by another identity (or
 	// issuer) than the release workflow running for the tag.
-	ErrVerifyIdentity = errors.New("release: signed by another identity than the release workflow for the tag")
-	// ErrVerifyTagMoved: the image tag does not point to the digest the
+	ErrIdentity = errors.New("verify: signed by another identity than the release workflow for the tag")
+	// ErrTagMoved: the image tag does not point to the digest the
 	// release signed and recorded in its SBOM (the tag was re-pointed).
-	ErrVerifyTagMoved = errors.New("release: image tag re-pointed away from the released digest")
-	// ErrVerifyBundleMismatch: a bundle signs another artifact than the one
+	ErrTagMoved = errors.New("verify: image tag re-pointed away from the released digest")
+	// ErrBundleMismatch: a bundle signs another artifact than the one
 	// it is attached to.
-	ErrVerifyBundleMismatch = errors.New("release: bundle signs another file")
-	// ErrVerifyFileReplaced: a file's content differs from what the release
+	ErrBundleMismatch = errors.New("verify: bundle signs another file")
+	// ErrFileReplaced: a file's content differs from what the release
 	// recorded (SHA256SUMS, SBOM, signature) or from what the index lists.
-	ErrVerifyFileReplaced = errors.New("release: file differs from the released one")
-	// ErrVerifyNotInLog: a signature has no transparency-log entry the
+	ErrFileReplaced = errors.New("verify: file differs from the released one")
+	// ErrNotInLog: a signature has no transparency-log entry the
 	// trusted root accepts (not yet logged, or never).
-	ErrVerifyNotInLog = errors.New("release: signature not in the transparency log")
-	// ErrVerifySignature: a signature is missing, invalid or not trusted
+	ErrNotInLog = errors.New("verify: signature not in the transparency log")
+	// ErrSignature: a signature is missing, invalid or not trusted
 	// for another reason (untrusted certificate, bad signature, malformed
 	// bundle, timestamps).
-	ErrVerifySignature = errors.New("release: signature invalid or missing")
-	// ErrVerifyMissing: an artifact, asset or record is missing (no release,
+	ErrSignature = errors.New("verify: signature invalid or missing")
+	// ErrMissing: an artifact, asset or record is missing (no release,
 	// no bundle, no SHA256SUMS entry, no SBOM component, no index file).
-	ErrVerifyMissing = errors.New("release: release artifact or record missing")
-	// ErrVerifyUnavailable: a service could not be read (network, HTTP
+	ErrMissing = errors.New("verify: release artifact or record missing")
+	// ErrUnavailable: a service could not be read (network, HTTP
 	// error): the check could not be done.
-	ErrVerifyUnavailable = errors.New("release: could not fetch what the check needs")
+	ErrUnavailable = errors.New("verify: could not fetch what the check needs")
 )
 
-// VerifyConfig says which release to verify and where its parts are. Only
+// Config says which release to verify and where its parts are. Only
 // Repository and Version are required.
-type VerifyConfig struct {
+type Config struct {
 	// Repository is the GitHub repository "OWNER/REPO" that released.
 	Repository string
 	// Version is the release version "X.Y.Z" ("vX.Y.Z" accepted); the tag
@@ -109,7 +106,7 @@ type VerifyConfig struct {
 	// set.
 	Dir string
 	// DownloadDir keeps the downloaded files (created if missing). Default:
-	// a temporary directory removed before VerifyRelease returns.
+	// a temporary directory removed before Release returns.
 	DownloadDir string
 
 	// HTTPClient is the client (its Transport) for the index, GitHub and the
@@ -127,49 +124,49 @@ type VerifyConfig struct {
 	Logger *slog.Logger
 
 	// Extra options for the underlying clients, applied after those
-	// VerifyRelease derives from the fields above.
+	// Release derives from the fields above.
 	PyPIOptions   []pypi.Option
 	GitHubOptions []ghrelease.Option
 	OCIOptions    []oci.Option
 }
 
-// VerifyStatus is the outcome of one check.
-type VerifyStatus string
+// Status is the outcome of one check.
+type Status string
 
 // Check outcomes.
 const (
-	VerifyPassed  VerifyStatus = "PASS"
-	VerifyFailed  VerifyStatus = "FAIL"
-	VerifySkipped VerifyStatus = "SKIP"
+	Passed  Status = "PASS"
+	Failed  Status = "FAIL"
+	Skipped Status = "SKIP"
 )
 
-// Artifact kinds in a VerifyReport.
+// Artifact kinds in a Report.
 const (
-	VerifyKindWheel     = "wheel"
-	VerifyKindSdist     = "sdist"
-	VerifyKindImage     = "image"
-	VerifyKindChecksums = "checksums"
-	VerifyKindSBOM      = "sbom"
-	VerifyKindRelease   = "release"
-	VerifyKindIndex     = "index"
+	KindWheel     = "wheel"
+	KindSdist     = "sdist"
+	KindImage     = "image"
+	KindChecksums = "checksums"
+	KindSBOM      = "sbom"
+	KindRelease   = "release"
+	KindIndex     = "index"
 )
 
-// Check names in a VerifyReport.
+// Check names in a Report.
 const (
-	VerifyCheckFetch     = "fetch"      // downloaded (hash checked against the index) or read
-	VerifyCheckSignature = "signature"  // Sigstore bundle / image signature for the pinned identity
-	VerifyCheckSums      = "sha256sums" // hash equals the release's SHA256SUMS entry
-	VerifyCheckSBOM      = "sbom"       // hash (image: digest) equals the SBOM's component
-	VerifyCheckBundle    = "bundle"     // the bundle asset itself is listed in SHA256SUMS
-	VerifyCheckResolve   = "resolve"    // image tag resolved to a digest
-	VerifyCheckReleased  = "released-digest"
-	VerifyCheckPublished = "published"
-	VerifyCheckParse     = "parse"
+	CheckFetch     = "fetch"      // downloaded (hash checked against the index) or read
+	CheckSignature = "signature"  // Sigstore bundle / image signature for the pinned identity
+	CheckSums      = "sha256sums" // hash equals the release's SHA256SUMS entry
+	CheckSBOM      = "sbom"       // hash (image: digest) equals the SBOM's component
+	CheckBundle    = "bundle"     // the bundle asset itself is listed in SHA256SUMS
+	CheckResolve   = "resolve"    // image tag resolved to a digest
+	CheckReleased  = "released-digest"
+	CheckPublished = "published"
+	CheckParse     = "parse"
 )
 
-// VerifyReport is the outcome of [VerifyRelease]: every artifact with every
+// Report is the outcome of [Release]: every artifact with every
 // check done on it.
-type VerifyReport struct {
+type Report struct {
 	Repository string
 	Version    string
 	Tag        string
@@ -177,14 +174,14 @@ type VerifyReport struct {
 	// every signature was pinned to.
 	Identity string
 	Issuer   string
-	// Offline is true when the files came from VerifyConfig.Dir.
+	// Offline is true when the files came from Config.Dir.
 	Offline   bool
-	Artifacts []VerifyArtifact
+	Artifacts []Artifact
 	Duration  time.Duration
 }
 
-// VerifyArtifact is one thing that was verified.
-type VerifyArtifact struct {
+// Artifact is one thing that was verified.
+type Artifact struct {
 	// Name is the file name, or the image reference REGISTRY/REPO:TAG.
 	Name string
 	// Kind is one of the VerifyKind… constants.
@@ -196,36 +193,36 @@ type VerifyArtifact struct {
 	// SHA256 is the file's hex sha256, or the hex of the digest the image
 	// tag resolved to; "" when not known.
 	SHA256 string
-	Checks []VerifyCheck
+	Checks []Check
 }
 
 // OK reports whether no check of the artifact failed.
-func (a *VerifyArtifact) OK() bool {
+func (a *Artifact) OK() bool {
 	for _, c := range a.Checks {
-		if c.Status == VerifyFailed {
+		if c.Status == Failed {
 			return false
 		}
 	}
 	return true
 }
 
-// VerifyCheck is one check of one artifact.
-type VerifyCheck struct {
-	// Name is one of the VerifyCheck… constants.
+// Check is one check of one artifact.
+type Check struct {
+	// Name is one of the Check… constants.
 	Name   string
-	Status VerifyStatus
+	Status Status
 	// Detail says what was established (PASS), why it was skipped (SKIP),
 	// or what failed (FAIL, one line; Err has the rest).
 	Detail string
 	// Err is set for failures.
-	Err *VerifyError
+	Err *Error
 }
 
-// VerifyError describes a failed check: the reason (one of the
+// Error describes a failed check: the reason (one of the
 // ErrVerify… sentinels), what was expected and found, and how to
 // troubleshoot. It matches its reason and the underlying error with
 // errors.Is.
-type VerifyError struct {
+type Error struct {
 	Artifact string
 	Check    string
 	Reason   error
@@ -235,7 +232,7 @@ type VerifyError struct {
 	Err      error
 }
 
-func (e *VerifyError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s: %v", e.Artifact, e.Check, e.Reason)
 	if e.Expected != "" || e.Found != "" {
@@ -251,8 +248,8 @@ func (e *VerifyError) Error() string {
 }
 
 // MarshalJSON renders the error with its reason and cause as strings, so
-// that a VerifyReport can be stored as JSON.
-func (e *VerifyError) MarshalJSON() ([]byte, error) {
+// that a Report can be stored as JSON.
+func (e *Error) MarshalJSON() ([]byte, error) {
 	v := struct {
 		Artifact string `json:"artifact"`
 		Check    string `json:"check"`
@@ -272,7 +269,7 @@ func (e *VerifyError) MarshalJSON() ([]byte, error) {
 }
 
 // Unwrap returns the reason and the underlying error.
-func (e *VerifyError) Unwrap() []error {
+func (e *Error) Unwrap() []error {
 	if e.Err == nil {
 		return []error{e.Reason}
 	}
@@ -281,7 +278,7 @@ func (e *VerifyError) Unwrap() []error {
 
 // OK reports whether every check passed (or was skipped) and there was
 // something to verify.
-func (r *VerifyReport) OK() bool {
+func (r *Report) OK() bool {
 	if r == nil || len(r.Artifacts) == 0 {
 		return false
 	}
@@ -294,14 +291,14 @@ func (r *VerifyReport) OK() bool {
 }
 
 // Failures returns every failed check's error, in report order.
-func (r *VerifyReport) Failures() []*VerifyError {
+func (r *Report) Failures() []*Error {
 	if r == nil {
 		return nil
 	}
-	var out []*VerifyError
+	var out []*Error
 	for _, a := range r.Artifacts {
 		for _, c := range a.Checks {
-			if c.Status == VerifyFailed && c.Err != nil {
+			if c.Status == Failed && c.Err != nil {
 				out = append(out, c.Err)
 			}
 		}
@@ -310,14 +307,14 @@ func (r *VerifyReport) Failures() []*VerifyError {
 }
 
 // Err returns nil when the report is OK, else an error matching
-// ErrVerifyFailed and every failure's reason (errors.Is) and *VerifyError
+// ErrFailed and every failure's reason (errors.Is) and *Error
 // (errors.As).
-func (r *VerifyReport) Err() error {
+func (r *Report) Err() error {
 	if r.OK() {
 		return nil
 	}
 	fs := r.Failures()
-	errs := []error{ErrVerifyFailed}
+	errs := []error{ErrFailed}
 	var lines []string
 	for _, f := range fs {
 		errs = append(errs, f)
@@ -326,7 +323,7 @@ func (r *VerifyReport) Err() error {
 	if len(fs) == 0 {
 		lines = append(lines, "nothing was verified")
 	}
-	return &verifyFailures{msg: fmt.Sprintf("%v: %s %s: %d check(s) failed:\n  %s", ErrVerifyFailed, r.Repository, r.Tag, len(fs), strings.Join(lines, "\n  ")), errs: errs}
+	return &verifyFailures{msg: fmt.Sprintf("%v: %s %s: %d check(s) failed:\n  %s", ErrFailed, r.Repository, r.Tag, len(fs), strings.Join(lines, "\n  ")), errs: errs}
 }
 
 type verifyFailures struct {
@@ -339,7 +336,7 @@ func (e *verifyFailures) Unwrap() []error { return e.errs }
 
 // String renders the report: the pinned identity, a table of every check,
 // then each failure with expected/found and its troubleshooting hint.
-func (r *VerifyReport) String() string {
+func (r *Report) String() string {
 	var b strings.Builder
 	mode := ""
 	if r.Offline {
@@ -356,7 +353,7 @@ func (r *VerifyReport) String() string {
 				name, kind = "", ""
 			}
 			total++
-			if c.Status == VerifyFailed {
+			if c.Status == Failed {
 				failed++
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", name, kind, c.Name, c.Status, verifyOneLine(c.Detail, 110))
@@ -392,10 +389,10 @@ var (
 	verifyVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 )
 
-// verifyRun carries one VerifyRelease call's state.
+// verifyRun carries one Release call's state.
 type verifyRun struct {
-	cfg     VerifyConfig
-	report  *VerifyReport
+	cfg     Config
+	report  *Report
 	policy  sign.Policy
 	v       *sign.Verifier
 	log     *slog.Logger
@@ -409,7 +406,7 @@ type verifyRun struct {
 	idx     *pypi.Index
 }
 
-// VerifyRelease verifies a published release end to end, as a downstream
+// Release verifies a published release end to end, as a downstream
 // user would, from the repository, the version and the index, GitHub and
 // registry locations:
 //
@@ -431,15 +428,15 @@ type verifyRun struct {
 // failures, the reason and a troubleshooting hint. A valid configuration
 // always yields a report; the error is then report.Err() (nil when every
 // check passed). An invalid configuration yields (nil, error matching
-// ErrVerifyConfig).
-func VerifyRelease(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error) {
+// ErrConfig).
+func Release(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	cfg.Version = strings.TrimPrefix(cfg.Version, "v")
 	if !verifyRepoRE.MatchString(cfg.Repository) {
-		return nil, fmt.Errorf("%w: Repository %q: expected OWNER/REPO", ErrVerifyConfig, cfg.Repository)
+		return nil, fmt.Errorf("%w: Repository %q: expected OWNER/REPO", ErrConfig, cfg.Repository)
 	}
 	if !verifyVersionRE.MatchString(cfg.Version) {
-		return nil, fmt.Errorf("%w: Version %q: expected X.Y.Z (release tags are strict vX.Y.Z)", ErrVerifyConfig, cfg.Version)
+		return nil, fmt.Errorf("%w: Version %q: expected X.Y.Z (release tags are strict vX.Y.Z)", ErrConfig, cfg.Version)
 	}
 	if cfg.Project == "" {
 		cfg.Project = cfg.Repository[strings.IndexByte(cfg.Repository, '/')+1:]
@@ -449,10 +446,10 @@ func VerifyRelease(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error)
 	}
 	if cfg.Image != "" {
 		if strings.ContainsAny(cfg.Image, "@") || strings.LastIndexByte(cfg.Image, ':') > strings.LastIndexByte(cfg.Image, '/') {
-			return nil, fmt.Errorf("%w: Image %q: expected REGISTRY/REPO without tag or digest (the tag v%s is implied)", ErrVerifyConfig, cfg.Image, cfg.Version)
+			return nil, fmt.Errorf("%w: Image %q: expected REGISTRY/REPO without tag or digest (the tag v%s is implied)", ErrConfig, cfg.Image, cfg.Version)
 		}
 		if _, err := name.NewRepository(cfg.Image, name.StrictValidation); err != nil {
-			return nil, fmt.Errorf("%w: Image %q: %v", ErrVerifyConfig, cfg.Image, err)
+			return nil, fmt.Errorf("%w: Image %q: %v", ErrConfig, cfg.Image, err)
 		}
 	}
 	tag := "v" + cfg.Version
@@ -464,17 +461,17 @@ func VerifyRelease(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error)
 	if run.log == nil {
 		run.log = slog.New(slog.DiscardHandler)
 	}
-	run.report = &VerifyReport{Repository: cfg.Repository, Version: cfg.Version, Tag: tag, Identity: policy.Identity, Issuer: policy.Issuer, Offline: cfg.Dir != ""}
+	run.report = &Report{Repository: cfg.Repository, Version: cfg.Version, Tag: tag, Identity: policy.Identity, Issuer: policy.Issuer, Offline: cfg.Dir != ""}
 	switch {
 	case cfg.Dir != "":
 		st, err := os.Stat(cfg.Dir)
 		if err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("%w: Dir %q is not a directory", ErrVerifyConfig, cfg.Dir)
+			return nil, fmt.Errorf("%w: Dir %q is not a directory", ErrConfig, cfg.Dir)
 		}
 		run.dir, run.keep = cfg.Dir, true
 	case cfg.DownloadDir != "":
 		if err := os.MkdirAll(cfg.DownloadDir, 0o755); err != nil {
-			return nil, fmt.Errorf("%w: DownloadDir: %w", ErrVerifyConfig, err)
+			return nil, fmt.Errorf("%w: DownloadDir: %w", ErrConfig, err)
 		}
 		run.dir, run.keep = cfg.DownloadDir, true
 	default:
@@ -501,7 +498,7 @@ func VerifyRelease(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error)
 		}
 		gh, err := ghrelease.NewDownloader(append(opts, cfg.GitHubOptions...)...)
 		if err != nil {
-			return nil, fmt.Errorf("%w: GitHub: %w", ErrVerifyConfig, err)
+			return nil, fmt.Errorf("%w: GitHub: %w", ErrConfig, err)
 		}
 		run.gh = gh
 		popts := []pypi.Option{pypi.WithLogger(run.log)}
@@ -513,7 +510,7 @@ func VerifyRelease(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error)
 		}
 		idx, err := pypi.NewIndex(cfg.IndexURL, append(popts, cfg.PyPIOptions...)...)
 		if err != nil {
-			return nil, fmt.Errorf("%w: index: %w", ErrVerifyConfig, err)
+			return nil, fmt.Errorf("%w: index: %w", ErrConfig, err)
 		}
 		run.idx = idx
 	}
@@ -522,7 +519,7 @@ func VerifyRelease(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error)
 	if run.v == nil {
 		v, err := sign.NewVerifier(sign.WithVerifierLogger(run.log))
 		if err != nil {
-			return nil, fmt.Errorf("%w: no Verifier given and the public-good Sigstore trusted root could not be loaded (offline? pass one built with sign.WithVerifierTrustedRootFile): %w", ErrVerifyConfig, err)
+			return nil, fmt.Errorf("%w: no Verifier given and the public-good Sigstore trusted root could not be loaded (offline? pass one built with sign.WithVerifierTrustedRootFile): %w", ErrConfig, err)
 		}
 		run.v = v
 	}
@@ -546,19 +543,19 @@ func VerifyRelease(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error)
 // online fetches the GitHub release records, then the index files.
 func (r *verifyRun) online(ctx context.Context) {
 	owner, repo, _ := strings.Cut(r.cfg.Repository, "/")
-	relArt := VerifyArtifact{Name: r.cfg.Repository + "@" + r.report.Tag, Kind: VerifyKindRelease, Source: "GitHub release"}
+	relArt := Artifact{Name: r.cfg.Repository + "@" + r.report.Tag, Kind: KindRelease, Source: "GitHub release"}
 	rel, err := r.gh.ReleaseByTag(ctx, owner, repo, r.report.Tag)
 	if err != nil {
-		reason, hint := ErrVerifyUnavailable, "check the GitHub API URL, the network, and (for private repositories) the token"
+		reason, hint := ErrUnavailable, "check the GitHub API URL, the network, and (for private repositories) the token"
 		if errors.Is(err, ghrelease.ErrNoRelease) {
-			reason, hint = ErrVerifyMissing, "the release is not published yet (or still a draft), or the repository/version is wrong"
+			reason, hint = ErrMissing, "the release is not published yet (or still a draft), or the repository/version is wrong"
 		}
-		relArt.Checks = append(relArt.Checks, r.fail(relArt.Name, VerifyCheckPublished, reason, "published release for "+r.report.Tag, "", hint, err))
+		relArt.Checks = append(relArt.Checks, r.fail(relArt.Name, CheckPublished, reason, "published release for "+r.report.Tag, "", hint, err))
 		r.report.Artifacts = append(r.report.Artifacts, relArt)
 	} else {
 		r.release = rel
 		relArt.Source = verifyOr(rel.HTMLURL, relArt.Source)
-		relArt.Checks = append(relArt.Checks, VerifyCheck{Name: VerifyCheckPublished, Status: VerifyPassed,
+		relArt.Checks = append(relArt.Checks, Check{Name: CheckPublished, Status: Passed,
 			Detail: fmt.Sprintf("published %s with %d assets", rel.PublishedAt.UTC().Format(time.RFC3339), len(rel.Assets))})
 		r.report.Artifacts = append(r.report.Artifacts, relArt)
 	}
@@ -568,33 +565,33 @@ func (r *verifyRun) online(ctx context.Context) {
 	idx := r.idx
 	files, err := idx.VersionFiles(ctx, r.cfg.Project, r.cfg.Version)
 	if err != nil {
-		a := VerifyArtifact{Name: pypi.NormalizeName(r.cfg.Project) + "==" + r.cfg.Version, Kind: VerifyKindIndex, Source: idx.URL()}
-		reason, hint := ErrVerifyUnavailable, "check the index URL and the network"
+		a := Artifact{Name: pypi.NormalizeName(r.cfg.Project) + "==" + r.cfg.Version, Kind: KindIndex, Source: idx.URL()}
+		reason, hint := ErrUnavailable, "check the index URL and the network"
 		if errors.Is(err, pypi.ErrNotOnIndex) {
-			reason, hint = ErrVerifyMissing, "the version is not on the index (not uploaded yet, or the project name differs from the repository name: set Project)"
+			reason, hint = ErrMissing, "the version is not on the index (not uploaded yet, or the project name differs from the repository name: set Project)"
 		}
-		a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, reason, "wheel and sdist of "+r.cfg.Version, "", hint, err))
+		a.Checks = append(a.Checks, r.fail(a.Name, CheckFetch, reason, "wheel and sdist of "+r.cfg.Version, "", hint, err))
 		r.report.Artifacts = append(r.report.Artifacts, a)
 	}
 	onIndex := map[string]bool{}
 	for _, f := range files {
 		onIndex[f.Filename] = true
-		a := VerifyArtifact{Name: f.Filename, Kind: verifyKind(f.Filetype), Source: f.URL}
+		a := Artifact{Name: f.Filename, Kind: verifyKind(f.Filetype), Source: f.URL}
 		path := filepath.Join(r.dir, f.Filename)
 		var sum string
 		res, err := idx.Download(ctx, f, path)
 		switch {
 		case err == nil:
 			sum = res.SHA256
-			a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckFetch, Status: VerifyPassed,
+			a.Checks = append(a.Checks, Check{Name: CheckFetch, Status: Passed,
 				Detail: fmt.Sprintf("downloaded %d bytes; sha256 %s as the index lists", res.Size, verifyShort(sum))})
 		case errors.Is(err, pypi.ErrHashMismatch):
 			var hm *pypi.HashMismatchError
 			errors.As(err, &hm)
-			a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, ErrVerifyFileReplaced, "sha256 "+hm.Expected+" (index)", "sha256 "+hm.Found,
+			a.Checks = append(a.Checks, r.fail(a.Name, CheckFetch, ErrFileReplaced, "sha256 "+hm.Expected+" (index)", "sha256 "+hm.Found,
 				"the index served other bytes than the hash it lists: the file was replaced or corrupted in transit or on a mirror; do not install it", err))
 		default:
-			a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, ErrVerifyUnavailable, "", "", "check the index and the network", err))
+			a.Checks = append(a.Checks, r.fail(a.Name, CheckFetch, ErrUnavailable, "", "", "check the index and the network", err))
 		}
 		if sum != "" {
 			a.SHA256 = sum
@@ -610,8 +607,8 @@ func (r *verifyRun) online(ctx context.Context) {
 	if len(files) > 0 {
 		for _, n := range verifySortedKeys(r.sums) {
 			if _, ft := verifyDistVersion(r.cfg.Project, n, r.cfg.Version); ft != "" && !onIndex[n] {
-				a := VerifyArtifact{Name: n, Kind: verifyKind(ft), Source: "SHA256SUMS"}
-				a.Checks = append(a.Checks, r.fail(n, VerifyCheckFetch, ErrVerifyMissing, "on the index (listed in SHA256SUMS)", "not on "+idx.URL(),
+				a := Artifact{Name: n, Kind: verifyKind(ft), Source: "SHA256SUMS"}
+				a.Checks = append(a.Checks, r.fail(n, CheckFetch, ErrMissing, "on the index (listed in SHA256SUMS)", "not on "+idx.URL(),
 					"the release lists this distribution but the index does not serve it: the upload failed or the file was deleted", nil))
 				r.report.Artifacts = append(r.report.Artifacts, a)
 			}
@@ -624,8 +621,8 @@ func (r *verifyRun) offline(ctx context.Context) {
 	r.loadRecords(ctx)
 	ents, err := os.ReadDir(r.dir)
 	if err != nil {
-		a := VerifyArtifact{Name: r.dir, Kind: VerifyKindIndex, Source: r.dir}
-		a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, ErrVerifyUnavailable, "", "", "", err))
+		a := Artifact{Name: r.dir, Kind: KindIndex, Source: r.dir}
+		a.Checks = append(a.Checks, r.fail(a.Name, CheckFetch, ErrUnavailable, "", "", "", err))
 		r.report.Artifacts = append(r.report.Artifacts, a)
 		return
 	}
@@ -637,26 +634,26 @@ func (r *verifyRun) offline(ctx context.Context) {
 		}
 		n++
 		path := filepath.Join(r.dir, e.Name())
-		a := VerifyArtifact{Name: e.Name(), Kind: verifyKind(ft), Source: r.dir, Path: path}
+		a := Artifact{Name: e.Name(), Kind: verifyKind(ft), Source: r.dir, Path: path}
 		d, size, err := sign.SHA256File(ctx, path)
 		if err != nil {
-			a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, ErrVerifyUnavailable, "", "", "", err))
+			a.Checks = append(a.Checks, r.fail(a.Name, CheckFetch, ErrUnavailable, "", "", "", err))
 			r.report.Artifacts = append(r.report.Artifacts, a)
 			continue
 		}
 		a.SHA256 = hex.EncodeToString(d)
-		a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckFetch, Status: VerifyPassed, Detail: fmt.Sprintf("read %d bytes from %s", size, r.dir)})
+		a.Checks = append(a.Checks, Check{Name: CheckFetch, Status: Passed, Detail: fmt.Sprintf("read %d bytes from %s", size, r.dir)})
 		bp := path + ".sigstore.json"
 		var berr error
 		if _, err := os.Stat(bp); err != nil {
-			bp, berr = "", fmt.Errorf("%w: %s not in %s", ErrVerifyMissing, filepath.Base(bp), r.dir)
+			bp, berr = "", fmt.Errorf("%w: %s not in %s", ErrMissing, filepath.Base(bp), r.dir)
 		}
 		r.fileChecks(ctx, &a, a.SHA256, bp, berr)
 		r.report.Artifacts = append(r.report.Artifacts, a)
 	}
 	if n == 0 {
-		a := VerifyArtifact{Name: pypi.NormalizeName(r.cfg.Project) + "==" + r.cfg.Version, Kind: VerifyKindIndex, Source: r.dir}
-		a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckFetch, ErrVerifyMissing, "a wheel or sdist of "+r.cfg.Version, "none in "+r.dir,
+		a := Artifact{Name: pypi.NormalizeName(r.cfg.Project) + "==" + r.cfg.Version, Kind: KindIndex, Source: r.dir}
+		a.Checks = append(a.Checks, r.fail(a.Name, CheckFetch, ErrMissing, "a wheel or sdist of "+r.cfg.Version, "none in "+r.dir,
 			"download them first (pip download --no-deps, gh release download), or set Project when the PyPI name differs from the repository name", nil))
 		r.report.Artifacts = append(r.report.Artifacts, a)
 	}
@@ -665,40 +662,40 @@ func (r *verifyRun) offline(ctx context.Context) {
 // loadRecords fetches (or reads) SHA256SUMS and the SBOM and reports them.
 func (r *verifyRun) loadRecords(ctx context.Context) {
 	// SHA256SUMS.
-	sa := VerifyArtifact{Name: ghrelease.ChecksumsAssetName, Kind: VerifyKindChecksums, Source: r.source()}
+	sa := Artifact{Name: ghrelease.ChecksumsAssetName, Kind: KindChecksums, Source: r.source()}
 	path, err := r.fetchAsset(ctx, ghrelease.ChecksumsAssetName)
 	if err != nil {
-		sa.Checks = append(sa.Checks, r.fail(sa.Name, VerifyCheckFetch, verifyReasonOf(err), "the release's SHA256SUMS", "", "every release publishes SHA256SUMS listing its files; without it no hash can be compared", err))
+		sa.Checks = append(sa.Checks, r.fail(sa.Name, CheckFetch, verifyReasonOf(err), "the release's SHA256SUMS", "", "every release publishes SHA256SUMS listing its files; without it no hash can be compared", err))
 	} else if sums, sum, err := verifyReadSums(path); err != nil {
 		sa.SHA256 = sum
-		sa.Checks = append(sa.Checks, r.fail(sa.Name, VerifyCheckParse, ErrVerifyFileReplaced, "sha256sum format", "", "the asset is not a checksums file", err))
+		sa.Checks = append(sa.Checks, r.fail(sa.Name, CheckParse, ErrFileReplaced, "sha256sum format", "", "the asset is not a checksums file", err))
 	} else {
 		r.sums, r.sumsOK, sa.SHA256 = sums, true, sum
 		if r.keep {
 			sa.Path = path
 		}
-		sa.Checks = append(sa.Checks, VerifyCheck{Name: VerifyCheckFetch, Status: VerifyPassed, Detail: fmt.Sprintf("%d entries", len(sums))})
+		sa.Checks = append(sa.Checks, Check{Name: CheckFetch, Status: Passed, Detail: fmt.Sprintf("%d entries", len(sums))})
 	}
 	r.report.Artifacts = append(r.report.Artifacts, sa)
 
 	// The SBOM.
 	sbomName := r.sbomName()
-	ba := VerifyArtifact{Name: verifyOr(sbomName, ghrelease.SBOMAssetName(r.cfg.Project, r.cfg.Version)), Kind: VerifyKindSBOM, Source: r.source()}
+	ba := Artifact{Name: verifyOr(sbomName, ghrelease.SBOMAssetName(r.cfg.Project, r.cfg.Version)), Kind: KindSBOM, Source: r.source()}
 	if sbomName == "" {
-		ba.Checks = append(ba.Checks, r.fail(ba.Name, VerifyCheckFetch, ErrVerifyMissing, "a CycloneDX SBOM (*.cdx.json) on the release", "none",
+		ba.Checks = append(ba.Checks, r.fail(ba.Name, CheckFetch, ErrMissing, "a CycloneDX SBOM (*.cdx.json) on the release", "none",
 			"the release ships no SBOM, so image digest and file hashes cannot be cross-checked against it", nil))
 		r.report.Artifacts = append(r.report.Artifacts, ba)
 		return
 	}
 	path, err = r.fetchAsset(ctx, sbomName)
 	if err != nil {
-		ba.Checks = append(ba.Checks, r.fail(ba.Name, VerifyCheckFetch, verifyReasonOf(err), "", "", "", err))
+		ba.Checks = append(ba.Checks, r.fail(ba.Name, CheckFetch, verifyReasonOf(err), "", "", "", err))
 		r.report.Artifacts = append(r.report.Artifacts, ba)
 		return
 	}
 	d, _, err := sign.SHA256File(ctx, path)
 	if err != nil {
-		ba.Checks = append(ba.Checks, r.fail(ba.Name, VerifyCheckFetch, ErrVerifyUnavailable, "", "", "", err))
+		ba.Checks = append(ba.Checks, r.fail(ba.Name, CheckFetch, ErrUnavailable, "", "", "", err))
 		r.report.Artifacts = append(r.report.Artifacts, ba)
 		return
 	}
@@ -712,17 +709,17 @@ func (r *verifyRun) loadRecords(ctx context.Context) {
 		sb, err = verifyParseSBOM(data)
 	}
 	if err != nil {
-		ba.Checks = append(ba.Checks, r.fail(ba.Name, VerifyCheckParse, ErrVerifyFileReplaced, "a CycloneDX JSON document", "", "the SBOM asset is not valid CycloneDX JSON", err))
+		ba.Checks = append(ba.Checks, r.fail(ba.Name, CheckParse, ErrFileReplaced, "a CycloneDX JSON document", "", "the SBOM asset is not valid CycloneDX JSON", err))
 	} else {
 		r.sbom = sb
-		ba.Checks = append(ba.Checks, VerifyCheck{Name: VerifyCheckFetch, Status: VerifyPassed, Detail: fmt.Sprintf("CycloneDX %s, %d components", sb.SpecVersion, len(sb.Components))})
+		ba.Checks = append(ba.Checks, Check{Name: CheckFetch, Status: Passed, Detail: fmt.Sprintf("CycloneDX %s, %d components", sb.SpecVersion, len(sb.Components))})
 	}
 	ba.Checks = append(ba.Checks, r.sumsCheck(ba.Name, ba.SHA256))
 	// A signed SBOM is verified too; an unsigned one is noted.
 	if bp, err := r.fetchAsset(ctx, sbomName+".sigstore.json"); err == nil {
 		ba.Checks = append(ba.Checks, r.signatureCheck(ctx, ba.Name, ba.SHA256, bp))
 	} else {
-		ba.Checks = append(ba.Checks, VerifyCheck{Name: VerifyCheckSignature, Status: VerifySkipped, Detail: "the SBOM has no .sigstore.json bundle; it is trusted through SHA256SUMS only"})
+		ba.Checks = append(ba.Checks, Check{Name: CheckSignature, Status: Skipped, Detail: "the SBOM has no .sigstore.json bundle; it is trusted through SHA256SUMS only"})
 	}
 	r.report.Artifacts = append(r.report.Artifacts, ba)
 }
@@ -767,28 +764,28 @@ func (r *verifyRun) fetchAsset(ctx context.Context, assetName string) (string, e
 	path := filepath.Join(r.dir, assetName)
 	if r.cfg.Dir != "" {
 		if _, err := os.Stat(path); err != nil {
-			return "", fmt.Errorf("%w: %s not in %s", ErrVerifyMissing, assetName, r.dir)
+			return "", fmt.Errorf("%w: %s not in %s", ErrMissing, assetName, r.dir)
 		}
 		return path, nil
 	}
 	if r.release == nil {
-		return "", fmt.Errorf("%w: %s: no published release to read it from", ErrVerifyMissing, assetName)
+		return "", fmt.Errorf("%w: %s: no published release to read it from", ErrMissing, assetName)
 	}
 	a, ok := r.release.Asset(assetName)
 	if !ok {
-		return "", fmt.Errorf("%w: the release has no asset %s", ErrVerifyMissing, assetName)
+		return "", fmt.Errorf("%w: the release has no asset %s", ErrMissing, assetName)
 	}
 	if _, err := r.gh.DownloadAsset(ctx, r.release, a, path); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrVerifyUnavailable, err)
+		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return path, nil
 }
 
 // fileChecks adds the signature, SHA256SUMS, SBOM and bundle checks of a
 // distribution whose sha256 is sum.
-func (r *verifyRun) fileChecks(ctx context.Context, a *VerifyArtifact, sum, bundlePath string, bundleErr error) {
+func (r *verifyRun) fileChecks(ctx context.Context, a *Artifact, sum, bundlePath string, bundleErr error) {
 	if bundleErr != nil {
-		a.Checks = append(a.Checks, r.fail(a.Name, VerifyCheckSignature, verifyReasonOf(bundleErr), a.Name+".sigstore.json", "", "the release must carry a Sigstore bundle for every file", bundleErr))
+		a.Checks = append(a.Checks, r.fail(a.Name, CheckSignature, verifyReasonOf(bundleErr), a.Name+".sigstore.json", "", "the release must carry a Sigstore bundle for every file", bundleErr))
 	} else {
 		a.Checks = append(a.Checks, r.signatureCheck(ctx, a.Name, sum, bundlePath))
 	}
@@ -802,40 +799,40 @@ func (r *verifyRun) fileChecks(ctx context.Context, a *VerifyArtifact, sum, bund
 // bundleSumsCheck compares the bundle asset with its SHA256SUMS entry, if
 // any: a bundle need not be listed (its signature is verified anyway), but
 // a listed one must match.
-func (r *verifyRun) bundleSumsCheck(ctx context.Context, artifact, bundlePath string) VerifyCheck {
+func (r *verifyRun) bundleSumsCheck(ctx context.Context, artifact, bundlePath string) Check {
 	bn := filepath.Base(bundlePath)
 	want, ok := r.sums[bn]
 	if !r.sumsOK || !ok {
-		return VerifyCheck{Name: VerifyCheckBundle, Status: VerifySkipped, Detail: bn + " not listed in SHA256SUMS"}
+		return Check{Name: CheckBundle, Status: Skipped, Detail: bn + " not listed in SHA256SUMS"}
 	}
 	d, _, err := sign.SHA256File(ctx, bundlePath)
 	if err != nil {
-		return r.fail(artifact, VerifyCheckBundle, ErrVerifyUnavailable, "", "", "", err)
+		return r.fail(artifact, CheckBundle, ErrUnavailable, "", "", "", err)
 	}
 	if got := hex.EncodeToString(d); got != want {
-		return r.fail(artifact, VerifyCheckBundle, ErrVerifyFileReplaced, bn+" sha256 "+want, "sha256 "+got,
+		return r.fail(artifact, CheckBundle, ErrFileReplaced, bn+" sha256 "+want, "sha256 "+got,
 			"the bundle differs from the one the release recorded in SHA256SUMS: it was replaced after publication", nil)
 	}
-	return VerifyCheck{Name: VerifyCheckBundle, Status: VerifyPassed, Detail: bn + " listed in SHA256SUMS with sha256 " + verifyShort(want)}
+	return Check{Name: CheckBundle, Status: Passed, Detail: bn + " listed in SHA256SUMS with sha256 " + verifyShort(want)}
 }
 
 // signatureCheck verifies the bundle at bundlePath for the artifact whose
 // sha256 is sum against the pinned policy.
-func (r *verifyRun) signatureCheck(ctx context.Context, artifact, sum, bundlePath string) VerifyCheck {
+func (r *verifyRun) signatureCheck(ctx context.Context, artifact, sum, bundlePath string) Check {
 	b, err := sign.LoadBundle(bundlePath)
 	if err != nil {
-		return r.fail(artifact, VerifyCheckSignature, ErrVerifySignature, "a Sigstore bundle", filepath.Base(bundlePath), "the .sigstore.json asset is not a valid bundle (truncated download, or another file uploaded under its name)", err)
+		return r.fail(artifact, CheckSignature, ErrSignature, "a Sigstore bundle", filepath.Base(bundlePath), "the .sigstore.json asset is not a valid bundle (truncated download, or another file uploaded under its name)", err)
 	}
 	digest, _ := hex.DecodeString(sum)
 	res, err := r.v.VerifyDigest(ctx, b, digest, r.policy)
 	if err == nil {
-		return VerifyCheck{Name: VerifyCheckSignature, Status: VerifyPassed, Detail: verifySignedDetail(res)}
+		return Check{Name: CheckSignature, Status: Passed, Detail: verifySignedDetail(res)}
 	}
 	reason, exp, found, hint := verifyExplain(err, r.policy)
 	if errors.Is(err, sign.ErrDigestMismatch) {
 		exp, found, reason, hint = r.explainDigest(artifact, sum, b)
 	}
-	return r.fail(artifact, VerifyCheckSignature, reason, exp, found, hint, err)
+	return r.fail(artifact, CheckSignature, reason, exp, found, hint, err)
 }
 
 // explainDigest says which file a bundle signs when it is not artifact.
@@ -849,52 +846,52 @@ func (r *verifyRun) explainDigest(artifact, sum string, b *bundle.Bundle) (exp, 
 	recorded, listed := r.sums[artifact]
 	switch {
 	case listed && recorded != sum && signed == recorded:
-		return exp, found, ErrVerifyFileReplaced, fmt.Sprintf("the bundle and SHA256SUMS both record sha256 %s for %s, but the file obtained hashes to %s: the file was replaced after the release (e.g. on the index or a mirror); do not use it", recorded, artifact, sum)
+		return exp, found, ErrFileReplaced, fmt.Sprintf("the bundle and SHA256SUMS both record sha256 %s for %s, but the file obtained hashes to %s: the file was replaced after the release (e.g. on the index or a mirror); do not use it", recorded, artifact, sum)
 	case signed != "":
 		for n, h := range r.sums {
 			if h == signed && n != artifact {
-				return exp, found, ErrVerifyBundleMismatch, fmt.Sprintf("%s.sigstore.json is the bundle of %s (SHA256SUMS lists that hash for it): the bundle for another file was attached under this name", artifact, n)
+				return exp, found, ErrBundleMismatch, fmt.Sprintf("%s.sigstore.json is the bundle of %s (SHA256SUMS lists that hash for it): the bundle for another file was attached under this name", artifact, n)
 			}
 		}
 	}
-	return exp, found, ErrVerifyBundleMismatch, "the bundle signs another artifact than this file: the bundle for another file was attached, or the file is not the released one"
+	return exp, found, ErrBundleMismatch, "the bundle signs another artifact than this file: the bundle for another file was attached, or the file is not the released one"
 }
 
-func (r *verifyRun) sumsCheck(artifact, sum string) VerifyCheck {
+func (r *verifyRun) sumsCheck(artifact, sum string) Check {
 	if !r.sumsOK {
-		return VerifyCheck{Name: VerifyCheckSums, Status: VerifySkipped, Detail: "no usable SHA256SUMS"}
+		return Check{Name: CheckSums, Status: Skipped, Detail: "no usable SHA256SUMS"}
 	}
 	want, ok := r.sums[artifact]
 	switch {
 	case !ok:
-		return r.fail(artifact, VerifyCheckSums, ErrVerifyMissing, "an entry for "+artifact, "none", "SHA256SUMS does not list this file: it is not part of the release as published", nil)
+		return r.fail(artifact, CheckSums, ErrMissing, "an entry for "+artifact, "none", "SHA256SUMS does not list this file: it is not part of the release as published", nil)
 	case want != sum:
-		return r.fail(artifact, VerifyCheckSums, ErrVerifyFileReplaced, "sha256 "+want, "sha256 "+sum,
+		return r.fail(artifact, CheckSums, ErrFileReplaced, "sha256 "+want, "sha256 "+sum,
 			"the file differs from the one the release recorded in SHA256SUMS: it was replaced (on the index or the release) after publication; do not use it", nil)
 	}
-	return VerifyCheck{Name: VerifyCheckSums, Status: VerifyPassed, Detail: "listed with sha256 " + verifyShort(sum)}
+	return Check{Name: CheckSums, Status: Passed, Detail: "listed with sha256 " + verifyShort(sum)}
 }
 
-func (r *verifyRun) sbomFileCheck(artifact, sum string) VerifyCheck {
+func (r *verifyRun) sbomFileCheck(artifact, sum string) Check {
 	if r.sbom == nil {
-		return VerifyCheck{Name: VerifyCheckSBOM, Status: VerifySkipped, Detail: "no usable SBOM"}
+		return Check{Name: CheckSBOM, Status: Skipped, Detail: "no usable SBOM"}
 	}
 	c, ok := r.sbom.file(artifact)
 	if !ok {
-		return r.fail(artifact, VerifyCheckSBOM, ErrVerifyMissing, "a file component "+artifact, "none", "the SBOM does not describe this file", nil)
+		return r.fail(artifact, CheckSBOM, ErrMissing, "a file component "+artifact, "none", "the SBOM does not describe this file", nil)
 	}
 	if got := c.sha256(); got != sum {
-		return r.fail(artifact, VerifyCheckSBOM, ErrVerifyFileReplaced, "sha256 "+verifyOr(got, "(no SHA-256 in the SBOM)"), "sha256 "+sum,
+		return r.fail(artifact, CheckSBOM, ErrFileReplaced, "sha256 "+verifyOr(got, "(no SHA-256 in the SBOM)"), "sha256 "+sum,
 			"the file differs from the one the SBOM describes: it was replaced after the release, or the SBOM belongs to another build", nil)
 	}
-	return VerifyCheck{Name: VerifyCheckSBOM, Status: VerifyPassed, Detail: "component hash matches"}
+	return Check{Name: CheckSBOM, Status: Passed, Detail: "component hash matches"}
 }
 
 // image resolves the tag, verifies the signature of the digest it points
 // to, and compares the digest with the SBOM's.
 func (r *verifyRun) image(ctx context.Context) {
 	ref := r.cfg.Image + ":" + r.report.Tag
-	a := VerifyArtifact{Name: ref, Kind: VerifyKindImage, Source: r.cfg.Image}
+	a := Artifact{Name: ref, Kind: KindImage, Source: r.cfg.Image}
 	defer func() { r.report.Artifacts = append(r.report.Artifacts, a) }()
 
 	var released string // the digest the SBOM records, "sha256:…"
@@ -918,54 +915,54 @@ func (r *verifyRun) image(ctx context.Context) {
 
 	digest, err := r.resolve(ctx, ref, tr, kc)
 	if err != nil {
-		reason, hint := ErrVerifyUnavailable, "check the registry address, the network and credentials"
+		reason, hint := ErrUnavailable, "check the registry address, the network and credentials"
 		var te *transport.Error
 		if errors.As(err, &te) && (te.StatusCode == http.StatusNotFound) {
-			reason, hint = ErrVerifyMissing, "the tag does not exist: the image was not pushed, or the image repository is wrong"
+			reason, hint = ErrMissing, "the tag does not exist: the image was not pushed, or the image repository is wrong"
 		}
-		a.Checks = append(a.Checks, r.fail(ref, VerifyCheckResolve, reason, "", "", hint, err))
+		a.Checks = append(a.Checks, r.fail(ref, CheckResolve, reason, "", "", hint, err))
 		return
 	}
 	a.SHA256 = strings.TrimPrefix(digest.String(), "sha256:")
-	a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckResolve, Status: VerifyPassed, Detail: "tag points to " + digest.String()})
+	a.Checks = append(a.Checks, Check{Name: CheckResolve, Status: Passed, Detail: "tag points to " + digest.String()})
 	moved := released != "" && released != digest.String()
 
 	res, err := oci.Verify(ctx, r.cfg.Image+"@"+digest.String(), r.policy, r.v, opts...)
 	if err == nil {
-		a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckSignature, Status: VerifyPassed, Detail: verifyImageDetail(res)})
+		a.Checks = append(a.Checks, Check{Name: CheckSignature, Status: Passed, Detail: verifyImageDetail(res)})
 	} else {
 		reason, exp, found, hint := verifyExplain(err, r.policy)
 		if errors.Is(err, oci.ErrNoSignature) {
-			reason, exp, found, hint = ErrVerifySignature, "a signature by "+r.policy.Identity, "no signature for "+digest.String(), "the image the tag points to was never signed"
+			reason, exp, found, hint = ErrSignature, "a signature by "+r.policy.Identity, "no signature for "+digest.String(), "the image the tag points to was never signed"
 		} else if errors.Is(err, oci.ErrDigestMismatch) {
-			reason, hint = ErrVerifyBundleMismatch, "the signatures attached to this digest were made for another digest (copied from another image)"
+			reason, hint = ErrBundleMismatch, "the signatures attached to this digest were made for another digest (copied from another image)"
 		}
 		if moved {
-			reason = ErrVerifyTagMoved
+			reason = ErrTagMoved
 			exp, found = "tag → "+released+" (signed, recorded in the SBOM)", "tag → "+digest.String()
 			hint = fmt.Sprintf("the tag %s was re-pointed after the release: it now points to %s, which is not what the release signed. The released image is %s@%s; pull it by digest", r.report.Tag, digest, r.cfg.Image, released)
 		}
-		a.Checks = append(a.Checks, r.fail(ref, VerifyCheckSignature, reason, exp, found, hint, err))
+		a.Checks = append(a.Checks, r.fail(ref, CheckSignature, reason, exp, found, hint, err))
 	}
 
 	switch {
 	case r.sbom == nil:
-		a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckSBOM, Status: VerifySkipped, Detail: "no usable SBOM"})
+		a.Checks = append(a.Checks, Check{Name: CheckSBOM, Status: Skipped, Detail: "no usable SBOM"})
 	case released == "":
-		a.Checks = append(a.Checks, r.fail(ref, VerifyCheckSBOM, ErrVerifyMissing, "a container component for "+r.cfg.Image+" with its digest", "none",
+		a.Checks = append(a.Checks, r.fail(ref, CheckSBOM, ErrMissing, "a container component for "+r.cfg.Image+" with its digest", "none",
 			"the SBOM does not record the image digest, so a re-pointed tag cannot be detected by it", nil))
 	case moved:
-		a.Checks = append(a.Checks, r.fail(ref, VerifyCheckSBOM, ErrVerifyTagMoved, released, digest.String(),
+		a.Checks = append(a.Checks, r.fail(ref, CheckSBOM, ErrTagMoved, released, digest.String(),
 			fmt.Sprintf("the tag %s now points to another digest than the release recorded: it was re-pointed; use %s@%s", r.report.Tag, r.cfg.Image, released), nil))
 		// Is what the release recorded still signed?
 		if _, err := oci.Verify(ctx, r.cfg.Image+"@"+released, r.policy, r.v, opts...); err != nil {
 			reason, exp, found, hint := verifyExplain(err, r.policy)
-			a.Checks = append(a.Checks, r.fail(ref, VerifyCheckReleased, reason, exp, found, hint, err))
+			a.Checks = append(a.Checks, r.fail(ref, CheckReleased, reason, exp, found, hint, err))
 		} else {
-			a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckReleased, Status: VerifyPassed, Detail: released + " (from the SBOM) is signed by the pinned identity"})
+			a.Checks = append(a.Checks, Check{Name: CheckReleased, Status: Passed, Detail: released + " (from the SBOM) is signed by the pinned identity"})
 		}
 	default:
-		a.Checks = append(a.Checks, VerifyCheck{Name: VerifyCheckSBOM, Status: VerifyPassed, Detail: "digest matches the SBOM's container component"})
+		a.Checks = append(a.Checks, Check{Name: CheckSBOM, Status: Passed, Detail: "digest matches the SBOM's container component"})
 	}
 }
 
@@ -1023,21 +1020,21 @@ type verifyHTTPGuard struct {
 
 func (g *verifyHTTPGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" && !g.insecure && !verifyLoopbackRegistry(req.URL.Host) {
-		return nil, fmt.Errorf("%w: refusing plain http to %s (set InsecureHTTPUnsafe to allow)", ErrVerifyConfig, req.URL.Host)
+		return nil, fmt.Errorf("%w: refusing plain http to %s (set InsecureHTTPUnsafe to allow)", ErrConfig, req.URL.Host)
 	}
 	return g.base.RoundTrip(req)
 }
 
-func (r *verifyRun) fail(artifact, check string, reason error, expected, found, hint string, err error) VerifyCheck {
-	ve := &VerifyError{Artifact: artifact, Check: check, Reason: reason, Expected: expected, Found: found, Hint: hint, Err: err}
-	detail := strings.TrimPrefix(reason.Error(), "release: ")
+func (r *verifyRun) fail(artifact, check string, reason error, expected, found, hint string, err error) Check {
+	ve := &Error{Artifact: artifact, Check: check, Reason: reason, Expected: expected, Found: found, Hint: hint, Err: err}
+	detail := strings.TrimPrefix(reason.Error(), "verify: ")
 	if found != "" {
 		detail += "; found " + found
 	} else if err != nil {
 		detail += ": " + err.Error()
 	}
 	r.log.Warn("check failed", "artifact", artifact, "check", check, "reason", reason.Error())
-	return VerifyCheck{Name: check, Status: VerifyFailed, Detail: detail, Err: ve}
+	return Check{Name: check, Status: Failed, Detail: detail, Err: ve}
 }
 
 // verifyExplain maps a sign/oci verification error to a reason, the
@@ -1052,26 +1049,26 @@ func verifyExplain(err error, p sign.Policy) (reason error, expected, found, hin
 		if expected == "" {
 			expected = p.Identity
 		}
-		return ErrVerifyIdentity, expected, found, verifyIdentityHint(p.Identity, found)
+		return ErrIdentity, expected, found, verifyIdentityHint(p.Identity, found)
 	case errors.Is(err, sign.ErrIssuerMismatch):
 		if expected == "" {
 			expected = p.Issuer
 		}
-		return ErrVerifyIdentity, expected, found, "the certificate was issued for a token of another OIDC issuer: release signatures come from GitHub Actions (" + sign.GitHubActionsIssuer + "); anything else was signed outside the release workflow"
+		return ErrIdentity, expected, found, "the certificate was issued for a token of another OIDC issuer: release signatures come from GitHub Actions (" + sign.GitHubActionsIssuer + "); anything else was signed outside the release workflow"
 	case errors.Is(err, sign.ErrClaimMismatch):
-		return ErrVerifyIdentity, expected, found, "a GitHub claim of the certificate (repository, ref, event) is not the release's: the signature was made by another run than the tag-triggered release"
+		return ErrIdentity, expected, found, "a GitHub claim of the certificate (repository, ref, event) is not the release's: the signature was made by another run than the tag-triggered release"
 	case errors.Is(err, sign.ErrDigestMismatch):
-		return ErrVerifyBundleMismatch, expected, found, "the bundle signs another artifact: the bundle of another file was attached, or the file was replaced"
+		return ErrBundleMismatch, expected, found, "the bundle signs another artifact: the bundle of another file was attached, or the file was replaced"
 	case errors.Is(err, sign.ErrNotInLog):
-		return ErrVerifyNotInLog, expected, found, "no transparency-log entry the trusted root accepts: if the release is minutes old, wait and retry; otherwise the signature was never logged, or logged in a log the trusted root does not list (check the trusted root)"
+		return ErrNotInLog, expected, found, "no transparency-log entry the trusted root accepts: if the release is minutes old, wait and retry; otherwise the signature was never logged, or logged in a log the trusted root does not list (check the trusted root)"
 	case errors.Is(err, sign.ErrUntrustedCertificate):
-		return ErrVerifySignature, expected, found, "the certificate does not chain to a trusted Fulcio CA: the signature was made against another Sigstore instance than the trusted root describes (check the trusted root)"
+		return ErrSignature, expected, found, "the certificate does not chain to a trusted Fulcio CA: the signature was made against another Sigstore instance than the trusted root describes (check the trusted root)"
 	case errors.Is(err, sign.ErrCertificateExpired), errors.Is(err, sign.ErrTimestamp):
-		return ErrVerifySignature, expected, found, "no trusted signing time inside the certificate's validity: the bundle lacks a log entry or timestamp the trusted root accepts"
+		return ErrSignature, expected, found, "no trusted signing time inside the certificate's validity: the bundle lacks a log entry or timestamp the trusted root accepts"
 	case errors.Is(err, sign.ErrInvalidBundle), errors.Is(err, sign.ErrSignatureInvalid):
-		return ErrVerifySignature, expected, found, "the bundle is malformed or its signature does not verify: it was altered"
+		return ErrSignature, expected, found, "the bundle is malformed or its signature does not verify: it was altered"
 	}
-	return ErrVerifySignature, expected, found, ""
+	return ErrSignature, expected, found, ""
 }
 
 // verifyIdentityHint explains an identity mismatch from the SAN found.
@@ -1119,19 +1116,19 @@ func verifyImageDetail(res *oci.VerifyResult) string {
 }
 
 func verifyReasonOf(err error) error {
-	for _, r := range []error{ErrVerifyMissing, ErrVerifyUnavailable} {
+	for _, r := range []error{ErrMissing, ErrUnavailable} {
 		if errors.Is(err, r) {
 			return r
 		}
 	}
-	return ErrVerifyUnavailable
+	return ErrUnavailable
 }
 
 func verifyKind(filetype string) string {
 	if filetype == "bdist_wheel" {
-		return VerifyKindWheel
+		return KindWheel
 	}
-	return VerifyKindSdist
+	return KindSdist
 }
 
 // verifyDistVersion reports whether filename is a wheel or sdist of
