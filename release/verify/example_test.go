@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/tagship/tagship/ghrelease"
-	"github.com/tagship/tagship/release/verify"
 	"github.com/tagship/tagship/release/releasetest"
+	"github.com/tagship/tagship/release/verify"
 	"github.com/tagship/tagship/sign"
 	"github.com/tagship/tagship/sign/signtest"
 )
