@@ -177,7 +177,10 @@ func Assemble(ctx context.Context, sources []PlatformSource, opts ...Option) (*I
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			ps, err := loadSource(gctx, src, expected, o, tmp)
+			// Remote images read their layers lazily, at push time, with
+			// the context they were fetched with: give them the caller's,
+			// not gctx, which errgroup cancels as soon as Wait returns.
+			ps, err := loadSource(gctx, ctx, src, expected, o, tmp)
 			perSource[i] = ps
 			return err
 		})
@@ -257,7 +260,9 @@ func containsPlatform(list []v1.Platform, p v1.Platform) bool {
 }
 
 // loadSource resolves one PlatformSource into one or more platform images.
-func loadSource(ctx context.Context, src PlatformSource, expected []v1.Platform, o *options, tmp string) ([]picked, error) {
+// ctx bounds the loading; lazyCtx is the context remote images keep for
+// reading their layers later (go-containerregistry binds it at fetch time).
+func loadSource(ctx, lazyCtx context.Context, src PlatformSource, expected []v1.Platform, o *options, tmp string) ([]picked, error) {
 	bases := 0
 	for _, set := range []bool{src.Layout != "", src.Tarball != "", src.Remote != "", src.Image != nil} {
 		if set {
@@ -303,7 +308,10 @@ func loadSource(ctx context.Context, src PlatformSource, expected []v1.Platform,
 		if err != nil {
 			return nil, fmt.Errorf("oci: source reference %q: %w", src.Remote, err)
 		}
-		ropts, _ := remoteOptions(ctx, o, nil)
+		ropts, _ := remoteOptions(lazyCtx, o, nil)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		d, err := remote.Get(ref, ropts...)
 		if err != nil {
 			return nil, fmt.Errorf("oci: fetching %s: %w", src.Remote, err)
