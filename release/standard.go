@@ -40,7 +40,10 @@ const DefaultIndexURL = "https://upload.pypi.org/legacy/"
 // (Tag, or GITHUB_REF_NAME in GitHub Actions) are required; everything else
 // has a default.
 type StandardConfig struct {
-	// Dir is the project root. Default ".".
+	// Dir is the repository root (the workspace of a GitHub Actions job).
+	// Every other path of the config is relative to it, so a package in a
+	// subdirectory ("backend/pyproject.toml") and a changelog at the root
+	// or inside the package both work. Default ".".
 	Dir string
 	// Repository is the GitHub repository, "OWNER/REPO": it names the
 	// signing identity and where the release is published.
@@ -65,8 +68,9 @@ type StandardConfig struct {
 	// Build builds the distributions into distDir (absolute). Default: run
 	// BuildCommand in Dir.
 	Build func(ctx context.Context, dir, distDir string) error
-	// BuildCommand is the project's build. Default
-	// ["python3", "-m", "build", "--outdir", DistDir].
+	// BuildCommand is the project's build, run in Dir. Default
+	// ["python3", "-m", "build", "--outdir", DistDir, PKG] where PKG is the
+	// manifest's directory ("." for a root pyproject.toml).
 	BuildCommand []string
 	// DistDir receives the wheel and sdist, relative to Dir. Default "dist".
 	// It must hold only this version's files: stale files are an error.
@@ -85,10 +89,17 @@ type StandardConfig struct {
 	VerifierOptions []sign.VerifierOption
 
 	// ImageRepository is where the image goes, "ghcr.io/owner/repo"; the
-	// tag is always the release tag. Empty: no build-image job.
+	// tag is always the release tag. Empty: no build-image job. It is
+	// validated and lowercased (oci.NormalizeRepository) before any job
+	// runs.
 	ImageRepository string
 	// Platforms are the per-platform image sources (see oci.Assemble).
+	// Leave empty when ImageBuild builds the image.
 	Platforms []oci.PlatformSource
+	// ImageBuild builds the image from the project's Dockerfile (or with
+	// a command of its own) into an OCI layout that build-image then
+	// assembles, checks, pushes and signs.
+	ImageBuild ImageBuild
 	// OCIOptions are passed to oci.Assemble, Push, Sign and Verify.
 	OCIOptions []oci.Option
 
@@ -117,6 +128,32 @@ type StandardConfig struct {
 	// parallelism).
 	PipelineOptions []Option
 }
+
+// ImageBuild says how build-image builds the image it pushes. Set Command
+// or Dockerfile; the layout must hold an image for each of Platforms.
+type ImageBuild struct {
+	// Command is run with "sh -c" in Dir and must write an OCI image
+	// layout (an index of every platform) at the directory named by
+	// $TAGSHIP_IMAGE_LAYOUT; TAGSHIP_IMAGE_PLATFORMS holds Platforms,
+	// comma-separated. Like the wheel's build it runs without the CI's
+	// credentials.
+	Command string
+	// Dockerfile, relative to Dir, is built with docker buildx for every
+	// platform into the layout (after docker/setup-qemu-action and
+	// docker/setup-buildx-action in GitHub Actions).
+	Dockerfile string
+	// Context is the build context, relative to Dir. Default: the
+	// Dockerfile's directory.
+	Context string
+	// Platforms the image is built for and must hold. Default
+	// oci.DefaultPlatforms() (linux/amd64, linux/arm64).
+	Platforms []string
+	// NeedsWheel makes build-image run after build-wheel, with the signed
+	// distributions in DistDir, so the image can install the built wheel.
+	NeedsWheel bool
+}
+
+func (b ImageBuild) set() bool { return b.Command != "" || b.Dockerfile != "" }
 
 // FileArtifact is a signed release file, handed from build-wheel to the
 // publish jobs.
@@ -207,7 +244,7 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 				return []string{fmt.Sprintf("check tag %s against %s and %s; refuse a non-tag-push run", s.tag, s.cfg.Manifest, s.cfg.Changelog)}
 			}},
 		{Name: JobBuildWheel, Needs: []string{JobPreflight}, Run: s.buildWheel, Fingerprint: s.fingerprint,
-			Paths: []string{filepath.ToSlash(s.cfg.DistDir) + "/"},
+			Paths: []string{s.workspacePath(s.cfg.DistDir) + "/"},
 			Plan: func() []string {
 				build := "run " + strings.Join(s.cfg.BuildCommand, " ")
 				if s.cfg.Build != nil {
@@ -287,6 +324,9 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 	}
 	if len(cfg.BuildCommand) == 0 {
 		cfg.BuildCommand = []string{"python3", "-m", "build", "--outdir", cfg.DistDir}
+		if pkg := filepath.Dir(cfg.Manifest); pkg != "." {
+			cfg.BuildCommand = append(cfg.BuildCommand, pkg)
+		}
 	}
 	if cfg.IndexURL == "" {
 		cfg.IndexURL = DefaultIndexURL
@@ -305,13 +345,24 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 	if tag == "" {
 		problems = append(problems, "no tag: set Tag (\"v0.11.0\"), or run on a tag push in GitHub Actions")
 	}
-	for _, p := range []string{cfg.DistDir, cfg.OutDir, cfg.Manifest, cfg.Changelog} {
+	for _, p := range []string{cfg.DistDir, cfg.OutDir, cfg.Manifest, cfg.Changelog, cfg.ImageBuild.Dockerfile, cfg.ImageBuild.Context} {
 		if filepath.IsAbs(p) || strings.HasPrefix(filepath.Clean(p), "..") {
-			problems = append(problems, fmt.Sprintf("path %q must be relative to Dir and inside it", p))
+			problems = append(problems, fmt.Sprintf("path %q must be relative to Dir (the repository root) and inside it", p))
 		}
 	}
-	if cfg.ImageRepository != "" && len(cfg.Platforms) == 0 {
-		problems = append(problems, "ImageRepository is set but Platforms is empty: give one source per platform (linux/amd64, linux/arm64)")
+	problems = append(problems, cfg.checkImage()...)
+	if cfg.ImageRepository != "" {
+		if norm, err := oci.NormalizeRepository(cfg.ImageRepository); err != nil {
+			problems = append(problems, "ImageRepository: "+err.Error())
+		} else {
+			cfg.ImageRepository = norm
+		}
+	}
+	if cfg.ImageBuild.set() && len(cfg.ImageBuild.Platforms) == 0 {
+		cfg.ImageBuild.Platforms = oci.DefaultPlatforms()
+	}
+	if cfg.ImageBuild.Dockerfile != "" && cfg.ImageBuild.Context == "" {
+		cfg.ImageBuild.Context = filepath.Dir(cfg.ImageBuild.Dockerfile)
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%w: standard release config: %s", ErrInvalidPipeline, strings.Join(problems, "; "))
@@ -325,7 +376,37 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 	}, nil
 }
 
+// checkImage reports the image settings that cannot work together.
+func (cfg *StandardConfig) checkImage() []string {
+	b := cfg.ImageBuild
+	var problems []string
+	switch {
+	case cfg.ImageRepository == "" && (b.set() || len(cfg.Platforms) > 0):
+		problems = append(problems, "an image source is set but ImageRepository is empty: name where the image goes, e.g. \"ghcr.io/OWNER/REPO\"")
+	case cfg.ImageRepository == "":
+	case b.Command != "" && b.Dockerfile != "":
+		problems = append(problems, "ImageBuild: set Command or Dockerfile, not both")
+	case b.set() && len(cfg.Platforms) > 0:
+		problems = append(problems, "set ImageBuild or Platforms, not both: ImageBuild's layout provides the platforms")
+	case !b.set() && len(cfg.Platforms) == 0:
+		problems = append(problems, "ImageRepository is set but nothing builds the image: set ImageBuild (a Dockerfile or a command writing an OCI layout) or Platforms (one source per platform: linux/amd64, linux/arm64)")
+	}
+	for _, p := range b.Platforms {
+		if _, err := oci.ParsePlatform(p); err != nil {
+			problems = append(problems, "ImageBuild.Platforms: "+err.Error())
+		}
+	}
+	return problems
+}
+
 func (s *standard) path(rel string) string { return filepath.Join(s.cfg.Dir, rel) }
+
+// workspacePath is rel (relative to Dir) relative to the process's working
+// directory, the workspace that the exported workflow's artifacts are
+// uploaded from.
+func (s *standard) workspacePath(rel string) string {
+	return filepath.ToSlash(filepath.Join(s.cfg.Dir, rel))
+}
 
 func (s *standard) identity() string {
 	return sign.GitHubWorkflowIdentity(s.cfg.Repository, s.cfg.WorkflowPath, s.tag)
