@@ -413,7 +413,7 @@ func shellSafe(s string) error {
 
 // ShellQuote quotes s as one word for a POSIX shell: unchanged when it
 // holds only characters no shell treats specially, else in single quotes
-// (a single quote inside written as '\'').
+// (a single quote inside written as '\”).
 func ShellQuote(s string) string {
 	if s != "" && shellPlain.MatchString(s) {
 		return s

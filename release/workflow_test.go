@@ -476,4 +476,3 @@ func TestGitHubWorkflowActionlint(t *testing.T) {
 		t.Logf("actionlint %s with %s: clean", strings.SplitN(string(v), "\n", 2)[0], shellcheck)
 	}
 }
-
