@@ -413,7 +413,8 @@ func shellSafe(s string) error {
 
 // ShellQuote quotes s as one word for a POSIX shell: unchanged when it
 // holds only characters no shell treats specially, else in single quotes
-// (a single quote inside written as '\”).
+// (a single quote inside closes the quotes, is escaped with a backslash,
+// and reopens them).
 func ShellQuote(s string) string {
 	if s != "" && shellPlain.MatchString(s) {
 		return s
