@@ -38,6 +38,7 @@ apt_packages=(
 	util-linux        # unshare -n (.ci/interop.sh)
 	ca-certificates
 	git
+	shellcheck        # actionlint runs it on the exported workflow's run: steps
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -33,7 +33,19 @@
 //
 // [Pipeline.GitHubWorkflow] exports the same pipeline as a workflow: strict
 // version tags as the only trigger (no manual runs: their signing identity
-// is branch-based), the reference's permissions and concurrency group, one
-// job per pipeline job with needs: from the edges, results handed between
-// jobs as workflow artifacts, each job running [Pipeline.RunJob] by name.
+// is branch-based), a concurrency group per ref, one job per pipeline job
+// with needs: from the edges, results handed between jobs as workflow
+// artifacts, each job running [Pipeline.RunJob] by name. It is
+// least-privilege by construction: nothing is granted at the workflow
+// level, each job gets its [Job.Permissions] only, secrets reach only the
+// run step of the jobs that name them ([Job.Secrets]), and every action is
+// pinned by commit ([DefaultActions]).
+//
+// # Permissions
+//
+// A job's declared permissions also hold in-process: the engine gives its
+// Run a context that knows them, and [Require], [CheckedTokenSource] and
+// [CheckedTransport] refuse a capability the job was not granted with a
+// [*PermissionError], as GitHub would on the runner. A test that runs the
+// pipeline therefore fails when a job uses more than it declares.
 package release

@@ -34,6 +34,9 @@ const (
 	EventFinished EventKind = "finished" // Status says how
 	EventProgress EventKind = "progress" // Done/Total bytes of Item
 	EventLog      EventKind = "log"      // Message from the job
+	// EventPermission: the job used a capability it is granted; Item is
+	// the grant ("id-token: write"), Message the use (see [Require]).
+	EventPermission EventKind = "permission"
 )
 
 // Event is one thing that happened in a run, delivered to [WithEvents] and
@@ -77,6 +80,9 @@ func (o *options) emit(e Event) {
 		attrs = append(attrs, slog.String("item", e.Item), slog.Int64("done", e.Done), slog.Int64("total", e.Total))
 	case EventLog:
 		attrs = append(attrs, slog.String("message", e.Message))
+	case EventPermission:
+		level = slog.LevelDebug
+		attrs = append(attrs, slog.String("grant", e.Item), slog.String("use", e.Message))
 	}
 	o.logger.LogAttrs(context.Background(), level, "release "+string(e.Kind), attrs...)
 }

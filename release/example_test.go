@@ -2,9 +2,11 @@ package release_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/tagship/tagship/release"
+	"github.com/tagship/tagship/sign"
 )
 
 func ExamplePipeline() {
@@ -58,4 +60,32 @@ func ExamplePipeline_Plan() {
 	//    - sign each file in dist/ keyless
 	// 2. publish-pypi (after build-wheel)
 	//    - upload dist/*.whl dist/*.tar.gz to https://upload.pypi.org/legacy/
+}
+
+// A job declares the GitHub token permissions it needs; the engine holds
+// it to them in-process too, so a job that signs without id-token: write
+// fails in a test, not on the runner.
+func ExampleCheckedTokenSource() {
+	tokens := release.CheckedTokenSource(sign.StaticToken("an OIDC token"))
+	sign1 := func(ctx context.Context, in *release.Inputs) (any, error) {
+		_, err := tokens.Token(ctx, "sigstore")
+		return nil, err
+	}
+	p, _ := release.New([]release.Job{
+		{Name: "build", Run: sign1, Permissions: release.Permissions{release.ScopeContents: release.Read, release.ScopeIDToken: release.Write}},
+		{Name: "lint", Run: sign1, Permissions: release.Permissions{release.ScopeContents: release.Read}},
+	})
+	r, _ := p.Run(context.Background())
+	for _, j := range r.Jobs {
+		fmt.Println(j.Name, j.Status)
+	}
+	lint, _ := r.Job("lint")
+	var pe *release.PermissionError
+	if errors.As(lint.Err, &pe) {
+		fmt.Printf("%s needs %s: %s\n", pe.Job, pe.Scope, pe.Need)
+	}
+	// Output:
+	// build succeeded
+	// lint failed
+	// lint needs id-token: write
 }

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Job is one named step of a [Pipeline]. Jobs are plain data: the pipeline
@@ -34,13 +37,58 @@ type Job struct {
 	// Actions workflow they travel between jobs as workflow artifacts,
 	// together with the job's state file.
 	Paths []string
+	// Permissions are the GitHub Actions token permissions the job is
+	// granted, and all it is granted: an exported workflow grants nothing
+	// at the workflow level (permissions: {}). The engine holds the job to
+	// them when it runs in-process too: a use of a capability the job does
+	// not declare fails with a [*PermissionError] (see [Require],
+	// [CheckedTokenSource], [CheckedTransport]). A job without
+	// ScopeContents is exported without a checkout of the repository.
+	Permissions Permissions
 	// Environment is the deployment environment the job runs in when
-	// exported to GitHub Actions (e.g. "pypi" for Trusted Publishing).
-	Environment string
-	// Permissions are the GitHub Actions token permissions the job needs
-	// when exported (e.g. {"id-token": "write"}); nil inherits the
-	// workflow's.
-	Permissions map[string]string
+	// exported to GitHub Actions (e.g. "pypi" for Trusted Publishing), and
+	// EnvironmentURL the link GitHub shows for a deployment to it (e.g.
+	// "https://pypi.org/p/NAME"). Empty: none.
+	Environment    string
+	EnvironmentURL string
+	// Timeout bounds the job: its Run's context is cancelled after it,
+	// and an exported job gets timeout-minutes (rounded up). Zero: no
+	// bound in-process, [WorkflowOptions.TimeoutMinutes] when exported.
+	Timeout time.Duration
+	// ContinueOnError lets an exported workflow succeed when this job
+	// fails (GitHub Actions' job-level continue-on-error), for a job whose
+	// failure must not fail the release, such as an optional index upload.
+	// In-process the job's failure is reported as usual.
+	ContinueOnError bool
+	// Steps run, in an exported workflow, before the step that runs the
+	// job: setting up a toolchain, installing the build's tools. The
+	// engine does not run them in-process.
+	Steps []Step
+	// Env is the job's environment in an exported workflow: plain values
+	// or ${{ }} expressions that are not secrets.
+	Env map[string]string
+	// Secrets names, for an exported workflow, the secrets the job's run
+	// step receives as environment variables: variable to secret name,
+	// e.g. {"GITHUB_TOKEN": "GITHUB_TOKEN"} gives the step
+	// GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}. No other step, and no
+	// other job, sees them.
+	Secrets map[string]string
+}
+
+// Step is one step of an exported job before its run step: an action
+// (Uses, With) or a shell command (Run), with its own Env.
+type Step struct {
+	Name string
+	// Uses is an action "OWNER/REPO[/PATH]": the exported workflow pins
+	// it by the action table (see [WorkflowOptions.Actions]). A reference
+	// given as "OWNER/REPO@REF" must be a full commit SHA unless tags are
+	// chosen ([ActionTags]).
+	Uses string
+	With map[string]string
+	// Run is a one-line shell command. It must not contain ${{ }}: pass
+	// values through Env, where the shell sees them as variables.
+	Run string
+	Env map[string]string
 }
 
 // Pipeline is a validated directed acyclic graph of jobs. Build it with
@@ -165,8 +213,17 @@ func New(jobs []Job, opts ...Option) (*Pipeline, error) {
 			return nil, &GraphError{Problem: "duplicate job", Jobs: []string{j.Name},
 				Detail: "two jobs have this name; rename one"}
 		}
+		if err := j.Permissions.validate(); err != nil {
+			return nil, &GraphError{Problem: "invalid job", Jobs: []string{j.Name}, Detail: err.Error()}
+		}
+		if j.Timeout < 0 {
+			return nil, &GraphError{Problem: "invalid job", Jobs: []string{j.Name}, Detail: "negative Timeout"}
+		}
 		p.index[j.Name] = i
 		j.Needs = append([]string(nil), j.Needs...)
+		j.Permissions = maps.Clone(j.Permissions)
+		j.Env, j.Secrets = maps.Clone(j.Env), maps.Clone(j.Secrets)
+		j.Steps = slices.Clone(j.Steps)
 		p.jobs = append(p.jobs, j)
 	}
 	for _, j := range p.jobs {

@@ -415,6 +415,12 @@ func runJob(ctx context.Context, j Job, in *Inputs) (out any, err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
+	ctx = withRunningJob(ctx, j, in.emit)
+	if j.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, j.Timeout, fmt.Errorf("release: job %s ran longer than its Timeout %s", j.Name, j.Timeout))
+		defer cancel()
+	}
 	return j.Run(ctx, in)
 }
 

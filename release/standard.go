@@ -127,6 +127,49 @@ type StandardConfig struct {
 	// PipelineOptions are passed to New (state directory, events, logger,
 	// parallelism).
 	PipelineOptions []Option
+
+	// Python is the python-version the exported build-wheel job sets up
+	// with actions/setup-python before `python -m pip install build`.
+	// Default "3.x"; "none" leaves Python and the build's tools to the
+	// runner.
+	Python string
+	// PyPIProject is the project's name on the index: the exported
+	// publish-pypi job links its deployment to https://pypi.org/p/NAME
+	// (test.pypi.org for TestPyPI). Empty: no link.
+	PyPIProject string
+	// PyPIContinueOnError lets the exported workflow succeed when
+	// publish-pypi fails, as the reference project runs it. Default: a
+	// failed upload fails the release.
+	PyPIContinueOnError bool
+}
+
+// sourceDateEpochStep sets SOURCE_DATE_EPOCH, for reproducible builds, to
+// the time of the tagged commit.
+var sourceDateEpochStep = Step{Name: "Set SOURCE_DATE_EPOCH to the tagged commit's time",
+	Run: `echo "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)" >> "$GITHUB_ENV"`}
+
+// pythonSteps sets up Python and the PyPA build frontend for build-wheel.
+func pythonSteps(version string) []Step {
+	if version == "none" {
+		return nil
+	}
+	return []Step{
+		{Name: "Set up Python", Uses: ActionSetupPython, With: map[string]string{"python-version": version}},
+		{Name: "Install the build frontend", Run: "python -m pip install build"},
+	}
+}
+
+// pypiProjectURL is the project's page on the index the release uploads to.
+func pypiProjectURL(indexURL, project string) string {
+	switch {
+	case project == "":
+		return ""
+	case indexURL == DefaultIndexURL:
+		return "https://pypi.org/p/" + project
+	case indexURL == "https://test.pypi.org/legacy/":
+		return "https://test.pypi.org/p/" + project
+	}
+	return ""
 }
 
 // ImageBuild says how build-image builds the image it pushes. Set Command
@@ -240,11 +283,14 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 	}
 	jobs := []Job{
 		{Name: JobPreflight, Run: s.preflight, Fingerprint: s.fingerprint,
+			Permissions: Permissions{ScopeContents: Read}, Timeout: 10 * time.Minute,
 			Plan: func() []string {
 				return []string{fmt.Sprintf("check tag %s against %s and %s; refuse a non-tag-push run", s.tag, s.cfg.Manifest, s.cfg.Changelog)}
 			}},
 		{Name: JobBuildWheel, Needs: []string{JobPreflight}, Run: s.buildWheel, Fingerprint: s.fingerprint,
-			Paths: []string{s.workspacePath(s.cfg.DistDir) + "/"},
+			Paths:       []string{s.workspacePath(s.cfg.DistDir) + "/"},
+			Permissions: Permissions{ScopeContents: Read, ScopeIDToken: Write}, Timeout: 30 * time.Minute,
+			Steps: append(pythonSteps(s.cfg.Python), sourceDateEpochStep),
 			Plan: func() []string {
 				build := "run " + strings.Join(s.cfg.BuildCommand, " ")
 				if s.cfg.Build != nil {
@@ -258,6 +304,8 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 	releaseNeeds := []string{JobBuildWheel}
 	if cfg.ImageRepository != "" {
 		jobs = append(jobs, Job{Name: JobBuildImage, Needs: []string{JobPreflight}, Run: s.buildImage, Fingerprint: s.fingerprint,
+			Permissions: Permissions{ScopeContents: Read, ScopeIDToken: Write, ScopePackages: Write}, Timeout: 60 * time.Minute,
+			Steps: []Step{sourceDateEpochStep}, Secrets: map[string]string{"GITHUB_TOKEN": "GITHUB_TOKEN"},
 			Plan: func() []string {
 				var plats []string
 				for _, p := range s.cfg.Platforms {
@@ -271,7 +319,8 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 	}
 	if !cfg.SkipPyPI {
 		jobs = append(jobs, Job{Name: JobPublishPyPI, Needs: []string{JobBuildWheel}, Run: s.publishPyPI, Fingerprint: s.fingerprint,
-			Environment: "pypi", Permissions: map[string]string{"contents": "read", "id-token": "write"},
+			Environment: "pypi", EnvironmentURL: pypiProjectURL(s.cfg.IndexURL, s.cfg.PyPIProject),
+			Permissions: Permissions{ScopeIDToken: Write}, Timeout: 15 * time.Minute, ContinueOnError: cfg.PyPIContinueOnError,
 			Plan: func() []string {
 				return []string{"verify every bundle against " + s.identity(),
 					"upload the wheel and sdist to " + s.cfg.IndexURL + " (Trusted Publishing; identical files already there are skipped)"}
@@ -279,6 +328,8 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 	}
 	if !cfg.SkipGitHubRelease {
 		jobs = append(jobs, Job{Name: JobPublishRelease, Needs: releaseNeeds, Run: s.publishRelease, Fingerprint: s.fingerprint,
+			Permissions: Permissions{ScopeContents: Write}, Timeout: 15 * time.Minute,
+			Secrets: map[string]string{"GITHUB_TOKEN": "GITHUB_TOKEN"},
 			Plan: func() []string {
 				return []string{"verify every bundle against " + s.identity(),
 					"write release notes (changelog section + verification commands) and a CycloneDX SBOM",
@@ -332,7 +383,10 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 		cfg.IndexURL = DefaultIndexURL
 	}
 	if len(cfg.PyPIOptions) == 0 {
-		cfg.PyPIOptions = []pypi.Option{pypi.WithTokenSource(sign.DefaultTokenSource(sign.WithTokenEnv(cfg.Getenv)))}
+		cfg.PyPIOptions = []pypi.Option{pypi.WithTokenSource(CheckedTokenSource(sign.DefaultTokenSource(sign.WithTokenEnv(cfg.Getenv))))}
+	}
+	if cfg.Python == "" {
+		cfg.Python = "3.x"
 	}
 	var problems []string
 	if strings.Count(cfg.Repository, "/") != 1 || strings.HasPrefix(cfg.Repository, "/") || strings.HasSuffix(cfg.Repository, "/") {
@@ -408,6 +462,16 @@ func (s *standard) workspacePath(rel string) string {
 	return filepath.ToSlash(filepath.Join(s.cfg.Dir, rel))
 }
 
+// signer hands the run's signer to a job granted id-token: write: the
+// signer may hold a certificate from an earlier job's token, so the grant
+// is checked here, at each use, and not only when a token is minted.
+func (s *standard) signer(ctx context.Context, use string) (*sign.Signer, error) {
+	if err := Require(ctx, ScopeIDToken, Write, use); err != nil {
+		return nil, err
+	}
+	return s.getSigner()
+}
+
 func (s *standard) identity() string {
 	return sign.GitHubWorkflowIdentity(s.cfg.Repository, s.cfg.WorkflowPath, s.tag)
 }
@@ -425,6 +489,9 @@ func (s *standard) fingerprint(*Inputs) (string, error) {
 }
 
 func (s *standard) preflight(ctx context.Context, in *Inputs) (any, error) {
+	if err := Require(ctx, ScopeContents, Read, "read "+s.cfg.Manifest+" and "+s.cfg.Changelog+" from the repository"); err != nil {
+		return nil, err
+	}
 	src := preflight.Pyproject(s.path(s.cfg.Manifest))
 	if !strings.HasSuffix(s.cfg.Manifest, ".toml") {
 		src = preflight.VersionFile(s.path(s.cfg.Manifest))
@@ -448,6 +515,9 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := Require(ctx, ScopeContents, Read, "build the distributions from the repository"); err != nil {
+		return nil, err
+	}
 	dist := s.path(s.cfg.DistDir)
 	if err := os.MkdirAll(dist, 0o755); err != nil {
 		return nil, err
@@ -469,7 +539,7 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	signer, err := s.getSigner()
+	signer, err := s.signer(ctx, "sign the distributions keyless")
 	if err != nil {
 		return nil, err
 	}
@@ -583,6 +653,9 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	if _, err := Get[PreflightResult](in, JobPreflight); err != nil {
 		return nil, err
 	}
+	if err := Require(ctx, ScopeContents, Read, "build the image from the repository"); err != nil {
+		return nil, err
+	}
 	idx, err := oci.Assemble(ctx, s.cfg.Platforms, s.cfg.OCIOptions...)
 	if err != nil {
 		return nil, err
@@ -590,12 +663,15 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	defer idx.Close()
 	pushOpts := append(append([]oci.Option(nil), s.cfg.OCIOptions...),
 		oci.WithProgress(func(done, total int64) { in.Progress(s.imageRef(), done, total) }))
+	if err := Require(ctx, ScopePackages, Write, "push "+s.imageRef()); err != nil {
+		return nil, err
+	}
 	pr, err := oci.Push(ctx, idx, s.imageRef(), pushOpts...)
 	if err != nil {
 		return nil, err
 	}
 	in.Log("pushed %s (%d blobs uploaded, %d already there)", pr.Reference, pr.Uploaded, pr.Skipped)
-	signer, err := s.getSigner()
+	signer, err := s.signer(ctx, "sign the image keyless")
 	if err != nil {
 		return nil, err
 	}
@@ -669,7 +745,7 @@ func (s *standard) publishPyPI(ctx context.Context, in *Inputs) (any, error) {
 	opts := append([]pypi.Option(nil), s.cfg.PyPIOptions...)
 	opts = append(opts, pypi.WithLogger(in.Logger()), pypi.WithProgress(in.Progress))
 	if !s.cfg.NoAttestations {
-		signer, err := s.getSigner()
+		signer, err := s.signer(ctx, "sign the PEP 740 publish attestations")
 		if err != nil {
 			return nil, err
 		}
@@ -723,6 +799,9 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 		if _, err := oci.Verify(ctx, img.Reference, s.policy(), verifier, opts...); err != nil {
 			return nil, fmt.Errorf("%s no longer verifies as built (identity %s, digest %s): %w", img.Reference, s.identity(), img.Digest, err)
 		}
+	}
+	if err := Require(ctx, ScopeContents, Write, "create and publish the GitHub release "+s.tag); err != nil {
+		return nil, err
 	}
 	if err := s.adoptPublishedBundles(ctx, in, b); err != nil {
 		return nil, err

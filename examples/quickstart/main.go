@@ -230,7 +230,13 @@ func writeOutputs(dir string, env *releasetest.Env, p *release.Pipeline, report 
 	if err := env.Sigstore.WriteTrustedRoot(filepath.Join(dir, m.TrustedRoot)); err != nil {
 		return nil, err
 	}
-	wf, err := p.GitHubWorkflow(release.WorkflowOptions{})
+	// The workflow's jobs run this very version of tagship; a local build
+	// has none, and then names the newest release.
+	version, ok := release.ModuleVersion()
+	if !ok {
+		version = "latest"
+	}
+	wf, err := p.GitHubWorkflow(release.WorkflowOptions{Version: version})
 	if err != nil {
 		return nil, err
 	}

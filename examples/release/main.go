@@ -7,7 +7,8 @@
 // pipeline job by name, handing results to the next jobs through the state
 // directory (uploaded as a workflow artifact):
 //
-//	go run ./examples/release -workflow > .github/workflows/release.yml
+//	go run github.com/tagship/tagship/examples/release@VERSION -workflow \
+//	    -image ghcr.io/OWNER/REPO -layout oci-layout > .github/workflows/release.yml
 //	go run ./examples/release -state .tagship -job build-wheel   # in a job
 //	go run ./examples/release -plan                              # dry run
 //	go run ./examples/release                                    # every job, here
@@ -75,6 +76,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	job := fs.String("job", "", "run only this job (as one GitHub Actions job of the exported workflow)")
 	plan := fs.Bool("plan", false, "print what would be built, signed and published, and where; run nothing")
 	workflow := fs.Bool("workflow", false, "print the pipeline as a GitHub Actions workflow")
+	// Flags of the export only: they shape the workflow, not the jobs.
+	version := fs.String("version", "", "with -workflow: the tagship version each job runs (go run "+release.DefaultCommandPackage+"@VERSION); default: this binary's module version")
+	command := fs.String("command", "", "with -workflow: the command each job runs instead (e.g. \"go run ./cmd/release\")")
+	goVersion := fs.String("go-version", "", "with -workflow: the Go version for actions/setup-go; default: this binary's")
+	actionRefs := fs.String("actions", "commit", "with -workflow: how uses: refers to actions: commit (pinned, with the release as a comment), tag (v7.0.1) or major (v7)")
+	python := fs.String("python", "3.x", "with -workflow: the python-version build-wheel sets up (then pip install build); none: the runner's Python")
+	pypiProject := fs.String("pypi-project", "", "with -workflow: the project's name on PyPI, for the pypi environment's URL")
+	pypiOptional := fs.Bool("pypi-continue-on-error", false, "with -workflow: the workflow succeeds even when publish-pypi fails")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -83,6 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	cfg := release.StandardConfig{
+		Python: *python, PyPIProject: *pypiProject, PyPIContinueOnError: *pypiOptional,
 		Dir: *dir, Repository: *repo, Tag: *tag, Getenv: getenv,
 		BuildCommand: strings.Fields(*build), ImageRepository: *image, IndexURL: *index,
 		PipelineOptions: []release.Option{
@@ -90,7 +100,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			release.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))),
 		},
 	}
-	tokens := sign.DefaultTokenSource(sign.WithTokenEnv(getenv))
+	// Tokens only for the jobs granted id-token: write, as in GitHub Actions.
+	tokens := release.CheckedTokenSource(sign.DefaultTokenSource(sign.WithTokenEnv(getenv)))
 	cfg.SignerOptions = []sign.Option{sign.WithTokenSource(tokens)}
 	cfg.PyPIOptions = []pypi.Option{pypi.WithTokenSource(tokens)}
 	if *signingConfig != "" {
@@ -125,8 +136,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch {
 	case *workflow:
+		refs := map[string]release.ActionRefs{"commit": release.ActionCommits, "tag": release.ActionTags, "major": release.ActionMajorTags}
+		r, ok := refs[*actionRefs]
+		if !ok {
+			fmt.Fprintf(stderr, "release: -actions %q: want commit, tag or major\n", *actionRefs)
+			return 2
+		}
 		wf, err := p.GitHubWorkflow(release.WorkflowOptions{
-			Command: "go run ./examples/release" + passThrough(args),
+			Command: *command, Version: *version, GoVersion: *goVersion, ActionRefs: r,
+			Args: passThrough(args),
 		})
 		if err != nil {
 			fmt.Fprintf(stderr, "release: %v\n", err)
@@ -154,10 +172,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
-// passThrough keeps the flags that configure the release (not -workflow,
-// -job, -state, -plan, which the workflow sets itself) for the command each
-// exported job runs.
-func passThrough(args []string) string {
+// exportOnly are the flags that the workflow sets itself (-job, -state)
+// or that shape the export only: they are not passed to the jobs. The
+// value says whether the flag takes a value.
+var exportOnly = map[string]bool{
+	"workflow": false, "plan": false, "pypi-continue-on-error": false,
+	"job": true, "state": true, "version": true, "command": true, "go-version": true,
+	"actions": true, "python": true, "pypi-project": true,
+}
+
+// passThrough keeps the flags that configure the release, as given, for
+// the command each exported job runs (the export shell-quotes each one).
+func passThrough(args []string) []string {
 	var keep []string
 	skipNext := false
 	for _, a := range args {
@@ -165,19 +191,16 @@ func passThrough(args []string) string {
 			skipNext = false
 			continue
 		}
-		name := strings.TrimLeft(a, "-")
-		name, _, hasValue := strings.Cut(name, "=")
-		switch name {
-		case "workflow", "plan":
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			keep = append(keep, a)
 			continue
-		case "job", "state":
-			skipNext = !hasValue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if takesValue, ok := exportOnly[name]; ok {
+			skipNext = takesValue && !hasValue
 			continue
 		}
 		keep = append(keep, a)
 	}
-	if len(keep) == 0 {
-		return ""
-	}
-	return " " + strings.Join(keep, " ")
+	return keep
 }

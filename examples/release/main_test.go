@@ -84,15 +84,37 @@ func TestWorkflowAndPlan(t *testing.T) {
 		return map[string]string{"GITHUB_REPOSITORY": "octo-org/octo-repo"}[k]
 	}
 	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"-workflow", "-image", "ghcr.io/octo-org/octo-repo", "-layout", "oci-layout", "-state", "x"}, env, &out, &errb); code != 0 {
+	args := []string{"-workflow", "-version", "v0.4.0", "-go-version", "1.26.8", "-image", "ghcr.io/octo-org/octo-repo",
+		"-layout", "oci-layout", "-state", "x", "-build", "python3 -m build --outdir 'my dist'", "-python=none",
+		"-pypi-project", "octo-repo", "-pypi-continue-on-error"}
+	if code := run(context.Background(), args, env, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	wf := out.String()
-	for _, must := range []string{"- 'v[0-9]+.[0-9]+.[0-9]+'", "environment: pypi",
-		"run: 'go run ./examples/release -image ghcr.io/octo-org/octo-repo -layout oci-layout -state .tagship -job build-image'"} {
+	for _, must := range []string{"- 'v[0-9]+.[0-9]+.[0-9]+'", "name: pypi", "url: 'https://pypi.org/p/octo-repo'",
+		"continue-on-error: true", "permissions: {}", "go-version: 1.26.8",
+		// YAML doubles the single quotes of the shell's quoting.
+		`run: 'go run github.com/tagship/tagship/examples/release@v0.4.0 -state .tagship -job build-image -image ghcr.io/octo-org/octo-repo -layout oci-layout -build ''python3 -m build --outdir ''\''''my dist''\'''''''`,
+	} {
 		if !strings.Contains(wf, must) {
 			t.Errorf("workflow lacks %q:\n%s", must, wf)
 		}
+	}
+	for _, mustNot := range []string{"setup-python", " -version", " -python", " -pypi-", " -go-version", "@v7\n"} {
+		if strings.Contains(wf, mustNot) {
+			t.Errorf("workflow has %q", mustNot)
+		}
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"-workflow", "-actions", "major", "-version", "v0.4.0", "-go-version", "1.26"}, env, &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "actions/checkout@v7\n") {
+		t.Errorf("-actions major: exit %d %s", code, errb.String())
+	}
+	// A local build has no module version to name in the workflow.
+	errb.Reset()
+	if code := run(context.Background(), []string{"-workflow"}, env, &out, &errb); code != 1 || !strings.Contains(errb.String(), "-version") {
+		t.Errorf("no version: exit %d %s", code, errb.String())
 	}
 	out.Reset()
 	if code := run(context.Background(), []string{"-plan"}, env, &out, &errb); code != 0 || !strings.Contains(out.String(), "1. preflight") {

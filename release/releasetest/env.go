@@ -205,7 +205,7 @@ func (e *Env) Config(dir string) (release.StandardConfig, error) {
 	if err != nil {
 		return release.StandardConfig{}, err
 	}
-	tokens := sign.GitHubActionsTokenSource(sign.WithTokenEnv(e.Getenv))
+	tokens := release.CheckedTokenSource(sign.GitHubActionsTokenSource(sign.WithTokenEnv(e.Getenv)))
 	return release.StandardConfig{
 		Dir:             dir,
 		Repository:      e.Repository,
