@@ -52,6 +52,10 @@ type SBOMInput struct {
 	SerialNumber string
 }
 
+// CycloneDXPredicateType is the in-toto predicate type of an attestation
+// whose predicate is a CycloneDX SBOM (cosign's --type cyclonedx).
+const CycloneDXPredicateType = "https://cyclonedx.org/bom"
+
 // SBOMAssetName is the conventional asset name: "<name>-<version>.cdx.json".
 func SBOMAssetName(name, version string) string {
 	return NormalizeName(name) + "-" + version + ".cdx.json"
