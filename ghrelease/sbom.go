@@ -61,6 +61,13 @@ func SBOMAssetName(name, version string) string {
 	return NormalizeName(name) + "-" + version + ".cdx.json"
 }
 
+// ProvenanceAssetName is the conventional name of the release asset
+// holding the DSSE-signed SLSA provenance of the distributions (a Sigstore
+// bundle): "<name>-<version>.provenance.sigstore.json".
+func ProvenanceAssetName(name, version string) string {
+	return NormalizeName(name) + "-" + version + ".provenance.sigstore.json"
+}
+
 // SBOM writes a CycloneDX JSON SBOM (spec [SBOMSpecVersion]) for a release.
 // Files are streamed and hashed; nothing is held whole in memory.
 func SBOM(ctx context.Context, in SBOMInput) ([]byte, error) {
