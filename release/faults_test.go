@@ -26,10 +26,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/tagship/tagship/ghrelease"
-	"github.com/tagship/tagship/provenance"
 	"github.com/tagship/tagship/ghrelease/ghreleasetest"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/oci/ocitest"
+	"github.com/tagship/tagship/provenance"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/pypi/pypitest"
 	"github.com/tagship/tagship/release"

@@ -153,9 +153,9 @@ type BuildResult struct {
 	// Provenance is the Sigstore bundle of the DSSE-signed SLSA provenance
 	// of Files ("" with NoProvenance).
 	Provenance string `json:"provenance,omitempty"`
-	Identity string         `json:"identity"`
-	Issuer   string         `json:"issuer"`
-	Summary  string         `json:"summary"`
+	Identity   string `json:"identity"`
+	Issuer     string `json:"issuer"`
+	Summary    string `json:"summary"`
 }
 
 // ImageResult is the output of build-image.
@@ -190,15 +190,15 @@ type PyPIFileResult struct {
 
 // GitHubReleaseResult is the output of publish-release.
 type GitHubReleaseResult struct {
-	URL       string            `json:"url"`
-	Notes     string            `json:"notes"` // path of the release notes written
-	SBOM      string            `json:"sbom"`  // path of the SBOM written
+	URL   string `json:"url"`
+	Notes string `json:"notes"` // path of the release notes written
+	SBOM  string `json:"sbom"`  // path of the SBOM written
 	// Provenance is the path of the provenance bundle attached ("" with
 	// NoProvenance).
-	Provenance string `json:"provenance,omitempty"`
-	Assets    map[string]string `json:"assets"`
-	Published bool              `json:"published"`
-	Summary   string            `json:"summary"`
+	Provenance string            `json:"provenance,omitempty"`
+	Assets     map[string]string `json:"assets"`
+	Published  bool              `json:"published"`
+	Summary    string            `json:"summary"`
 }
 
 // Standard builds the reference release as a pipeline:
