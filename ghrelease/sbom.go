@@ -52,9 +52,20 @@ type SBOMInput struct {
 	SerialNumber string
 }
 
+// CycloneDXPredicateType is the in-toto predicate type of an attestation
+// whose predicate is a CycloneDX SBOM (cosign's --type cyclonedx).
+const CycloneDXPredicateType = "https://cyclonedx.org/bom"
+
 // SBOMAssetName is the conventional asset name: "<name>-<version>.cdx.json".
 func SBOMAssetName(name, version string) string {
 	return NormalizeName(name) + "-" + version + ".cdx.json"
+}
+
+// ProvenanceAssetName is the conventional name of the release asset
+// holding the DSSE-signed SLSA provenance of the distributions (a Sigstore
+// bundle): "<name>-<version>.provenance.sigstore.json".
+func ProvenanceAssetName(name, version string) string {
+	return NormalizeName(name) + "-" + version + ".provenance.sigstore.json"
 }
 
 // SBOM writes a CycloneDX JSON SBOM (spec [SBOMSpecVersion]) for a release.

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -359,50 +358,9 @@ func signBundle(ctx context.Context, signer *sign.Signer, d name.Digest, subject
 	if err != nil {
 		return v1.Hash{}, nil, fmt.Errorf("oci: signing %s: %w", d.DigestStr(), err)
 	}
-	bj, err := b.MarshalJSON()
+	mh, err := putBundleReferrer(d, subject, b, CosignSignPredicateType, ropts)
 	if err != nil {
 		return v1.Hash{}, nil, err
-	}
-	cfg := static.NewLayer([]byte("{}"), emptyJSONMediaType)
-	layer := static.NewLayer(bj, BundleArtifactType)
-	for _, l := range []v1.Layer{cfg, layer} {
-		if err := remote.WriteLayer(d.Context(), l, ropts...); err != nil {
-			return v1.Hash{}, nil, fmt.Errorf("oci: uploading signature blob: %w", err)
-		}
-	}
-	cfgDesc, _ := partialDescriptor(cfg)
-	layerDesc, _ := partialDescriptor(layer)
-	m := struct {
-		SchemaVersion int               `json:"schemaVersion"`
-		MediaType     types.MediaType   `json:"mediaType"`
-		ArtifactType  string            `json:"artifactType"`
-		Config        v1.Descriptor     `json:"config"`
-		Layers        []v1.Descriptor   `json:"layers"`
-		Subject       v1.Descriptor     `json:"subject"`
-		Annotations   map[string]string `json:"annotations"`
-	}{
-		SchemaVersion: 2,
-		MediaType:     types.OCIManifestSchema1,
-		ArtifactType:  BundleArtifactType,
-		Config:        cfgDesc,
-		Layers:        []v1.Descriptor{layerDesc},
-		Subject:       v1.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size},
-		Annotations: map[string]string{
-			"org.opencontainers.image.created":  time.Now().UTC().Format(time.RFC3339),
-			"dev.sigstore.bundle.content":       "dsse-envelope",
-			"dev.sigstore.bundle.predicateType": CosignSignPredicateType,
-		},
-	}
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return v1.Hash{}, nil, err
-	}
-	mh, _, err := v1.SHA256(bytes.NewReader(raw))
-	if err != nil {
-		return v1.Hash{}, nil, err
-	}
-	if err := remote.Put(d.Context().Digest(mh.String()), rawManifest{raw, types.OCIManifestSchema1}, ropts...); err != nil {
-		return v1.Hash{}, nil, fmt.Errorf("oci: writing bundle referrer for %s: %w", d.DigestStr(), err)
 	}
 	return mh, b, nil
 }

@@ -168,6 +168,9 @@ func Verify(ctx context.Context, ref string, policy sign.Policy, verifier *sign.
 		if at := desc.ArtifactType; at != "" && at != emptyJSONMediaType && !strings.HasPrefix(at, "application/vnd.dev.sigstore.bundle") {
 			continue
 		}
+		if pt := desc.Annotations[AnnotationBundlePredicateType]; pt != "" && pt != CosignSignPredicateType {
+			continue // an attestation (oci.Attest), not a signature
+		}
 		src := "referrer " + desc.Digest.String()
 		b, err := readBundleReferrer(d.Context().Digest(desc.Digest.String()), ropts)
 		if errors.Is(err, errNotBundle) {

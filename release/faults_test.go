@@ -29,6 +29,7 @@ import (
 	"github.com/tagship/tagship/ghrelease/ghreleasetest"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/oci/ocitest"
+	"github.com/tagship/tagship/provenance"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/pypi/pypitest"
 	"github.com/tagship/tagship/release"
@@ -367,6 +368,25 @@ func captureState(t *testing.T, fc *faultCase) finalState {
 	tmp := t.TempDir()
 	for name, b := range data {
 		switch {
+		case strings.HasSuffix(name, ".provenance.sigstore.json"):
+			// The provenance must describe every released distribution.
+			verdict := "provenance does not verify"
+			e := provenance.Expect{Repository: env.Repository, Ref: env.Tag, WorkflowPath: ".github/workflows/release.yml"}
+			for n, ab := range data {
+				if strings.HasSuffix(n, ".whl") || strings.HasSuffix(n, ".tar.gz") {
+					e.Subjects = append(e.Subjects, provenance.Subject{Name: n, SHA256: sha256Hex(ab)})
+				}
+			}
+			pb, err := sign.ParseBundle(b)
+			if err == nil {
+				_, _, err = provenance.Verify(ctx, v, pb, policy, e)
+			}
+			if err == nil && len(e.Subjects) == 2 {
+				verdict = "provenance verifies"
+			} else {
+				st.ProblemList = append(st.ProblemList, fmt.Sprintf("%s: %v (%d subjects)", name, err, len(e.Subjects)))
+			}
+			st.Assets = append(st.Assets, name+" "+verdict)
 		case strings.HasSuffix(name, ".sigstore.json"):
 			art := strings.TrimSuffix(name, ".sigstore.json")
 			verdict := "bundle does not verify"
@@ -549,8 +569,8 @@ func baseline(t *testing.T) finalState {
 		if len(baselineState.ProblemList) > 0 {
 			baselineErr = fmt.Errorf("clean run: %v", baselineState.ProblemList)
 		}
-		if n := len(baselineState.Assets); n != 6 {
-			baselineErr = fmt.Errorf("clean run: %d assets, want 6: %v", n, baselineState.Assets)
+		if n := len(baselineState.Assets); n != 7 {
+			baselineErr = fmt.Errorf("clean run: %d assets, want 7: %v", n, baselineState.Assets)
 		}
 	})
 	if baselineErr != nil {

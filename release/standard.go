@@ -20,6 +20,7 @@ import (
 	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/preflight"
+	"github.com/tagship/tagship/provenance"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/sign"
 )
@@ -116,6 +117,13 @@ type StandardConfig struct {
 	// signed by the run's signer. Default on; turn off with
 	// NoAttestations.
 	NoAttestations bool
+	// NoProvenance leaves out the SLSA v1 build provenance: by default
+	// build-wheel signs one provenance statement for the wheel and sdist
+	// (<project>-<version>.provenance.sigstore.json, attached to the
+	// release) and build-image attests the image index with provenance and
+	// a CycloneDX SBOM; both are filled from the GitHub Actions environment
+	// (Getenv) and fail outside it.
+	NoProvenance bool
 
 	// GitHubOptions are passed to ghrelease.New (token, base URL, …).
 	GitHubOptions []ghrelease.Option
@@ -222,9 +230,12 @@ type BuildResult struct {
 	Version  string         `json:"version"`
 	Files    []FileArtifact `json:"files"`
 	Requires []string       `json:"requires,omitempty"`
-	Identity string         `json:"identity"`
-	Issuer   string         `json:"issuer"`
-	Summary  string         `json:"summary"`
+	// Provenance is the Sigstore bundle of the DSSE-signed SLSA provenance
+	// of Files ("" with NoProvenance).
+	Provenance string `json:"provenance,omitempty"`
+	Identity   string `json:"identity"`
+	Issuer     string `json:"issuer"`
+	Summary    string `json:"summary"`
 }
 
 // ImageResult is the output of build-image.
@@ -239,8 +250,11 @@ type ImageResult struct {
 	Unchanged  bool              `json:"unchanged"`
 	// Adopted: the tag already held this release's signed image (an
 	// earlier run); nothing was built, pushed or signed.
-	Adopted bool   `json:"adopted,omitempty"`
-	Summary string `json:"summary"`
+	Adopted bool `json:"adopted,omitempty"`
+	// Attestations are the predicate types attested on Digest (SLSA
+	// provenance, CycloneDX SBOM).
+	Attestations []string `json:"attestations,omitempty"`
+	Summary      string   `json:"summary"`
 }
 
 // PyPIResult is the output of publish-pypi.
@@ -259,12 +273,15 @@ type PyPIFileResult struct {
 
 // GitHubReleaseResult is the output of publish-release.
 type GitHubReleaseResult struct {
-	URL       string            `json:"url"`
-	Notes     string            `json:"notes"` // path of the release notes written
-	SBOM      string            `json:"sbom"`  // path of the SBOM written
-	Assets    map[string]string `json:"assets"`
-	Published bool              `json:"published"`
-	Summary   string            `json:"summary"`
+	URL   string `json:"url"`
+	Notes string `json:"notes"` // path of the release notes written
+	SBOM  string `json:"sbom"`  // path of the SBOM written
+	// Provenance is the path of the provenance bundle attached ("" with
+	// NoProvenance).
+	Provenance string            `json:"provenance,omitempty"`
+	Assets     map[string]string `json:"assets"`
+	Published  bool              `json:"published"`
+	Summary    string            `json:"summary"`
 }
 
 // Standard builds the reference release as a pipeline:
@@ -530,6 +547,7 @@ func (s *standard) preflight(ctx context.Context, in *Inputs) (any, error) {
 }
 
 func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
+	started := time.Now()
 	pf, err := Get[PreflightResult](in, JobPreflight)
 	if err != nil {
 		return nil, err
@@ -598,7 +616,71 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 		}
 	}
 	res.Summary = fmt.Sprintf("%d files signed", len(res.Files))
+	if !s.cfg.NoProvenance {
+		p, err := s.fileProvenance(ctx, in, signer, verifier, res, started)
+		if err != nil {
+			return nil, err
+		}
+		res.Provenance = p
+		res.Summary += ", provenance signed"
+	}
 	return res, nil
+}
+
+// provenanceExpect is what the provenance of files must say.
+func (s *standard) provenanceExpect(files []FileArtifact) provenance.Expect {
+	e := provenance.Expect{Repository: s.cfg.Repository, Ref: s.tag, WorkflowPath: s.cfg.WorkflowPath}
+	for _, f := range files {
+		e.Subjects = append(e.Subjects, provenance.Subject{Name: f.Name, SHA256: f.SHA256})
+	}
+	return e
+}
+
+// verifyProvenance checks the provenance bundle at path for files with the
+// release identity.
+func (s *standard) verifyProvenance(ctx context.Context, verifier *sign.Verifier, path string, files []FileArtifact) error {
+	b, err := sign.LoadBundle(path)
+	if err != nil {
+		return err
+	}
+	_, _, err = provenance.Verify(ctx, verifier, b, s.policy(), s.provenanceExpect(files))
+	return err
+}
+
+// fileProvenance signs one SLSA provenance statement for the built files,
+// from the GitHub Actions environment, into DistDir. A bundle already
+// there that verifies for these very files is kept (as for file bundles).
+func (s *standard) fileProvenance(ctx context.Context, in *Inputs, signer *sign.Signer, verifier *sign.Verifier, res BuildResult, started time.Time) (string, error) {
+	path := filepath.Join(s.path(s.cfg.DistDir), ghrelease.ProvenanceAssetName(res.Project, res.Version))
+	if err := s.verifyProvenance(ctx, verifier, path, res.Files); err == nil {
+		in.Log("%s: kept the existing provenance, which verifies", filepath.Base(path))
+		return path, nil
+	}
+	run, err := provenance.GitHubRunFromEnv(s.cfg.Getenv)
+	if err != nil {
+		return "", fmt.Errorf("provenance (set NoProvenance to release without it): %w", err)
+	}
+	stmt, err := provenance.Build{Run: run, StartedOn: started, FinishedOn: time.Now()}.Statement(s.provenanceExpect(res.Files).Subjects...)
+	if err != nil {
+		return "", err
+	}
+	b, err := signer.SignDSSE(ctx, provenance.PayloadType, stmt)
+	if err != nil {
+		return "", fmt.Errorf("sign provenance: %w", err)
+	}
+	data, err := b.MarshalJSON()
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return "", err
+	}
+	if err := s.verifyProvenance(ctx, verifier, path, res.Files); err != nil {
+		os.Remove(path)
+		return "", fmt.Errorf("the provenance does not verify with the identity the release notes publish (%s): %w", s.identity(), err)
+	}
+	in.Log("signed SLSA provenance for %d files into %s", len(res.Files), filepath.Base(path))
+	return path, nil
 }
 
 // runBuildCommand runs the project's build in dir, with env added to the
@@ -721,11 +803,63 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	}
 	res := ImageResult{Reference: s.imageRef(), Repository: s.cfg.ImageRepository, Tag: s.tag, Digest: pr.Digest.String(),
 		Platforms: map[string]string{}, Uploaded: pr.Uploaded, Skipped: pr.Skipped, Unchanged: pr.Unchanged}
+	if !s.cfg.NoProvenance {
+		if res.Attestations, err = s.attestImage(ctx, signer, verifier, pr); err != nil {
+			return nil, err
+		}
+	}
 	for p, h := range pr.Platforms {
 		res.Platforms[p] = h.String()
 	}
 	res.Summary = fmt.Sprintf("%s@%s (%d platforms)", s.imageRef(), shortDigest(res.Digest), len(res.Platforms))
 	return res, nil
+}
+
+// attestImage attaches SLSA provenance and a CycloneDX SBOM of the index
+// to its digest (both cosign forms), then verifies both with the release
+// identity.
+func (s *standard) attestImage(ctx context.Context, signer *sign.Signer, verifier *sign.Verifier, pr *oci.PushResult) ([]string, error) {
+	run, err := provenance.GitHubRunFromEnv(s.cfg.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("image provenance (set NoProvenance to release without it): %w", err)
+	}
+	pred, err := provenance.Build{Run: run, FinishedOn: time.Now()}.PredicateJSON()
+	if err != nil {
+		return nil, err
+	}
+	_, name, _ := strings.Cut(s.cfg.Repository, "/")
+	sbom, err := ghrelease.SBOM(ctx, ghrelease.SBOMInput{Name: name, Version: s.version, Repository: s.cfg.Repository,
+		Image: s.cfg.ImageRepository, ImageDigest: pr.Digest.String(), ImageTag: s.tag,
+		Timestamp: time.Unix(0, 0).UTC(), SerialNumber: ghrelease.ReleaseSerialNumber(s.cfg.Repository, s.tag+"+image")})
+	if err != nil {
+		return nil, err
+	}
+	types := []string{provenance.PredicateType, ghrelease.CycloneDXPredicateType}
+	for i, pdata := range [][]byte{pred, sbom} {
+		if _, err := oci.Attest(ctx, signer, pr.DigestRef(), types[i], pdata, s.cfg.OCIOptions...); err != nil {
+			return nil, fmt.Errorf("attest %s (%s): %w", pr.DigestRef(), types[i], err)
+		}
+	}
+	opts := append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithExpectedDigest(pr.Digest))
+	for _, pt := range types {
+		ar, err := oci.VerifyAttestations(ctx, s.imageRef(), pt, s.policy(), verifier, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("the %s attestation of the image does not verify with the identity the release notes publish (%s): %w", pt, s.identity(), err)
+		}
+		if pt == provenance.PredicateType {
+			for _, a := range ar.Attestations {
+				p, err := provenance.Parse(a.Statement)
+				if err == nil {
+					err = p.Check(provenance.Expect{Repository: s.cfg.Repository, Ref: s.tag, WorkflowPath: s.cfg.WorkflowPath,
+						Subjects: []provenance.Subject{{SHA256: pr.Digest.Hex}}})
+				}
+				if err != nil {
+					return nil, fmt.Errorf("image provenance: %w", err)
+				}
+			}
+		}
+	}
+	return types, nil
 }
 
 func shortDigest(d string) string {
@@ -839,6 +973,15 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	if err := s.adoptPublishedBundles(ctx, in, b); err != nil {
 		return nil, err
 	}
+	if b.Provenance != "" {
+		verifier, err := s.getVerifier()
+		if err != nil {
+			return nil, err
+		}
+		if err := s.verifyProvenance(ctx, verifier, b.Provenance, b.Files); err != nil {
+			return nil, fmt.Errorf("%s does not verify for the built files with the identity %s: %w", filepath.Base(b.Provenance), s.identity(), err)
+		}
+	}
 	src, err := os.ReadFile(s.path(s.cfg.Changelog))
 	if err != nil {
 		return nil, err
@@ -887,6 +1030,10 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	if err != nil {
 		return nil, err
 	}
+	if b.Provenance != "" {
+		files = append(files, b.Provenance)
+		assets = append(assets, ghrelease.Asset{Path: b.Provenance})
+	}
 	sbomPath := filepath.Join(out, ghrelease.SBOMAssetName(b.Project, b.Version))
 	if err := os.WriteFile(sbomPath, sbom, 0o644); err != nil {
 		return nil, err
@@ -902,7 +1049,7 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	res := GitHubReleaseResult{URL: r.HTMLURL, Notes: notesPath, SBOM: sbomPath, Assets: map[string]string{},
+	res := GitHubReleaseResult{URL: r.HTMLURL, Notes: notesPath, SBOM: sbomPath, Provenance: b.Provenance, Assets: map[string]string{},
 		Published: r.Published || r.AlreadyPublished}
 	counts := map[string]int{}
 	for _, a := range r.Assets {
@@ -965,5 +1112,28 @@ func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b Buil
 		}
 		in.Log("%s: adopted the bundle already on the release, which verifies for this file", name)
 	}
+	if b.Provenance == "" {
+		return nil
+	}
+	// The provenance bundle likewise, when it verifies for these files.
+	name := filepath.Base(b.Provenance)
+	a, ok := rel.Asset(name)
+	if !ok {
+		return nil
+	}
+	tmp := b.Provenance + ".published"
+	if _, err := dl.DownloadAsset(ctx, rel, a, tmp); err != nil {
+		return fmt.Errorf("reading %s from the release: %w", name, err)
+	}
+	if err := s.verifyProvenance(ctx, verifier, tmp, b.Files); err != nil {
+		os.Remove(tmp)
+		in.Log("%s on the release does not verify for these files (%v); keeping this run's provenance", name, err)
+		return nil
+	}
+	if err := os.Rename(tmp, b.Provenance); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	in.Log("%s: adopted the provenance already on the release, which verifies for these files", name)
 	return nil
 }

@@ -134,7 +134,7 @@ func TestStandardReleaseEndToEnd(t *testing.T) {
 	if !st.Public {
 		t.Error("release not published")
 	}
-	wantAssets := []string{"SHA256SUMS", "hello-release-0.11.0.cdx.json", "hello_release-0.11.0-py3-none-any.whl",
+	wantAssets := []string{"SHA256SUMS", "hello-release-0.11.0.cdx.json", "hello-release-0.11.0.provenance.sigstore.json", "hello_release-0.11.0-py3-none-any.whl",
 		"hello_release-0.11.0-py3-none-any.whl.sigstore.json", "hello_release-0.11.0.tar.gz", "hello_release-0.11.0.tar.gz.sigstore.json"}
 	var names []string
 	for _, a := range st.Assets {

@@ -56,8 +56,11 @@ type Manifest struct {
 	Image        Image      `json:"image"`
 	ReleaseNotes string     `json:"release_notes"`
 	SBOM         string     `json:"sbom"`
-	Workflow     string     `json:"workflow"`
-	ReleaseURL   string     `json:"release_url"`
+	// Provenance is the Sigstore bundle holding the DSSE-signed SLSA v1
+	// provenance of the wheel and sdist.
+	Provenance string `json:"provenance"`
+	Workflow   string `json:"workflow"`
+	ReleaseURL string `json:"release_url"`
 }
 
 // Artifact is a signed release file.
@@ -223,7 +226,7 @@ func writeOutputs(dir string, env *releasetest.Env, p *release.Pipeline, report 
 	}
 	m := &Manifest{Version: build.Version, Tag: env.Tag, Repository: env.Repository, Identity: build.Identity, Issuer: build.Issuer,
 		TrustedRoot: "trusted_root.json", Image: Image{Reference: image.Reference, Digest: image.Digest},
-		ReleaseNotes: rel(gh.Notes), SBOM: rel(gh.SBOM), Workflow: "workflow.yml", ReleaseURL: gh.URL}
+		ReleaseNotes: rel(gh.Notes), SBOM: rel(gh.SBOM), Provenance: rel(build.Provenance), Workflow: "workflow.yml", ReleaseURL: gh.URL}
 	for _, f := range build.Files {
 		m.Artifacts = append(m.Artifacts, Artifact{Path: rel(f.Path), SHA256: f.SHA256, Bundle: rel(f.Bundle)})
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tagship/tagship/provenance"
 	"github.com/tagship/tagship/sign"
 )
 
@@ -42,13 +43,24 @@ func TestQuickstartKeepsEveryOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{m.TrustedRoot, m.ReleaseNotes, m.SBOM, m.Workflow} {
+	for _, p := range []string{m.TrustedRoot, m.ReleaseNotes, m.SBOM, m.Provenance, m.Workflow} {
 		if filepath.IsAbs(p) {
 			t.Errorf("%s is absolute", p)
 		}
 		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
 			t.Error(err)
 		}
+	}
+	pb, err := sign.LoadBundle(filepath.Join(out, m.Provenance))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := provenance.Expect{Repository: "octo-org/hello-release", Ref: "v0.11.0", WorkflowPath: sign.DefaultWorkflowPath}
+	for _, a := range m.Artifacts {
+		e.Subjects = append(e.Subjects, provenance.Subject{Name: filepath.Base(a.Path), SHA256: a.SHA256})
+	}
+	if _, _, err := provenance.Verify(context.Background(), v, pb, sign.GitHubReleasePolicy("octo-org/hello-release", "", "v0.11.0"), e); err != nil {
+		t.Errorf("release.json's provenance %s: %v", m.Provenance, err)
 	}
 	for _, a := range m.Artifacts {
 		sum, _, err := sign.SHA256File(context.Background(), filepath.Join(out, a.Path))
@@ -63,7 +75,7 @@ func TestQuickstartKeepsEveryOutput(t *testing.T) {
 			t.Errorf("%s: sha256 %s, release.json says %s", a.Path, got, a.SHA256)
 		}
 	}
-	for _, must := range []string{"✓ publish-pypi", "✓ publish-release", "OK: all 18 checks passed", "by digest (cosign .sig, bundle referrer)", "cosign verify-blob --trusted-root trusted_root.json"} {
+	for _, must := range []string{"✓ publish-pypi", "✓ publish-release", "OK: all 26 checks passed", "by digest (cosign .sig, bundle referrer)", "cosign verify-blob --trusted-root trusted_root.json"} {
 		if !strings.Contains(stdout.String(), must) {
 			t.Errorf("output lacks %q", must)
 		}

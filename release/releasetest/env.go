@@ -189,6 +189,11 @@ func (e *Env) Getenv(key string) string {
 	case "GITHUB_WORKFLOW_REF":
 		return e.Repository + "/" + sign.DefaultWorkflowPath + "@refs/tags/" + e.Tag
 	}
+	// The rest of the run (GITHUB_SHA, GITHUB_RUN_ID, …) as the tokens of
+	// the Sigstore double describe it, so provenance and certificate agree.
+	if v, ok := e.Sigstore.Workflow().Env()[key]; ok {
+		return v
+	}
 	return e.Sigstore.Getenv(key)
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tagship/tagship/ghrelease"
+	"github.com/tagship/tagship/provenance"
 	"github.com/tagship/tagship/release/releasetest"
 	"github.com/tagship/tagship/release/verify"
 	"github.com/tagship/tagship/sign"
@@ -54,6 +55,20 @@ func ExampleRelease() {
 		}
 		sums[filepath.Base(p)] = fs.SHA256Hex()
 	}
+	// The build provenance of both files, from the run's environment.
+	env := st.Workflow().Env()
+	run, _ := provenance.GitHubRunFromEnv(func(k string) string { return env[k] })
+	stmt, _ := provenance.Build{Run: run}.Statement(
+		provenance.Subject{Name: filepath.Base(files[0]), SHA256: sums[filepath.Base(files[0])]},
+		provenance.Subject{Name: filepath.Base(files[1]), SHA256: sums[filepath.Base(files[1])]})
+	pb, err := signer.SignDSSE(ctx, provenance.PayloadType, stmt)
+	if err != nil {
+		panic(err)
+	}
+	pj, _ := pb.MarshalJSON()
+	os.WriteFile(filepath.Join(dir, ghrelease.ProvenanceAssetName("demo", "1.0.0")), pj, 0o644)
+	ph := sha256.Sum256(pj)
+	sums[ghrelease.ProvenanceAssetName("demo", "1.0.0")] = hex.EncodeToString(ph[:])
 	sbom, _ := ghrelease.SBOM(ctx, ghrelease.SBOMInput{Name: "demo", Version: "1.0.0", Files: files})
 	os.WriteFile(filepath.Join(dir, "demo-1.0.0.cdx.json"), sbom, 0o644)
 	h := sha256.Sum256(sbom)
@@ -83,6 +98,7 @@ func ExampleRelease() {
 	// demo-1.0.0.cdx.json: fetch=PASS sha256sums=PASS signature=SKIP
 	// demo-1.0.0-py3-none-any.whl: fetch=PASS signature=PASS sha256sums=PASS sbom=PASS bundle=SKIP
 	// demo-1.0.0.tar.gz: fetch=PASS signature=PASS sha256sums=PASS sbom=PASS bundle=SKIP
+	// demo-1.0.0.provenance.sigstore.json: fetch=PASS sha256sums=PASS signature=PASS provenance=PASS provenance-subject=PASS
 	// ok: true <nil>
 }
 

@@ -64,6 +64,10 @@ var (
 	// ErrUnavailable: a service could not be read (network, HTTP
 	// error): the check could not be done.
 	ErrUnavailable = errors.New("verify: could not fetch what the check needs")
+	// ErrProvenance: the build provenance does not describe the released
+	// artifacts (wrong subject) or names another source, ref, workflow or
+	// run than the release's.
+	ErrProvenance = errors.New("verify: build provenance does not match the release")
 )
 
 // Config says which release to verify and where its parts are. Only
@@ -142,13 +146,14 @@ const (
 
 // Artifact kinds in a Report.
 const (
-	KindWheel     = "wheel"
-	KindSdist     = "sdist"
-	KindImage     = "image"
-	KindChecksums = "checksums"
-	KindSBOM      = "sbom"
-	KindRelease   = "release"
-	KindIndex     = "index"
+	KindWheel      = "wheel"
+	KindSdist      = "sdist"
+	KindImage      = "image"
+	KindChecksums  = "checksums"
+	KindSBOM       = "sbom"
+	KindRelease    = "release"
+	KindIndex      = "index"
+	KindProvenance = "provenance"
 )
 
 // Check names in a Report.
@@ -162,6 +167,14 @@ const (
 	CheckReleased  = "released-digest"
 	CheckPublished = "published"
 	CheckParse     = "parse"
+	// CheckProvenanceSource: the provenance names the release's repository,
+	// tag, workflow and the run that signed it.
+	CheckProvenanceSource = "provenance"
+	// CheckProvenanceSubject: the provenance describes the artifacts byte
+	// for byte.
+	CheckProvenanceSubject = "provenance-subject"
+	// CheckSBOMAttestation: the image carries a signed CycloneDX attestation.
+	CheckSBOMAttestation = "sbom-attestation"
 )
 
 // Report is the outcome of [Release]: every artifact with every
@@ -530,6 +543,7 @@ func Release(ctx context.Context, cfg Config) (*Report, error) {
 	} else {
 		run.offline(ctx)
 	}
+	run.fileProvenance(ctx)
 	if cfg.Image != "" {
 		run.image(ctx)
 	}
@@ -944,6 +958,16 @@ func (r *verifyRun) image(ctx context.Context) {
 		}
 		a.Checks = append(a.Checks, r.fail(ref, CheckSignature, reason, exp, found, hint, err))
 	}
+
+	// The attestations of the released image: the digest the SBOM
+	// records when the tag was re-pointed (reported above), else the tag's.
+	attested := digest
+	if moved {
+		if h, err := v1.NewHash(released); err == nil {
+			attested = h
+		}
+	}
+	r.imageAttestations(ctx, &a, ref, r.cfg.Image+"@"+attested.String(), attested.Hex, opts)
 
 	switch {
 	case r.sbom == nil:

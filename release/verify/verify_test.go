@@ -21,6 +21,7 @@ import (
 	"github.com/tagship/tagship/ghrelease/ghreleasetest"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/oci/ocitest"
+	"github.com/tagship/tagship/provenance"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/pypi/pypitest"
 	"github.com/tagship/tagship/sign"
@@ -54,6 +55,10 @@ type verifyTOptions struct {
 	ref        string // the ref the signing run used (default the tag)
 	swapBundle bool   // publish the wheel's bundle as the sdist's
 	stripTlog  bool   // remove the transparency-log entries of the wheel's bundle
+	// provenance: "" (valid), "missing", "wrong-subject" (another sdist
+	// hash), "wrong-ref" (built for refs/heads/main), "unsigned" (a plain
+	// signature in place of the DSSE statement).
+	provenance string
 }
 
 func verifyTMetadata(version, salt string) string {
@@ -188,6 +193,50 @@ func newVerifyTFixture(t *testing.T, o verifyTOptions) *verifyTFixture {
 	}
 	f.digest = pr.Digest.String()
 
+	// Build provenance: the files' statement and the image attestations,
+	// from the run's environment as the Sigstore double describes it.
+	env := f.st.Workflow().Env()
+	if o.provenance == "wrong-ref" {
+		env["GITHUB_REF"] = "refs/heads/main"
+		env["GITHUB_WORKFLOW_REF"] = verifyTRepo + "/.github/workflows/release.yml@refs/heads/main"
+	}
+	run, err := provenance.GitHubRunFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subjects []provenance.Subject
+	for _, p := range []string{wheel, sdist} {
+		d, _, _ := sign.SHA256File(ctx, p)
+		subjects = append(subjects, provenance.Subject{Name: filepath.Base(p), SHA256: fmt.Sprintf("%x", d)})
+	}
+	if o.provenance == "wrong-subject" {
+		subjects[1].SHA256 = strings.Repeat("0", 64)
+	}
+	stmt, err := provenance.Build{Run: run}.Statement(subjects...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	provPath := filepath.Join(f.dir, ghrelease.ProvenanceAssetName("demo", verifyTVersion))
+	pb, err := signer.SignDSSE(ctx, provenance.PayloadType, stmt)
+	if o.provenance == "unsigned" {
+		pb, err = signer.SignDigest(ctx, make([]byte, 32))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	pj, _ := pb.MarshalJSON()
+	os.WriteFile(provPath, pj, 0o644)
+	pred, err := provenance.Build{Run: run}.PredicateJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oci.Attest(ctx, signer, pr.DigestRef(), provenance.PredicateType, pred); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oci.Attest(ctx, signer, pr.DigestRef(), ghrelease.CycloneDXPredicateType, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5"}`)); err != nil {
+		t.Fatal(err)
+	}
+
 	// SBOM and the GitHub release (Publish writes SHA256SUMS).
 	wb, sb := wheel+".sigstore.json", sdist+".sigstore.json"
 	sbom, err := ghrelease.SBOM(ctx, ghrelease.SBOMInput{
@@ -209,6 +258,9 @@ func newVerifyTFixture(t *testing.T, o verifyTOptions) *verifyTFixture {
 	assets := []ghrelease.Asset{{Path: wheel}, {Path: sdist}, {Path: wb}, {Path: sb}, {Path: sbomPath}}
 	if o.swapBundle {
 		assets[3] = ghrelease.Asset{Path: wb, Name: verifyTSdist + ".sigstore.json"}
+	}
+	if o.provenance != "missing" {
+		assets = append(assets, ghrelease.Asset{Path: provPath})
 	}
 	owner, repo, _ := strings.Cut(verifyTRepo, "/")
 	if _, err := pub.Publish(ctx, ghrelease.Release{Owner: owner, Repo: repo, Tag: tag, Assets: assets}); err != nil {
@@ -515,4 +567,72 @@ func FuzzVerifyParseSBOM(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReleaseProvenance: each way the build provenance can be wrong is one
+// precise failure with a hint; a valid one passes, for the files and the
+// image.
+func TestReleaseProvenance(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		mode   string
+		check  string
+		reason error
+		hint   string
+	}{
+		{"", "", nil, ""},
+		{"missing", CheckFetch, ErrMissing, "no build provenance"},
+		{"wrong-subject", CheckProvenanceSubject, ErrProvenance, "other bytes"},
+		{"wrong-ref", CheckProvenanceSource, ErrProvenance, "branch main"},
+		{"unsigned", CheckSignature, ErrSignature, "no DSSE-signed statement"},
+	} {
+		t.Run("provenance "+verifyOr(tc.mode, "valid"), func(t *testing.T) {
+			t.Parallel()
+			f := newVerifyTFixture(t, verifyTOptions{provenance: tc.mode})
+			rep, err := Release(context.Background(), f.config())
+			var prov, img *Artifact
+			for i := range rep.Artifacts {
+				switch rep.Artifacts[i].Kind {
+				case KindProvenance:
+					prov = &rep.Artifacts[i]
+				case KindImage:
+					img = &rep.Artifacts[i]
+				}
+			}
+			if prov == nil || img == nil {
+				t.Fatalf("no provenance or image artifact in\n%s", rep)
+			}
+			names := map[string]Status{}
+			for _, c := range img.Checks {
+				names[c.Name] = c.Status
+			}
+			if tc.mode != "wrong-ref" && (names[CheckProvenanceSource] != Passed || names[CheckSBOMAttestation] != Passed || names[CheckProvenanceSubject] != Passed) {
+				t.Fatalf("image attestation checks %v\n%s", names, rep)
+			}
+			if tc.reason == nil {
+				if err != nil {
+					t.Fatalf("%v\n%s", err, rep)
+				}
+				if prov.OK() == false || len(prov.Checks) < 4 {
+					t.Fatalf("provenance checks %+v", prov.Checks)
+				}
+				return
+			}
+			if !errors.Is(err, tc.reason) {
+				t.Fatalf("err = %v, want %v\n%s", err, tc.reason, rep)
+			}
+			var found bool
+			for _, c := range prov.Checks {
+				if c.Status == Failed && c.Name == tc.check && errors.Is(c.Err, tc.reason) && strings.Contains(c.Err.Hint, tc.hint) {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("no failed %s check with %v and hint %q in\n%s", tc.check, tc.reason, tc.hint, rep)
+			}
+			if tc.mode == "wrong-ref" && names[CheckProvenanceSource] != Failed {
+				t.Fatalf("the image provenance built from a branch passed: %v", names)
+			}
+		})
+	}
 }
