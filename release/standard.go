@@ -495,6 +495,11 @@ func (s *standard) path(rel string) string { return filepath.Join(s.cfg.Dir, rel
 // directory, the workspace that the exported workflow's artifacts are
 // uploaded from.
 func (s *standard) workspacePath(rel string) string {
+	if filepath.IsAbs(s.cfg.Dir) {
+		// An in-process run from anywhere: the exported workflow runs
+		// from the repository root, so Dir stands for the workspace.
+		return filepath.ToSlash(filepath.Clean(rel))
+	}
 	return filepath.ToSlash(filepath.Join(s.cfg.Dir, rel))
 }
 
