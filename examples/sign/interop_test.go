@@ -3,15 +3,23 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tagship/tagship/internal/interop"
 	"github.com/tagship/tagship/internal/sigstack"
+	"github.com/tagship/tagship/sign"
 	"github.com/tagship/tagship/sign/signtest"
 )
 
@@ -96,5 +104,97 @@ func TestInteropSignBundle(t *testing.T) {
 				}
 			})
 		}
+	}
+
+	// sigstore-js (@sigstore/verify 3.x in tools/node, .ci/install.sh): a
+	// verifier that shares no code with sigstore-go. Optional: skipped,
+	// by name, when node or the package is absent.
+	t.Run("sigstore-js", func(t *testing.T) {
+		sigstoreJS := sigstoreJSVerifier(t)
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, _ := x509.MarshalPKIXPublicKey(key.Public())
+		pubPath := filepath.Join(dir, "key.pub")
+		if err := os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		otherKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		der, _ = x509.MarshalPKIXPublicKey(otherKey.Public())
+		otherPath := filepath.Join(dir, "other.pub")
+		if err := os.WriteFile(otherPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ks, err := sign.NewSigner(sign.WithSigningKey(key), sign.WithSigningConfigFile(stack.SigningConfigPath), sign.WithTrustedRootFile(stack.TrustedRootPath),
+			sign.WithBundlePath(func(p string) string { return p + ".key.sigstore.json" }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kfs, err := ks.SignFile(ctx, art)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := []string{"--certificate-identity", st.Identity(), "--certificate-oidc-issuer", st.Issuer()}
+		for _, tc := range []struct {
+			name   string
+			args   []string
+			ok     bool
+			reason string
+		}{
+			{"keyless", append([]string{"--bundle", fileBundle}, append(id, art)...), true, ""},
+			{"keyless, wrong identity", []string{"--bundle", fileBundle, "--certificate-identity", wrongIdentity, "--certificate-oidc-issuer", st.Issuer(), art}, false, "certificate identity error"},
+			{"keyless, other file", append([]string{"--bundle", fileBundle}, append(id, statement)...), false, "SIGNATURE_ERROR"},
+			{"key", []string{"--bundle", kfs.BundlePath, "--key", pubPath, art}, true, ""},
+			{"key, other key", []string{"--bundle", kfs.BundlePath, "--key", otherPath, art}, false, "SIGNATURE_ERROR"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				out, err := sigstoreJS(append([]string{"--trusted-root", stack.TrustedRootPath}, tc.args...)...)
+				t.Logf("sigstore-js: %s", out)
+				switch {
+				case tc.ok && err != nil:
+					t.Fatalf("sigstore-js refuses tagship's bundle: %v", err)
+				case !tc.ok && err == nil:
+					t.Fatal("sigstore-js accepted it")
+				case !tc.ok && !strings.Contains(out, tc.reason):
+					t.Fatalf("sigstore-js refused, but not with %q", tc.reason)
+				}
+			})
+		}
+	})
+}
+
+// sigstoreJSVerifier returns a function running testdata/sigstore-js-verify.js
+// with the @sigstore/verify of tools/node, or skips the test naming what is
+// missing.
+func sigstoreJSVerifier(t *testing.T) func(args ...string) (string, error) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("sigstore-js: node not found on $PATH")
+	}
+	root, ok := interop.RepoRoot()
+	if !ok {
+		t.Skip("sigstore-js: repository root not found")
+	}
+	modules := filepath.Join(root, "tools", "node", "node_modules")
+	pkg, err := os.ReadFile(filepath.Join(modules, "@sigstore", "verify", "package.json"))
+	if err != nil {
+		t.Skip("sigstore-js: @sigstore/verify not installed in tools/node (bash .ci/install.sh installs it)")
+	}
+	var meta struct{ Version string }
+	if err := json.Unmarshal(pkg, &meta); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("sigstore-js: @sigstore/verify %s", meta.Version)
+	script, err := filepath.Abs(filepath.Join("testdata", "sigstore-js-verify.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) (string, error) {
+		cmd := exec.Command(node, append([]string{script}, args...)...)
+		cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
+		out, err := cmd.CombinedOutput()
+		return strings.TrimSpace(string(out)), err
 	}
 }
