@@ -240,3 +240,16 @@ func TestVerifyBundle(t *testing.T) {
 		})
 	}
 }
+
+func FuzzDigestArg(f *testing.F) {
+	f.Add("sha256:" + strings.Repeat("ab", 32))
+	f.Add("sha256:" + strings.Repeat("g", 64))
+	f.Add("sha512:" + strings.Repeat("ab", 64))
+	f.Add("artifact.tar.gz")
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := digestArg(s)
+		if ok && (len(d) != sha256.Size || !strings.HasPrefix(s, "sha256:") || hex.EncodeToString(d) != strings.ToLower(s[len("sha256:"):])) {
+			t.Fatalf("digestArg(%q) = %x", s, d)
+		}
+	})
+}
