@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tagship/tagship/sign"
 	"github.com/tagship/tagship/sign/signtest"
@@ -36,34 +38,37 @@ func TestTamperingNamesItsCause(t *testing.T) {
 	ctx := context.Background()
 	type row struct {
 		name  string
-		edit  func(b *bundle.Bundle)
+		edit  func(b, earlier *bundle.Bundle) // earlier: another bundle from the same log
 		want  error
 		check string
 		v2    bool // also run against a Rekor v2 bundle
 	}
 	rows := []row{
-		{"signature", func(b *bundle.Bundle) { flipLast(b.GetMessageSignature().Signature, 3) }, sign.ErrSignatureInvalid, "signature", true},
-		{"certificate", func(b *bundle.Bundle) { flipLast(b.VerificationMaterial.GetCertificate().RawBytes, 3) }, sign.ErrUntrustedCertificate, "certificate", true},
-		{"log entry time", func(b *bundle.Bundle) { b.VerificationMaterial.TlogEntries[0].IntegratedTime++ }, sign.ErrLogEntryMismatch, "tlog", false},
-		{"log entry body", func(b *bundle.Bundle) {
+		{"signature", func(b, earlier *bundle.Bundle) { flipLast(b.GetMessageSignature().Signature, 3) }, sign.ErrSignatureInvalid, "signature", true},
+		{"certificate", func(b, earlier *bundle.Bundle) { flipLast(b.VerificationMaterial.GetCertificate().RawBytes, 3) }, sign.ErrUntrustedCertificate, "certificate", true},
+		{"log entry time", func(b, earlier *bundle.Bundle) { b.VerificationMaterial.TlogEntries[0].IntegratedTime++ }, sign.ErrLogEntryMismatch, "tlog", false},
+		{"log entry body", func(b, earlier *bundle.Bundle) {
 			e := b.VerificationMaterial.TlogEntries[0]
 			e.CanonicalizedBody = []byte(strings.Replace(string(e.CanonicalizedBody), `"hashedrekord"`, `"hashedrekord" `, 1))
 		}, sign.ErrLogEntryMismatch, "tlog", false},
-		{"inclusion proof", func(b *bundle.Bundle) {
+		{"log entry of another bundle", func(b, earlier *bundle.Bundle) {
+			b.VerificationMaterial.TlogEntries[0] = proto.Clone(earlier.VerificationMaterial.TlogEntries[0]).(*protorekor.TransparencyLogEntry)
+		}, sign.ErrLogEntryMismatch, "tlog", true},
+		{"inclusion proof", func(b, earlier *bundle.Bundle) {
 			ip := b.VerificationMaterial.TlogEntries[0].InclusionProof
 			flipLast(ip.Hashes[0], 1)
 		}, sign.ErrInclusionProof, "inclusion-proof", true},
-		{"checkpoint", func(b *bundle.Bundle) {
+		{"checkpoint", func(b, earlier *bundle.Bundle) {
 			cp := b.VerificationMaterial.TlogEntries[0].InclusionProof.Checkpoint
 			// Alter the signed tree size line (the second line of the note).
 			lines := strings.SplitN(cp.Envelope, "\n", 3)
 			lines[1] += "0"
 			cp.Envelope = strings.Join(lines, "\n")
 		}, sign.ErrCheckpoint, "checkpoint", true},
-		{"timestamp", func(b *bundle.Bundle) {
+		{"timestamp", func(b, earlier *bundle.Bundle) {
 			flipLast(b.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps[0].SignedTimestamp, 3)
 		}, sign.ErrTimestamp, "timestamp", true},
-		{"digest", func(b *bundle.Bundle) { flipLast(b.GetMessageSignature().MessageDigest.Digest, 1) }, sign.ErrDigestMismatch, "digest", true},
+		{"digest", func(b, earlier *bundle.Bundle) { flipLast(b.GetMessageSignature().MessageDigest.Digest, 1) }, sign.ErrDigestMismatch, "digest", true},
 	}
 	for _, rekor := range []uint32{1, 2} {
 		st := signtest.Start(t, signtest.WithRekorVersion(rekor))
@@ -79,7 +84,8 @@ func TestTamperingNamesItsCause(t *testing.T) {
 		}
 		// Two entries in the log, so inclusion proofs have a hash to alter.
 		pre := sha256.Sum256([]byte("an earlier artifact"))
-		if _, err := s.SignDigest(ctx, pre[:]); err != nil {
+		earlier, err := s.SignDigest(ctx, pre[:])
+		if err != nil {
 			t.Fatal(err)
 		}
 		d := sha256.Sum256([]byte("the artifact"))
@@ -96,7 +102,7 @@ func TestTamperingNamesItsCause(t *testing.T) {
 			}
 			t.Run(fmt.Sprintf("%s/rekor-v%d", tc.name, rekor), func(t *testing.T) {
 				t.Parallel()
-				b := cloneBundle(t, good, tc.edit)
+				b := cloneBundle(t, good, func(b *bundle.Bundle) { tc.edit(b, earlier) })
 				_, err := v.VerifyDigest(ctx, b, d[:], st.Policy())
 				if !errors.Is(err, tc.want) {
 					t.Fatalf("want %v, got %v", tc.want, err)

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	rekorv2verify "github.com/sigstore/rekor-tiles/v2/pkg/verify"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -26,6 +27,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
+	tlogformats "github.com/transparency-dev/formats/log"
 )
 
 // maxBundleSize bounds bundle files read by VerifyFile and LoadBundle.
@@ -592,12 +594,55 @@ func checkChain(cert *x509.Certificate, tm root.TrustedMaterial) error {
 		}
 	}
 	if _, err := verify.VerifyLeafCertificate(cert.NotBefore, &leaf, tm); err != nil {
-		return &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err,
+		ve := &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err,
 			Expected: fmt.Sprintf("a chain to one of the %d Fulcio CAs of the trusted root", len(tm.FulcioCertificateAuthorities())),
 			Found:    "a certificate issued by " + issuerName(cert) + " that does not chain to them",
 			Hint:     "the certificate was altered, or comes from another Sigstore instance than the trusted root's"}
+		if ca := outsideCAWindow(&leaf, tm); ca != nil {
+			ve.Expected = "a certificate issued while its CA is valid in the trusted root (" + window(ca.ValidityPeriodStart, ca.ValidityPeriodEnd) + ")"
+			ve.Found = "a certificate issued at " + cert.NotBefore.UTC().Format(time.RFC3339)
+			ve.Hint = "the trusted root does not trust this CA at that time"
+		}
+		return ve
 	}
 	return nil
+}
+
+// outsideCAWindow returns the trusted root's Fulcio CA that the leaf chains
+// to when its validity window in the trusted root is what excludes the
+// leaf's issuance time, or nil.
+func outsideCAWindow(leaf *x509.Certificate, tm root.TrustedMaterial) *root.FulcioCertificateAuthority {
+	for _, c := range tm.FulcioCertificateAuthorities() {
+		ca, ok := c.(*root.FulcioCertificateAuthority)
+		if !ok || ca.Root == nil {
+			continue
+		}
+		in := !ca.ValidityPeriodStart.IsZero() && leaf.NotBefore.Before(ca.ValidityPeriodStart) ||
+			!ca.ValidityPeriodEnd.IsZero() && leaf.NotBefore.After(ca.ValidityPeriodEnd)
+		if !in {
+			continue
+		}
+		roots, inter := x509.NewCertPool(), x509.NewCertPool()
+		roots.AddCert(ca.Root)
+		for _, i := range ca.Intermediates {
+			inter.AddCert(i)
+		}
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: leaf.NotBefore,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}); err == nil {
+			return ca
+		}
+	}
+	return nil
+}
+
+func window(start, end time.Time) string {
+	f := func(t time.Time) string {
+		if t.IsZero() {
+			return "open"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	return f(start) + " – " + f(end)
 }
 
 // checkSignature verifies the signature alone: a message signature over the
@@ -656,6 +701,14 @@ func (v *Verifier) logError(err error, b *bundle.Bundle, tm root.TrustedMaterial
 		ve.Expected = "a checkpoint signed by the log's key in the trusted root"
 		ve.Found = "a checkpoint whose signature does not verify"
 		ve.Hint = "the checkpoint was altered, or the trusted root lists another key or origin for this log"
+	case strings.Contains(msg, "verifying inclusion") && loggedElsewhere(b):
+		// A Rekor v2 entry is rebuilt from the bundle: when the proof
+		// fails for the rebuilt entry but holds for the entry as logged,
+		// the log is fine and the entry is another signature's.
+		ve.Sentinel = ErrLogEntryMismatch
+		ve.Expected = "a log entry for this bundle's signature, key and digest"
+		ve.Found = "an entry, proven in the log, for another signature, key or artifact"
+		ve.Hint = "the log entry belongs to another bundle"
 	case strings.Contains(msg, "verifying inclusion") || strings.Contains(msg, "calculated root") ||
 		strings.Contains(msg, "root hash does not match") || strings.Contains(msg, "inclusion proof"):
 		ve.Check, ve.Sentinel = "inclusion-proof", ErrInclusionProof
@@ -684,6 +737,29 @@ func (v *Verifier) logError(err error, b *bundle.Bundle, tm root.TrustedMaterial
 		ve.Hint = "the bundle lacks entries from enough transparency logs of the trusted root"
 	}
 	return ve
+}
+
+// loggedElsewhere reports whether a Rekor v2 entry of b proves inclusion of
+// its logged body (canonicalized_body) under its checkpoint, whose
+// signature sigstore-go has verified before the proof.
+func loggedElsewhere(b *bundle.Bundle) bool {
+	for _, tle := range b.GetVerificationMaterial().GetTlogEntries() {
+		if tle.GetKindVersion().GetVersion() != "0.0.2" || len(tle.GetCanonicalizedBody()) == 0 {
+			continue
+		}
+		note, _, ok := strings.Cut(tle.GetInclusionProof().GetCheckpoint().GetEnvelope(), "\n\n")
+		if !ok {
+			continue
+		}
+		var cp tlogformats.Checkpoint
+		if _, err := cp.Unmarshal([]byte(note + "\n")); err != nil {
+			continue
+		}
+		if rekorv2verify.VerifyInclusionProof(tle, &cp) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // timestampError reports how many timestamps verified and why the others
