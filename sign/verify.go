@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -598,41 +599,61 @@ func checkChain(cert *x509.Certificate, tm root.TrustedMaterial) error {
 			Expected: fmt.Sprintf("a chain to one of the %d Fulcio CAs of the trusted root", len(tm.FulcioCertificateAuthorities())),
 			Found:    "a certificate issued by " + issuerName(cert) + " that does not chain to them",
 			Hint:     "the certificate was altered, or comes from another Sigstore instance than the trusted root's"}
-		if ca := outsideCAWindow(&leaf, tm); ca != nil {
-			ve.Expected = "a certificate issued while its CA is valid in the trusted root (" + window(ca.ValidityPeriodStart, ca.ValidityPeriodEnd) + ")"
-			ve.Found = "a certificate issued at " + cert.NotBefore.UTC().Format(time.RFC3339)
-			ve.Hint = "the trusted root does not trust this CA at that time"
+		if why := chainTimeProblem(&leaf, tm); why != "" {
+			ve.Expected = "a certificate issued while its Fulcio CA is valid"
+			ve.Found = "a certificate " + why
+			ve.Hint = "the chain is sound but not valid at that time: the trusted root does not trust this CA then"
 		}
 		return ve
 	}
 	return nil
 }
 
-// outsideCAWindow returns the trusted root's Fulcio CA that the leaf chains
-// to when its validity window in the trusted root is what excludes the
-// leaf's issuance time, or nil.
-func outsideCAWindow(leaf *x509.Certificate, tm root.TrustedMaterial) *root.FulcioCertificateAuthority {
+// chainTimeProblem explains a chain that is cryptographically sound but not
+// valid at the leaf's issuance: the leaf is signed, link by link, by a
+// Fulcio CA of the trusted root, and either the CA's validity window in the
+// trusted root or one of its certificates' own validity excludes that time.
+// It returns "" when no such CA exists (the chain is really broken).
+func chainTimeProblem(leaf *x509.Certificate, tm root.TrustedMaterial) string {
+	at := leaf.NotBefore
 	for _, c := range tm.FulcioCertificateAuthorities() {
 		ca, ok := c.(*root.FulcioCertificateAuthority)
 		if !ok || ca.Root == nil {
 			continue
 		}
-		in := !ca.ValidityPeriodStart.IsZero() && leaf.NotBefore.Before(ca.ValidityPeriodStart) ||
-			!ca.ValidityPeriodEnd.IsZero() && leaf.NotBefore.After(ca.ValidityPeriodEnd)
-		if !in {
+		path := []*x509.Certificate{}
+		cur := leaf
+		for range len(ca.Intermediates) + 1 {
+			var parent *x509.Certificate
+			for _, p := range append(append([]*x509.Certificate{}, ca.Intermediates...), ca.Root) {
+				if !slices.Contains(path, p) && cur.CheckSignatureFrom(p) == nil {
+					parent = p
+					break
+				}
+			}
+			if parent == nil {
+				break
+			}
+			path = append(path, parent)
+			cur = parent
+			if parent == ca.Root {
+				break
+			}
+		}
+		if len(path) == 0 || path[len(path)-1] != ca.Root {
 			continue
 		}
-		roots, inter := x509.NewCertPool(), x509.NewCertPool()
-		roots.AddCert(ca.Root)
-		for _, i := range ca.Intermediates {
-			inter.AddCert(i)
+		if !ca.ValidityPeriodStart.IsZero() && at.Before(ca.ValidityPeriodStart) || !ca.ValidityPeriodEnd.IsZero() && at.After(ca.ValidityPeriodEnd) {
+			return "issued at " + at.UTC().Format(time.RFC3339) + ", outside its CA's validity in the trusted root (" + window(ca.ValidityPeriodStart, ca.ValidityPeriodEnd) + ")"
 		}
-		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: leaf.NotBefore,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}); err == nil {
-			return ca
+		for _, p := range path {
+			if at.Before(p.NotBefore) || at.After(p.NotAfter) {
+				return "issued at " + at.UTC().Format(time.RFC3339) + ", outside the validity of CA certificate " + p.Subject.String() +
+					" (" + window(p.NotBefore, p.NotAfter) + ")"
+			}
 		}
 	}
-	return nil
+	return ""
 }
 
 func window(start, end time.Time) string {
