@@ -54,7 +54,9 @@ const certRefreshMargin = 2 * time.Minute
 // optionally timestamped, then verified against the trusted root before it
 // is returned (fail closed). A Signer is safe for concurrent use and reuses
 // its key and certificate across calls (a new certificate is requested
-// shortly before the current one expires).
+// shortly before the current one expires). With WithSigningKey it signs
+// with the caller's key instead (no token, no Fulcio), logged, timestamped
+// and self-verified the same way.
 type Signer struct {
 	o        *options
 	key      *ecdsa.PrivateKey // keyless: the ephemeral key Fulcio certifies
