@@ -540,11 +540,7 @@ func (v *Verifier) diagnose(err error, b *bundle.Bundle, vc verify.VerificationC
 	case strings.Contains(msg, "outside certificate validity") || strings.Contains(msg, "outside of public key validity"):
 		return validityError(err, b, cert, tm)
 	case strings.HasPrefix(msg, "failed to verify log inclusion"):
-		if cert != nil {
-			if e := checkChain(cert, tm); e != nil {
-				return e
-			}
-		}
+		// The certificate chain was checked before (verify).
 		if e := checkSignature(sc, vc, tm, p); e != nil {
 			return e
 		}
@@ -584,8 +580,10 @@ func (v *Verifier) diagnose(err error, b *bundle.Bundle, vc verify.VerificationC
 }
 
 // checkChain verifies the certificate chain against the trusted root at the
-// start of the certificate's validity (the verified signing times are
-// checked later, by sigstore-go and validityError).
+// start or the end of the certificate's validity. It is a lenient
+// pre-check that names an untrusted or altered certificate as such; the
+// strict check, at the verified signing times, is sigstore-go's (and
+// validityError names its failures).
 func checkChain(cert *x509.Certificate, tm root.TrustedMaterial) error {
 	leaf := *cert
 	leaf.UnhandledCriticalExtensions = nil
@@ -594,7 +592,14 @@ func checkChain(cert *x509.Certificate, tm root.TrustedMaterial) error {
 			leaf.UnhandledCriticalExtensions = append(leaf.UnhandledCriticalExtensions, oid)
 		}
 	}
-	if _, err := verify.VerifyLeafCertificate(cert.NotBefore, &leaf, tm); err != nil {
+	_, err := verify.VerifyLeafCertificate(cert.NotBefore, &leaf, tm)
+	if err != nil {
+		_, err2 := verify.VerifyLeafCertificate(cert.NotAfter, &leaf, tm)
+		if err2 == nil {
+			err = nil
+		}
+	}
+	if err != nil {
 		ve := &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err,
 			Expected: fmt.Sprintf("a chain to one of the %d Fulcio CAs of the trusted root", len(tm.FulcioCertificateAuthorities())),
 			Found:    "a certificate issued by " + issuerName(cert) + " that does not chain to them",
