@@ -325,7 +325,12 @@ func TestVerifyCosignMadeLegacy(t *testing.T) {
 	}
 	// Without log evidence (what a Rekor v2 log leaves in the annotations)
 	// the log check fails.
-	rewriteLegacy(t, e.reg.Host(), e.push.Digest, func(a map[string]string) { delete(a, AnnotationRekorBundle) })
+	rewriteLegacy(t, e.reg.Host(), e.push.Digest, func(a map[string]string) {
+		delete(a, AnnotationRekorBundle)
+		sig, _ := base64.StdEncoding.DecodeString(a[AnnotationSignature]) // undo the tampering above: one defect at a time
+		sig[len(sig)-1] ^= 1
+		a[AnnotationSignature] = base64.StdEncoding.EncodeToString(sig)
+	})
 	if _, err := Verify(ctx, e.ref, e.st.Policy(), e.verifier); !errors.Is(err, sign.ErrNotInLog) {
 		t.Fatalf("no Rekor bundle: err = %v, want sign.ErrNotInLog", err)
 	}

@@ -1,5 +1,6 @@
-// Package sign signs release files keylessly with Sigstore and verifies
-// them against a pinned identity.
+// Package sign signs release files with Sigstore — keylessly, or with a
+// key the project holds — and verifies them against a pinned identity or
+// public key.
 //
 // # Signing
 //
@@ -31,6 +32,11 @@
 // Services come from a signing_config.json v0.2 ([WithSigningConfigFile]),
 // explicit URLs ([WithFulcioURL], [WithRekorURL] with API version 1 or 2,
 // [WithTSAURL]), or by default the public-good signing config via TUF.
+// With [WithSigningKey] the Signer signs with a caller's crypto.Signer (a
+// KMS or HSM key; ECDSA P-256 or RSA) instead: no token, no Fulcio; the
+// bundle names the key by a hint instead of carrying a certificate, and is
+// still logged and timestamped.
+//
 // Plain http:// URLs are accepted only for loopback hosts unless
 // [WithInsecureHTTPUnsafe] is given. Rekor v2 entries carry no integrated
 // time, so Rekor v2 needs a timestamp authority.
@@ -45,6 +51,10 @@
 // expression form exists as [Policy.IdentityRegexpLoose]. Optional claim
 // checks compare the Fulcio GitHub certificate extensions: repository, ref,
 // trigger event, workflow SHA. [GitHubReleasePolicy] builds the usual policy.
+// A key policy ([KeyPolicy], with [ParsePublicKeyPEM] or [LoadPublicKey])
+// names a public key instead of an identity, for bundles signed with a
+// long-lived key; the same log, timestamp and threshold rules apply, and a
+// bundle of one kind is refused by a policy of the other.
 //
 //	v, err := sign.NewVerifier(sign.WithVerifierTrustedRootFile("trusted_root.json"))
 //	p := sign.GitHubReleasePolicy("OWNER/REPO", sign.DefaultWorkflowPath, "v1.2.3")
@@ -62,12 +72,17 @@
 // # Errors
 //
 // Conditions are sentinels ([ErrIdentityMismatch], [ErrIssuerMismatch],
-// [ErrClaimMismatch], [ErrDigestMismatch], [ErrNotInLog],
-// [ErrCertificateExpired], [ErrTimestamp], [ErrSignatureInvalid],
-// [ErrUntrustedCertificate], [ErrInvalidBundle], [ErrNoToken],
-// [ErrInvalidPolicy], [ErrInsecureURL], [ErrConfig]). A failed check is a
-// [*VerificationError] naming the check with expected and found values; it
-// matches its sentinel with errors.Is. Service failures are [*ServiceError]
+// [ErrClaimMismatch], [ErrKeyMismatch], [ErrDigestMismatch], [ErrNotInLog]
+// and its refinements [ErrLogEntryMismatch], [ErrInclusionProof] and
+// [ErrCheckpoint], [ErrCertificateExpired], [ErrTimestamp],
+// [ErrSignatureInvalid], [ErrUntrustedCertificate], [ErrInvalidBundle],
+// [ErrNoToken], [ErrInvalidPolicy], [ErrInsecureURL], [ErrConfig]). A failed
+// check is a [*VerificationError] naming the check with expected and found
+// values; it matches its sentinel with errors.Is. Each names the real cause:
+// a log entry commits to the signature and certificate, so before a failure
+// is blamed on the log the certificate chain and the signature are checked
+// on their own (an altered signature is ErrSignatureInvalid, not
+// ErrNotInLog). Digest algorithms are spelled "sha256" everywhere. Service failures are [*ServiceError]
 // (wrapping a [*StatusError] when a service kept answering 5xx/429).
 //
 // Helpers: [SHA256File] (streaming digest), [LoadBundle] / [ParseBundle]

@@ -26,19 +26,37 @@ var (
 	// ErrNotInLog: the bundle carries no transparency-log entry the trusted
 	// root can verify (or fewer than the threshold).
 	ErrNotInLog = errors.New("sign: not in transparency log")
+	// ErrLogEntryMismatch: a transparency-log entry from a trusted log does
+	// not match the bundle (it logs another signature, key or digest) or its
+	// signed entry timestamp does not verify: the entry was altered. It
+	// matches ErrNotInLog too.
+	ErrLogEntryMismatch = fmt.Errorf("%w: log entry altered or for another signature", ErrNotInLog)
+	// ErrInclusionProof: a log entry's inclusion proof does not lead to the
+	// root hash of its checkpoint. It matches ErrNotInLog too.
+	ErrInclusionProof = fmt.Errorf("%w: inclusion proof does not verify", ErrNotInLog)
+	// ErrCheckpoint: a log entry's checkpoint (signed tree head) is not
+	// signed by the log's key. It matches ErrNotInLog too.
+	ErrCheckpoint = fmt.Errorf("%w: checkpoint signature does not verify", ErrNotInLog)
 	// ErrCertificateExpired: the signing certificate was not valid at the
 	// (verified) signing time.
 	ErrCertificateExpired = errors.New("sign: certificate not valid at signing time")
-	// ErrTimestamp: fewer verified timestamps than required.
+	// ErrTimestamp: fewer verified timestamps than required (an RFC 3161
+	// timestamp that does not verify does not count).
 	ErrTimestamp = errors.New("sign: timestamp verification failed")
-	// ErrSignatureInvalid: the signature does not verify with the certificate.
+	// ErrSignatureInvalid: the signature does not verify with the
+	// certificate's key (or the policy's public key).
 	ErrSignatureInvalid = errors.New("sign: signature invalid")
+	// ErrKeyMismatch: the policy requires a signature by a public key and
+	// the bundle was signed by another key or keylessly (with a Fulcio
+	// certificate).
+	ErrKeyMismatch = errors.New("sign: not signed by the policy's public key")
 	// ErrUntrustedCertificate: the certificate does not chain to a trusted
 	// Fulcio CA, or lacks the required SCTs.
 	ErrUntrustedCertificate = errors.New("sign: certificate not trusted")
 	// ErrInvalidBundle: the bundle cannot be parsed or is not a Sigstore bundle.
 	ErrInvalidBundle = errors.New("sign: invalid bundle")
-	// ErrInvalidPolicy: the policy is incomplete (no identity or no issuer).
+	// ErrInvalidPolicy: the policy is incomplete (no identity or no issuer,
+	// and no public key) or mixes a public key with an identity.
 	ErrInvalidPolicy = errors.New("sign: invalid verification policy")
 	// ErrInsecureURL: a service URL uses plain http to a non-loopback host.
 	ErrInsecureURL = errors.New("sign: insecure service URL")
@@ -53,8 +71,9 @@ var (
 // sentinel of its condition (errors.Is) and also wraps the underlying cause.
 type VerificationError struct {
 	// Check names the check that failed: "identity", "issuer",
-	// "repository", "ref", "event", "workflow-sha", "digest", "tlog",
-	// "timestamp", "certificate", "signature", "bundle".
+	// "repository", "ref", "event", "workflow-sha", "key", "digest",
+	// "tlog", "inclusion-proof", "checkpoint", "timestamp", "certificate",
+	// "validity", "signature", "bundle".
 	Check string
 	// Expected is what the policy or caller required ("" when not applicable).
 	Expected string

@@ -2,7 +2,12 @@ package sign_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -103,4 +108,49 @@ func ExampleVerificationError() {
 	var ve *sign.VerificationError
 	fmt.Println(errors.Is(err, sign.ErrIssuerMismatch), errors.As(err, &ve), ve.Check)
 	// Output: true true issuer
+}
+
+// Sign with a key the project holds (here a fresh ECDSA key; in practice a
+// KMS or HSM key behind crypto.Signer) instead of a keyless identity, and
+// verify with its public key: the same log, timestamp and threshold rules
+// apply, only the signer is named by key instead of identity.
+func ExampleKeyPolicy() {
+	st, err := signtest.New()
+	if err != nil {
+		panic(err)
+	}
+	defer st.Close()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(key.Public())
+	publicPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}) // what a project publishes
+
+	ctx := context.Background()
+	signer, err := sign.NewSigner(sign.WithSigningKey(key), // no token, no Fulcio
+		sign.WithRekorURL(st.RekorURL(), 1), sign.WithTSAURL(st.TSAURL()), sign.WithTrustedMaterial(st.TrustedRoot()))
+	if err != nil {
+		panic(err)
+	}
+	digest := sha256.Sum256([]byte("release"))
+	b, err := signer.SignDigest(ctx, digest[:])
+	if err != nil {
+		panic(err)
+	}
+
+	pub, err := sign.ParsePublicKeyPEM(publicPEM)
+	if err != nil {
+		panic(err)
+	}
+	verifier, _ := st.NewVerifier()
+	res, err := verifier.VerifyDigest(ctx, b, digest[:], sign.KeyPolicy(pub))
+	fmt.Println(err == nil, res.PublicKeyID == sign.PublicKeyID(pub), len(res.LogIndexes))
+
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	_, err = verifier.VerifyDigest(ctx, b, digest[:], sign.KeyPolicy(other.Public()))
+	fmt.Println(errors.Is(err, sign.ErrKeyMismatch))
+	_, err = verifier.VerifyDigest(ctx, b, digest[:], st.Policy()) // an identity policy wants a certificate
+	fmt.Println(errors.Is(err, sign.ErrIdentityMismatch))
+	// Output:
+	// true true 1
+	// true
+	// true
 }

@@ -40,3 +40,21 @@ func FuzzParseBundle(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParsePublicKeyPEM(f *testing.F) {
+	f.Add([]byte("-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEJG59LTGZZ23sRy3uj2+tOKIWXkwe\nR3aZvJYjKwzHa4fz+Ql83hIvqrmJFaSNmSqVYDtO7q4867CWOWSimWWbwA==\n-----END PUBLIC KEY-----\n"))
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
+	f.Add([]byte("not pem"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pub, err := sign.ParsePublicKeyPEM(data)
+		if err == nil {
+			if pub == nil {
+				t.Fatal("nil key without error")
+			}
+			if sign.PublicKeyID(pub) == "" {
+				t.Fatalf("parsed key %T has no ID", pub)
+			}
+			_ = sign.KeyPolicy(pub).Validate()
+		}
+	})
+}

@@ -2,6 +2,12 @@ package sign_test
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
@@ -248,4 +254,100 @@ func startIssuer(t *testing.T) *issuer {
 		t.Fatal(err)
 	}
 	return &issuer{url: st.Issuer(), token: tok, tokens: st.TokenSource(), workflow: st.Workflow()}
+}
+
+// TestInteropKeyBundles: bundles signed with a caller's key
+// (WithSigningKey) against the real Rekor v2 and TSA of the local stack —
+// no Fulcio, no token — are verified by the real cosign v2.6.5 and v3.1.3
+// with --key (a file's bundle with verify-blob, an in-toto statement's
+// with verify-blob-attestation), and refused with another key.
+func TestInteropKeyBundles(t *testing.T) {
+	iss := startIssuer(t)
+	stack := sigstack.Start(t, iss.url)
+	var cosign3 string
+	t.Run("cosign v3 present", func(t *testing.T) { cosign3 = interop.Tool(t, "cosign3") })
+	ctx := context.Background()
+	dir := t.TempDir()
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeKey := func(name string, pub crypto.PublicKey) string {
+		der, err := x509.MarshalPKIXPublicKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return writeFile(t, dir, name, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})))
+	}
+	pubPath, otherPath := writeKey("key.pub", key.Public()), writeKey("other.pub", other.Public())
+
+	signer, err := sign.NewSigner(
+		sign.WithSigningKey(key),
+		sign.WithSigningConfigFile(stack.SigningConfigPath),
+		sign.WithTrustedRootFile(stack.TrustedRootPath),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	art := writeFile(t, dir, "pkg-1.0.0.tar.gz", "signed with a managed key\n")
+	fs, err := signer.SignFile(ctx, art)
+	if err != nil {
+		t.Fatalf("SignFile with a key against the real Rekor v2 + TSA: %v", err)
+	}
+	stmt := `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"pkg-1.0.0.tar.gz","digest":{"sha256":"` + fs.SHA256Hex() +
+		`"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://example.com/t"}}}`
+	db, err := signer.SignDSSE(ctx, "application/vnd.in-toto+json", []byte(stmt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := db.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsse := writeFile(t, dir, "statement.sigstore.json", string(data))
+	vm := fs.Bundle.GetVerificationMaterial()
+	if vm.GetPublicKey() == nil || len(vm.GetTlogEntries()) != 1 || vm.GetTlogEntries()[0].GetKindVersion().GetVersion() != "0.0.2" ||
+		len(vm.GetTimestampVerificationData().GetRfc3161Timestamps()) != 1 {
+		t.Fatalf("verification material %v: want a key hint, one Rekor v2 entry, one timestamp", vm)
+	}
+
+	for _, c := range []struct {
+		name, bin string
+		extra     []string
+	}{
+		{"cosign v2", stack.CosignPath(), []string{"--use-signed-timestamps", "--new-bundle-format"}},
+		{"cosign v3", cosign3, nil},
+	} {
+		if c.bin == "" {
+			continue
+		}
+		for _, tc := range []struct {
+			name, cmd, bundle, key string
+			ok                     bool
+		}{
+			{"file", "verify-blob", fs.BundlePath, pubPath, true},
+			{"file, other key", "verify-blob", fs.BundlePath, otherPath, false},
+			{"in-toto", "verify-blob-attestation", dsse, pubPath, true},
+			{"in-toto, other key", "verify-blob-attestation", dsse, otherPath, false},
+		} {
+			t.Run(c.name+"/"+tc.name, func(t *testing.T) {
+				args := []string{tc.cmd, "--bundle", tc.bundle, "--trusted-root", stack.TrustedRootPath, "--key", tc.key}
+				if tc.cmd == "verify-blob-attestation" {
+					args = append(args, "--type", "https://slsa.dev/provenance/v1")
+				}
+				_, err := stack.RunCosign(t, c.bin, append(append(args, c.extra...), art)...)
+				if tc.ok && err != nil {
+					t.Fatalf("%s refuses tagship's key bundle: %v", c.name, err)
+				}
+				if !tc.ok && err == nil {
+					t.Fatalf("%s accepted another key", c.name)
+				}
+			})
+		}
+	}
 }

@@ -1,6 +1,10 @@
 package sign
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,6 +41,7 @@ type options struct {
 	maxBackoff        time.Duration
 	requestTimeout    time.Duration
 	sctThreshold      int
+	signingKey        crypto.Signer
 }
 
 func defaultOptions() *options {
@@ -219,4 +224,36 @@ func WithSCTThreshold(n int) Option {
 // hosts. Loopback http is always allowed (local test stacks).
 func WithInsecureHTTPUnsafe() Option {
 	return func(o *options) error { o.insecure = true; return nil }
+}
+
+// WithSigningKey signs with k, a long-lived key the caller holds (a file, an
+// HSM or a cloud KMS behind crypto.Signer), instead of an ephemeral key
+// certified by Fulcio for an OIDC identity (the default). No token is
+// requested and no Fulcio is needed; the bundle carries a hint of k's
+// public key instead of a certificate, is still logged in the
+// transparency log(s) and timestamped, and is verified before it is
+// returned with KeyPolicy(k.Public()). Keys: ECDSA P-256 (ASN.1
+// signatures) or RSA of at least 2048 bits (PKCS #1 v1.5), over SHA-256.
+// Prefer keyless signing where the CI offers OIDC: a key must be kept
+// secret and rotated, an identity need not.
+func WithSigningKey(k crypto.Signer) Option {
+	return func(o *options) error {
+		if k == nil {
+			return fmt.Errorf("%w: WithSigningKey(nil)", ErrConfig)
+		}
+		switch pub := k.Public().(type) {
+		case *ecdsa.PublicKey:
+			if pub.Curve != elliptic.P256() {
+				return fmt.Errorf("%w: WithSigningKey: ECDSA curve %s, want P-256", ErrConfig, pub.Curve.Params().Name)
+			}
+		case *rsa.PublicKey:
+			if pub.N.BitLen() < 2048 {
+				return fmt.Errorf("%w: WithSigningKey: RSA key of %d bits, want at least 2048", ErrConfig, pub.N.BitLen())
+			}
+		default:
+			return fmt.Errorf("%w: WithSigningKey: unsupported key type %T (want ECDSA P-256 or RSA)", ErrConfig, pub)
+		}
+		o.signingKey = k
+		return nil
+	}
 }

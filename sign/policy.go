@@ -1,14 +1,32 @@
 package sign
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 )
 
-// Policy is the identity a bundle must have been signed by. Identity (or
-// IdentityRegexpLoose) and Issuer are required: there is no "any identity".
+// Policy is who a bundle must have been signed by: either a keyless
+// identity — Identity (or IdentityRegexpLoose) and Issuer, both required,
+// there is no "any identity" — or a public key (PublicKey, see KeyPolicy),
+// never both. The log, timestamp and threshold rules of the Verifier apply
+// to both forms.
 type Policy struct {
+	// PublicKey, when set, makes this a key policy: the bundle must carry
+	// no certificate and its signature must verify with this key (ECDSA,
+	// RSA or Ed25519 public key, as from ParsePublicKeyPEM). Identity,
+	// Issuer and the claim checks must then be empty.
+	PublicKey crypto.PublicKey
+
 	// Identity is the exact certificate subject alternative name, e.g.
 	// GitHubWorkflowIdentity(repo, DefaultWorkflowPath, tag).
 	Identity string
@@ -44,8 +62,79 @@ func GitHubReleasePolicy(repository, workflowPath, tag string) Policy {
 	}
 }
 
+// KeyPolicy is the policy for bundles signed with the private key of pub
+// (a managed or KMS key, see WithSigningKey) instead of a Fulcio identity.
+func KeyPolicy(pub crypto.PublicKey) Policy { return Policy{PublicKey: pub} }
+
+// ParsePublicKeyPEM parses a PEM "PUBLIC KEY" (PKIX; the form `cosign
+// public-key` and `openssl pkey -pubout` write) into an ECDSA, RSA or
+// Ed25519 public key.
+func ParsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("%w: no PEM block in public key", ErrInvalidPolicy)
+	}
+	if block.Type != "PUBLIC KEY" {
+		return nil, fmt.Errorf("%w: PEM block %q, want \"PUBLIC KEY\"", ErrInvalidPolicy, block.Type)
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%w: public key: %v", ErrInvalidPolicy, err)
+	}
+	return pub, nil
+}
+
+// LoadPublicKey reads a PEM public key file (see ParsePublicKeyPEM).
+func LoadPublicKey(path string) (crypto.PublicKey, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := ParsePublicKeyPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return pub, nil
+}
+
+// PublicKeyID names a public key in messages: "sha256:" and the hex
+// SHA-256 of its PKIX DER encoding ("" for a key that cannot be encoded).
+func PublicKeyID(pub crypto.PublicKey) string {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256(der)
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+// publicKeyHint is the key hint a key-signed bundle carries: the base64
+// SHA-256 of the PKIX DER encoding, as sigstore-go's keypairs compute it.
+func publicKeyHint(pub crypto.PublicKey) string {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256(der)
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
 // Validate reports whether p can be used for verification.
 func (p Policy) Validate() error {
+	if p.PublicKey != nil {
+		if p.Identity != "" || p.IdentityRegexpLoose != "" || p.Issuer != "" ||
+			p.Repository != "" || p.Ref != "" || p.EventName != "" || p.WorkflowSHA != "" {
+			return fmt.Errorf("%w: a policy has either a public key or an identity and issuer, not both", ErrInvalidPolicy)
+		}
+		switch k := p.PublicKey.(type) {
+		case *ecdsa.PublicKey, *rsa.PublicKey:
+		default:
+			if _, err := x509.MarshalPKIXPublicKey(k); err != nil {
+				return fmt.Errorf("%w: unsupported public key type %T", ErrInvalidPolicy, k)
+			}
+		}
+		return nil
+	}
 	if p.Identity == "" && p.IdentityRegexpLoose == "" {
 		return fmt.Errorf("%w: no identity: set Policy.Identity to the exact certificate identity, e.g. %q (sign.GitHubWorkflowIdentity builds it)",
 			ErrInvalidPolicy, GitHubWorkflowIdentity("OWNER/REPO", DefaultWorkflowPath, "vX.Y.Z"))
@@ -66,6 +155,9 @@ func (p Policy) Validate() error {
 
 // String describes the policy for messages and release notes.
 func (p Policy) String() string {
+	if p.PublicKey != nil {
+		return "public key " + PublicKeyID(p.PublicKey)
+	}
 	id := p.Identity
 	if id == "" {
 		id = "~" + p.IdentityRegexpLoose

@@ -536,7 +536,7 @@ func TestErrorMessagesNameTheCheck(t *testing.T) {
 	}
 	_, err = s.SignDigest(context.Background(), make([]byte, 32))
 	var ve *sign.VerificationError
-	if !errors.As(err, &ve) || ve.Check != "certificate" || !strings.Contains(ve.Expected, "validity") {
+	if !errors.As(err, &ve) || ve.Check != "validity" || !errors.Is(err, sign.ErrCertificateExpired) || !strings.Contains(ve.Expected, "validity") || ve.Found == "" {
 		t.Fatalf("expired certificate: %v", err)
 	}
 }

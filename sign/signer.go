@@ -54,11 +54,15 @@ const certRefreshMargin = 2 * time.Minute
 // optionally timestamped, then verified against the trusted root before it
 // is returned (fail closed). A Signer is safe for concurrent use and reuses
 // its key and certificate across calls (a new certificate is requested
-// shortly before the current one expires).
+// shortly before the current one expires). With WithSigningKey it signs
+// with the caller's key instead (no token, no Fulcio), logged, timestamped
+// and self-verified the same way.
 type Signer struct {
 	o        *options
-	key      *ecdsa.PrivateKey
+	key      *ecdsa.PrivateKey // keyless: the ephemeral key Fulcio certifies
 	kp       *keypair
+	signer   crypto.Signer // what signs: key, or the caller's WithSigningKey
+	pubPEM   []byte        // key mode: the public key logged in Rekor
 	fulcioRT http.RoundTripper
 	tsaRT    http.RoundTripper
 	fURL     string
@@ -80,9 +84,11 @@ type FileSignature struct {
 	Size       int64          // bytes read
 	Bundle     *bundle.Bundle // the verified bundle
 	// Identity and Issuer are the certificate identity (SAN) and OIDC issuer
-	// the bundle was verified against.
+	// the bundle was verified against (keyless signing).
 	Identity string
 	Issuer   string
+	// PublicKeyID names the signing key (WithSigningKey), see PublicKeyID.
+	PublicKeyID string
 }
 
 // SHA256Hex returns the file digest in lower-case hex.
@@ -99,7 +105,7 @@ func NewSigner(opts ...Option) (*Signer, error) {
 			return nil, err
 		}
 	}
-	if o.tokenSource == nil {
+	if o.tokenSource == nil && o.signingKey == nil {
 		o.tokenSource = DefaultTokenSource()
 	}
 	s := &Signer{o: o}
@@ -127,15 +133,24 @@ func NewSigner(opts ...Option) (*Signer, error) {
 		return nil, err
 	}
 
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
+	if o.signingKey != nil {
+		s.signer = o.signingKey
+		pemKey, err := cryptoutils.MarshalPublicKeyToPEM(o.signingKey.Public())
+		if err != nil {
+			return nil, fmt.Errorf("%w: signing key: %v", ErrConfig, err)
+		}
+		s.pubPEM = pemKey
+	} else {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		s.key, s.signer = key, key
+		if s.kp, err = newKeypair(key); err != nil {
+			return nil, err
+		}
 	}
-	s.key = key
-	s.kp, err = newKeypair(key)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 
 	base := http.DefaultTransport
 	if o.httpClient != nil && o.httpClient.Transport != nil {
@@ -176,7 +191,8 @@ func NewSigner(opts ...Option) (*Signer, error) {
 
 func (s *Signer) selectServices() error {
 	o := s.o
-	needConfig := o.fulcioURL == "" || len(o.rekors) == 0
+	keyless := o.signingKey == nil
+	needConfig := (keyless && o.fulcioURL == "") || len(o.rekors) == 0
 	sc := o.signingConfig
 	if sc == nil && o.signingConfigFile != "" {
 		var err error
@@ -195,7 +211,7 @@ func (s *Signer) selectServices() error {
 	}
 	now := time.Now()
 	s.fURL = o.fulcioURL
-	if s.fURL == "" {
+	if s.fURL == "" && keyless {
 		svc, err := root.SelectService(sc.FulcioCertificateAuthorityURLs(), sgsign.FulcioAPIVersions, now)
 		if err != nil {
 			return fmt.Errorf("%w: signing config has no usable Fulcio: %v", ErrConfig, err)
@@ -229,8 +245,10 @@ func (s *Signer) selectServices() error {
 			return fmt.Errorf("%w: Rekor v2 (%s) gives no signing time: add a timestamp authority (WithTSAURL)", ErrConfig, r.url)
 		}
 	}
-	if err := checkServiceURL("Fulcio", s.fURL, o.insecure); err != nil {
-		return err
+	if keyless {
+		if err := checkServiceURL("Fulcio", s.fURL, o.insecure); err != nil {
+			return err
+		}
 	}
 	for _, r := range o.rekors {
 		if err := checkServiceURL("Rekor", r.url, o.insecure); err != nil {
@@ -245,8 +263,9 @@ func (s *Signer) selectServices() error {
 	return nil
 }
 
-// PublicKey returns the Signer's ephemeral public key.
-func (s *Signer) PublicKey() crypto.PublicKey { return s.key.Public() }
+// PublicKey returns the Signer's public key: the ephemeral one Fulcio
+// certifies, or the one of WithSigningKey.
+func (s *Signer) PublicKey() crypto.PublicKey { return s.signer.Public() }
 
 // Certificate returns the Fulcio certificate last used for signing, or nil
 // before the first signature.
@@ -328,9 +347,9 @@ func (s *Signer) signDigest(ctx context.Context, digest []byte) (*bundle.Bundle,
 	if len(digest) != sha256.Size {
 		return nil, nil, fmt.Errorf("%w: SignDigest wants a %d-byte SHA-256 digest, got %d bytes", ErrConfig, sha256.Size, len(digest))
 	}
-	sig, err := ecdsa.SignASN1(rand.Reader, s.key, digest)
+	sig, err := s.signer.Sign(rand.Reader, digest, crypto.SHA256)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("sign: signing key: %w", err)
 	}
 	pb, cert, err := s.assemble(ctx, sig, func(pb *protobundle.Bundle) {
 		pb.Content = &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
@@ -345,7 +364,7 @@ func (s *Signer) signDigest(ctx context.Context, digest []byte) (*bundle.Bundle,
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: assembled bundle invalid: %v", ErrInvalidBundle, err)
 	}
-	v, err := s.self.verify(ctx, b, digest, selfPolicy(cert))
+	v, err := s.self.verify(ctx, b, digest, s.selfPolicy(cert))
 	if err != nil {
 		return nil, nil, fmt.Errorf("sign: self-verification of the new bundle failed, nothing written: %w", err)
 	}
@@ -360,9 +379,9 @@ func (s *Signer) SignDSSE(ctx context.Context, payloadType string, payload []byt
 		return nil, fmt.Errorf("%w: empty DSSE payload type", ErrConfig)
 	}
 	h := sha256.Sum256(dssePAE(payloadType, payload))
-	sig, err := ecdsa.SignASN1(rand.Reader, s.key, h[:])
+	sig, err := s.signer.Sign(rand.Reader, h[:], crypto.SHA256)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sign: signing key: %w", err)
 	}
 	pb, cert, err := s.assemble(ctx, sig, func(pb *protobundle.Bundle) {
 		pb.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
@@ -377,7 +396,7 @@ func (s *Signer) SignDSSE(ctx context.Context, payloadType string, payload []byt
 	if err != nil {
 		return nil, fmt.Errorf("%w: assembled bundle invalid: %v", ErrInvalidBundle, err)
 	}
-	if _, err := s.self.verify(ctx, b, nil, selfPolicy(cert)); err != nil {
+	if _, err := s.self.verify(ctx, b, nil, s.selfPolicy(cert)); err != nil {
 		return nil, fmt.Errorf("sign: self-verification of the new bundle failed: %w", err)
 	}
 	return b, nil
@@ -396,7 +415,12 @@ func dssePAE(payloadType string, payload []byte) []byte {
 	return b.Bytes()
 }
 
-func selfPolicy(cert *x509.Certificate) Policy {
+// selfPolicy is what a new bundle must verify as: the certificate's
+// identity, or the signing key.
+func (s *Signer) selfPolicy(cert *x509.Certificate) Policy {
+	if cert == nil {
+		return KeyPolicy(s.signer.Public())
+	}
 	sum, err := certificate.SummarizeCertificate(cert)
 	if err != nil {
 		return Policy{}
@@ -406,14 +430,26 @@ func selfPolicy(cert *x509.Certificate) Policy {
 
 // assemble gets the certificate, timestamps and log entries for sig.
 func (s *Signer) assemble(ctx context.Context, sig []byte, content func(*protobundle.Bundle)) (*protobundle.Bundle, *x509.Certificate, error) {
-	cert, err := s.ensureCert(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
 	pb := &protobundle.Bundle{MediaType: BundleMediaType}
 	content(pb)
-	pb.VerificationMaterial = &protobundle.VerificationMaterial{
-		Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: cert.Raw}},
+	var (
+		cert   *x509.Certificate
+		logged []byte // what the log entry names as signer: certificate or public key (PEM)
+	)
+	if s.pubPEM != nil {
+		logged = s.pubPEM
+		pb.VerificationMaterial = &protobundle.VerificationMaterial{
+			Content: &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: publicKeyHint(s.signer.Public())}},
+		}
+	} else {
+		var err error
+		if cert, err = s.ensureCert(ctx); err != nil {
+			return nil, nil, err
+		}
+		logged = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
+		pb.VerificationMaterial = &protobundle.VerificationMaterial{
+			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: cert.Raw}},
+		}
 	}
 	for i, u := range s.tsaURL {
 		if err := ctx.Err(); err != nil {
@@ -430,12 +466,11 @@ func (s *Signer) assemble(ctx context.Context, sig []byte, content func(*protobu
 		pb.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps = append(
 			pb.VerificationMaterial.TimestampVerificationData.Rfc3161Timestamps, &protocommon.RFC3161SignedTimestamp{SignedTimestamp: ts})
 	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
 	for i, tl := range s.tlogs {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		if err := tl.GetTransparencyLogEntry(ctx, certPEM, pb); err != nil {
+		if err := tl.GetTransparencyLogEntry(ctx, logged, pb); err != nil {
 			return nil, nil, &ServiceError{Service: "rekor", URL: s.tlogURL[i], Err: err}
 		}
 	}
@@ -463,7 +498,7 @@ func (s *Signer) SignFile(ctx context.Context, path string) (*FileSignature, err
 	if err := writeFileAtomic(bp, data); err != nil {
 		return nil, fmt.Errorf("writing bundle for %s: %w", path, err)
 	}
-	fs := &FileSignature{Path: path, BundlePath: bp, Size: size, Bundle: b, Identity: v.Identity, Issuer: v.Issuer}
+	fs := &FileSignature{Path: path, BundlePath: bp, Size: size, Bundle: b, Identity: v.Identity, Issuer: v.Issuer, PublicKeyID: v.PublicKeyID}
 	copy(fs.SHA256[:], digest)
 	s.o.logger.Info("signed file", slog.String("path", path), slog.String("bundle", bp),
 		slog.String("sha256", fs.SHA256Hex()), slog.Int64("size", size))

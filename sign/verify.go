@@ -3,6 +3,7 @@ package sign
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -13,15 +14,21 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	rekorv2verify "github.com/sigstore/rekor-tiles/v2/pkg/verify"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/tlog"
 	"github.com/sigstore/sigstore-go/pkg/tuf"
 	"github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	"github.com/sigstore/sigstore/pkg/signature"
+	tlogformats "github.com/transparency-dev/formats/log"
 )
 
 // maxBundleSize bounds bundle files read by VerifyFile and LoadBundle.
@@ -137,12 +144,17 @@ type Verifier struct {
 
 // Verification is what a successful verification established.
 type Verification struct {
-	// Identity and Issuer are the verified certificate SAN and OIDC issuer.
+	// Identity and Issuer are the verified certificate SAN and OIDC issuer
+	// (keyless bundles).
 	Identity string
 	Issuer   string
 	// Certificate summarises the signing certificate, including the Fulcio
 	// GitHub extensions (Certificate.Extensions).
 	Certificate certificate.Summary
+	// PublicKeyID names the policy's public key ("sha256:HEX", see
+	// PublicKeyID) when the bundle was verified with a key policy; Identity,
+	// Issuer and Certificate are then empty.
+	PublicKeyID string
 	// SHA256 is the verified artifact digest (nil for VerifyDSSE).
 	SHA256 []byte
 	// PayloadType and Payload are the DSSE envelope contents (DSSE bundles).
@@ -201,6 +213,15 @@ func newVerifier(tm root.TrustedMaterial, cfg verifierConfig, log *slog.Logger) 
 			cfg.sct = 1
 		}
 	}
+	sev, err := verify.NewVerifier(tm, sigstoreOptions(cfg)...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	return &Verifier{trusted: tm, cfg: cfg, sev: sev, log: log}, nil
+}
+
+// sigstoreOptions turns the thresholds into sigstore-go verifier options.
+func sigstoreOptions(cfg verifierConfig) []verify.VerifierOption {
 	var vo []verify.VerifierOption
 	if cfg.tlog > 0 {
 		vo = append(vo, verify.WithTransparencyLog(cfg.tlog))
@@ -217,11 +238,28 @@ func newVerifier(tm root.TrustedMaterial, cfg verifierConfig, log *slog.Logger) 
 	if cfg.tlog == 0 && cfg.signedTS == 0 && cfg.observerTS == 0 {
 		vo = append(vo, verify.WithCurrentTime())
 	}
-	sev, err := verify.NewVerifier(tm, vo...)
+	return vo
+}
+
+// keyVerifier is the Verifier's sigstore-go verifier for a key policy: the
+// trust material gains pub (whatever key hint the bundle names: the hint is
+// not trusted, the key is), and no SCT is required (a key has none). Log
+// and timestamp thresholds are the Verifier's.
+func (v *Verifier) keyVerifier(pub crypto.PublicKey) (root.TrustedMaterial, *verify.Verifier, error) {
+	sv, err := signature.LoadDefaultVerifier(pub)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		return nil, nil, fmt.Errorf("%w: public key: %v", ErrInvalidPolicy, err)
 	}
-	return &Verifier{trusted: tm, cfg: cfg, sev: sev, log: log}, nil
+	key := root.NewExpiringKey(sv, time.Time{}, time.Time{})
+	km := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) { return key, nil })
+	tm := root.TrustedMaterialCollection{v.trusted, km}
+	cfg := v.cfg
+	cfg.sct = 0
+	sev, err := verify.NewVerifier(tm, sigstoreOptions(cfg)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	return tm, sev, nil
 }
 
 // TrustedMaterial returns the Verifier's trust material.
@@ -306,16 +344,51 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: err}
 	}
 	cert := vc.Certificate()
-	if cert == nil {
-		return nil, &VerificationError{Check: "certificate", Expected: "a Fulcio certificate", Found: "a public key", Sentinel: ErrUntrustedCertificate,
-			Hint: "the bundle was signed with a long-lived key, not keylessly"}
-	}
-	sum, err := certificate.SummarizeCertificate(cert)
-	if err != nil {
-		return nil, &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err}
-	}
-	if err := checkPolicy(p, sum); err != nil {
-		return nil, err
+	var (
+		sum    certificate.Summary
+		tm     = v.trusted
+		sev    = v.sev
+		policy verify.PolicyOption
+	)
+	if p.PublicKey != nil {
+		if cert != nil {
+			return nil, &VerificationError{Check: "key", Expected: "a signature by public key " + PublicKeyID(p.PublicKey),
+				Found:    "a Fulcio certificate for " + certSAN(cert) + " (signed keylessly)",
+				Sentinel: ErrKeyMismatch, Hint: "verify keyless bundles with the signer's identity and OIDC issuer"}
+		}
+		if vc.PublicKey() == nil {
+			return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: errors.New("neither a certificate nor a public key")}
+		}
+		if tm, sev, err = v.keyVerifier(p.PublicKey); err != nil {
+			return nil, err
+		}
+		policy = verify.WithKey()
+	} else {
+		if cert == nil {
+			found := "no certificate: signed with a public key"
+			if pk := vc.PublicKey(); pk != nil && pk.Hint() != "" {
+				found += " (key hint " + pk.Hint() + ")"
+			}
+			return nil, &VerificationError{Check: "identity", Expected: p.String(), Found: found, Sentinel: ErrIdentityMismatch,
+				Hint: "the bundle was signed with a long-lived key, not keylessly: verify it with that public key (sign.KeyPolicy)"}
+		}
+		// The chain first: the identity in a certificate no trusted CA
+		// issued means nothing, and an altered certificate must be named
+		// as such, not as another identity.
+		if err := checkChain(cert, tm); err != nil {
+			return nil, err
+		}
+		if sum, err = certificate.SummarizeCertificate(cert); err != nil {
+			return nil, &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err}
+		}
+		if err := checkPolicy(p, sum); err != nil {
+			return nil, err
+		}
+		id, err := sigstoreIdentity(p)
+		if err != nil {
+			return nil, err
+		}
+		policy = verify.WithCertificateIdentity(id)
 	}
 	sc, err := b.SignatureContent()
 	if err != nil {
@@ -328,28 +401,25 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 		}
 		if ms.DigestAlgorithm() != "SHA2_256" || !bytes.Equal(ms.Digest(), digest) {
 			return nil, &VerificationError{Check: "digest", Expected: "sha256:" + hex.EncodeToString(digest),
-				Found: strings.ToLower(ms.DigestAlgorithm()) + ":" + hex.EncodeToString(ms.Digest()), Sentinel: ErrDigestMismatch,
+				Found: digestName(ms.DigestAlgorithm()) + ":" + hex.EncodeToString(ms.Digest()), Sentinel: ErrDigestMismatch,
 				Hint: "the bundle belongs to another file, or the file changed after signing"}
 		}
 	}
 
-	id, err := sigstoreIdentity(p)
-	if err != nil {
-		return nil, err
-	}
 	art := verify.WithoutArtifactUnsafe()
 	if digest != nil {
 		art = verify.WithArtifactDigest("sha256", digest)
 	}
-	res, err := v.sev.Verify(b, verify.NewPolicy(art, verify.WithCertificateIdentity(id)))
+	res, err := sev.Verify(b, verify.NewPolicy(art, policy))
 	if err != nil {
-		n := 0
-		if entries, terr := b.TlogEntries(); terr == nil {
-			n = len(entries)
-		}
-		return nil, classify(err, v.cfg, cert, n)
+		return nil, v.diagnose(err, b, vc, sc, digest, p, tm)
 	}
-	out := &Verification{Identity: sum.SubjectAlternativeName, Issuer: sum.Extensions.Issuer, Certificate: sum, Result: res}
+	out := &Verification{Result: res}
+	if cert != nil {
+		out.Identity, out.Issuer, out.Certificate = sum.SubjectAlternativeName, sum.Extensions.Issuer, sum
+	} else {
+		out.PublicKeyID = PublicKeyID(p.PublicKey)
+	}
 	if digest != nil {
 		out.SHA256 = bytes.Clone(digest)
 	}
@@ -374,8 +444,28 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 			out.LogIndexes = append(out.LogIndexes, e.LogIndex())
 		}
 	}
-	v.log.Info("sigstore bundle verified", slog.String("identity", out.Identity), slog.String("issuer", out.Issuer))
+	if cert != nil {
+		v.log.Info("sigstore bundle verified", slog.String("identity", out.Identity), slog.String("issuer", out.Issuer))
+	} else {
+		v.log.Info("sigstore bundle verified", slog.String("public_key", out.PublicKeyID))
+	}
 	return out, nil
+}
+
+// digestName spells a protobuf hash algorithm the way this package does
+// everywhere: "sha256", "sha384", "sha512".
+func digestName(alg string) string {
+	switch alg {
+	case "SHA2_256":
+		return "sha256"
+	case "SHA2_384":
+		return "sha384"
+	case "SHA2_512":
+		return "sha512"
+	case "":
+		return "unknown"
+	}
+	return strings.ToLower(alg)
 }
 
 // checkPolicy compares the certificate with the policy, naming the first
@@ -437,41 +527,335 @@ func sigstoreIdentity(p Policy) (verify.CertificateIdentity, error) {
 	return id, nil
 }
 
-// classify maps a sigstore-go verification error to a VerificationError.
-func classify(err error, cfg verifierConfig, cert *x509.Certificate, tlogEntries int) error {
+// diagnose maps a sigstore-go verification failure to the condition that
+// caused it. sigstore-go checks the log entries first, and a log entry
+// commits to the signature and certificate, so an altered signature or
+// certificate first shows as a log failure: before blaming the log,
+// diagnose checks the certificate chain and the signature on their own,
+// then the log entry, its inclusion proof and its checkpoint.
+func (v *Verifier) diagnose(err error, b *bundle.Bundle, vc verify.VerificationContent, sc verify.SignatureContent, digest []byte, p Policy, tm root.TrustedMaterial) error {
 	msg := err.Error()
-	ve := &VerificationError{Cause: err}
+	cert := vc.Certificate()
 	switch {
-	case strings.Contains(msg, "outside certificate validity") || strings.Contains(msg, "expired or is not yet valid") ||
-		strings.Contains(msg, "outside of public key validity"):
-		ve.Check, ve.Sentinel = "certificate", ErrCertificateExpired
-		ve.Expected = "signing time within the certificate validity " + cert.NotBefore.UTC().Format(time.RFC3339) + " – " + cert.NotAfter.UTC().Format(time.RFC3339)
-		ve.Found = "a signing time outside it"
-		ve.Hint = "the signature was not made while the certificate was valid"
+	case strings.Contains(msg, "outside certificate validity") || strings.Contains(msg, "outside of public key validity"):
+		return validityError(err, b, cert, tm)
 	case strings.HasPrefix(msg, "failed to verify log inclusion"):
-		ve.Check, ve.Sentinel = "tlog", ErrNotInLog
-		ve.Expected = fmt.Sprintf("%d verified transparency-log entries", cfg.tlog)
-		ve.Found = fmt.Sprintf("%d entries in the bundle", tlogEntries)
-		ve.Hint = "the bundle has no entry from a transparency log in the trusted root"
-	case strings.HasPrefix(msg, "failed to verify timestamps"):
-		ve.Check, ve.Sentinel = "timestamp", ErrTimestamp
-		ve.Expected = fmt.Sprintf("%d signed and %d observer timestamps", cfg.signedTS, cfg.observerTS)
-	case strings.Contains(msg, "signed certificate timestamp") || strings.Contains(msg, "SCT"):
-		ve.Check, ve.Sentinel = "certificate", ErrUntrustedCertificate
-		ve.Expected = fmt.Sprintf("%d embedded SCTs from a trusted CT log", cfg.sct)
-	case strings.HasPrefix(msg, "failed to verify leaf certificate"):
-		ve.Check, ve.Sentinel = "certificate", ErrUntrustedCertificate
-		ve.Hint = "the certificate does not chain to a Fulcio CA of the trusted root"
-	case strings.HasPrefix(msg, "failed to verify signature"):
-		if strings.Contains(msg, "digest") || strings.Contains(msg, "subject") {
-			ve.Check, ve.Sentinel = "digest", ErrDigestMismatch
-		} else {
-			ve.Check, ve.Sentinel = "signature", ErrSignatureInvalid
+		// The certificate chain was checked before (verify).
+		if e := checkSignature(sc, vc, tm, p); e != nil {
+			return e
 		}
+		return v.logError(err, b, tm)
+	case strings.HasPrefix(msg, "failed to verify timestamps"):
+		return v.timestampError(err, b, tm)
+	case strings.HasPrefix(msg, "failed to verify leaf certificate"):
+		if e := validityError(err, b, cert, tm); e.(*VerificationError).Sentinel == ErrCertificateExpired {
+			return e
+		}
+		return &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err,
+			Expected: fmt.Sprintf("a chain to one of the %d Fulcio CAs of the trusted root", len(tm.FulcioCertificateAuthorities())),
+			Found:    "a certificate issued by " + issuerName(cert),
+			Hint:     "the certificate does not chain to a Fulcio CA of the trusted root"}
+	case strings.Contains(msg, "signed certificate timestamp"):
+		return &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err,
+			Expected: fmt.Sprintf("%d embedded SCTs from a CT log of the trusted root", v.cfg.sct),
+			Found:    "fewer SCTs that verify",
+			Hint:     "the certificate was not logged in a trusted certificate-transparency log"}
+	case strings.HasPrefix(msg, "failed to verify signature"):
+		if e := checkSignature(sc, vc, tm, p); e != nil {
+			return e
+		}
+		if sc.EnvelopeContent() != nil && digest != nil {
+			// The envelope's signature is good: its statement is about
+			// another artifact.
+			return &VerificationError{Check: "digest", Sentinel: ErrDigestMismatch, Cause: err,
+				Expected: "an in-toto statement with subject sha256:" + hex.EncodeToString(digest),
+				Found:    "a statement about other subjects",
+				Hint:     "the attestation is about another artifact"}
+		}
+		return signatureError(err, vc, p)
 	case strings.HasPrefix(msg, "failed to verify certificate identity"):
-		ve.Check, ve.Sentinel = "identity", ErrIdentityMismatch
+		return &VerificationError{Check: "identity", Sentinel: ErrIdentityMismatch, Cause: err, Expected: p.String(), Found: certSAN(cert)}
+	}
+	return &VerificationError{Check: "bundle", Sentinel: ErrVerification, Cause: err}
+}
+
+// checkChain verifies the certificate chain against the trusted root at the
+// start or the end of the certificate's validity. It is a lenient
+// pre-check that names an untrusted or altered certificate as such; the
+// strict check, at the verified signing times, is sigstore-go's (and
+// validityError names its failures).
+func checkChain(cert *x509.Certificate, tm root.TrustedMaterial) error {
+	leaf := *cert
+	leaf.UnhandledCriticalExtensions = nil
+	for _, oid := range cert.UnhandledCriticalExtensions {
+		if !oid.Equal(cryptoutils.SANOID) { // Fulcio's OtherName SAN, handled by the summary
+			leaf.UnhandledCriticalExtensions = append(leaf.UnhandledCriticalExtensions, oid)
+		}
+	}
+	_, err := verify.VerifyLeafCertificate(cert.NotBefore, &leaf, tm)
+	if err != nil {
+		_, err2 := verify.VerifyLeafCertificate(cert.NotAfter, &leaf, tm)
+		if err2 == nil {
+			err = nil
+		}
+	}
+	if err != nil {
+		ve := &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err,
+			Expected: fmt.Sprintf("a chain to one of the %d Fulcio CAs of the trusted root", len(tm.FulcioCertificateAuthorities())),
+			Found:    "a certificate issued by " + issuerName(cert) + " that does not chain to them",
+			Hint:     "the certificate was altered, or comes from another Sigstore instance than the trusted root's"}
+		if why := chainTimeProblem(&leaf, tm); why != "" {
+			ve.Expected = "a certificate issued while its Fulcio CA is valid"
+			ve.Found = "a certificate " + why
+			ve.Hint = "the chain is sound but not valid at that time: the trusted root does not trust this CA then"
+		}
+		return ve
+	}
+	return nil
+}
+
+// chainTimeProblem explains a chain that is cryptographically sound but not
+// valid at the leaf's issuance: the leaf is signed, link by link, by a
+// Fulcio CA of the trusted root, and either the CA's validity window in the
+// trusted root or one of its certificates' own validity excludes that time.
+// It returns "" when no such CA exists (the chain is really broken).
+func chainTimeProblem(leaf *x509.Certificate, tm root.TrustedMaterial) string {
+	at := leaf.NotBefore
+	for _, c := range tm.FulcioCertificateAuthorities() {
+		ca, ok := c.(*root.FulcioCertificateAuthority)
+		if !ok || ca.Root == nil {
+			continue
+		}
+		path := []*x509.Certificate{}
+		cur := leaf
+		for range len(ca.Intermediates) + 1 {
+			var parent *x509.Certificate
+			for _, p := range append(append([]*x509.Certificate{}, ca.Intermediates...), ca.Root) {
+				if !slices.Contains(path, p) && cur.CheckSignatureFrom(p) == nil {
+					parent = p
+					break
+				}
+			}
+			if parent == nil {
+				break
+			}
+			path = append(path, parent)
+			cur = parent
+			if parent == ca.Root {
+				break
+			}
+		}
+		if len(path) == 0 || path[len(path)-1] != ca.Root {
+			continue
+		}
+		if !ca.ValidityPeriodStart.IsZero() && at.Before(ca.ValidityPeriodStart) || !ca.ValidityPeriodEnd.IsZero() && at.After(ca.ValidityPeriodEnd) {
+			return "issued at " + at.UTC().Format(time.RFC3339) + ", outside its CA's validity in the trusted root (" + window(ca.ValidityPeriodStart, ca.ValidityPeriodEnd) + ")"
+		}
+		for _, p := range path {
+			if at.Before(p.NotBefore) || at.After(p.NotAfter) {
+				return "issued at " + at.UTC().Format(time.RFC3339) + ", outside the validity of CA certificate " + p.Subject.String() +
+					" (" + window(p.NotBefore, p.NotAfter) + ")"
+			}
+		}
+	}
+	return ""
+}
+
+func window(start, end time.Time) string {
+	f := func(t time.Time) string {
+		if t.IsZero() {
+			return "open"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	return f(start) + " – " + f(end)
+}
+
+// checkSignature verifies the signature alone: a message signature over the
+// bundle's digest (already compared with the artifact's), or the DSSE
+// envelope signature.
+func checkSignature(sc verify.SignatureContent, vc verify.VerificationContent, tm root.TrustedMaterial, p Policy) error {
+	var err error
+	if ms := sc.MessageSignatureContent(); ms != nil {
+		err = verify.VerifySignatureWithArtifactDigests(sc, vc, tm,
+			[]verify.ArtifactDigest{{Algorithm: digestName(ms.DigestAlgorithm()), Digest: ms.Digest()}})
+	} else {
+		err = verify.VerifySignature(sc, vc, tm)
+	}
+	if err != nil {
+		return signatureError(err, vc, p)
+	}
+	return nil
+}
+
+func signatureError(err error, vc verify.VerificationContent, p Policy) error {
+	ve := &VerificationError{Check: "signature", Sentinel: ErrSignatureInvalid, Cause: err, Found: "a signature that key does not verify"}
+	if p.PublicKey != nil {
+		ve.Expected = "a signature by public key " + PublicKeyID(p.PublicKey)
+		if pk := vc.PublicKey(); pk != nil && pk.Hint() != "" && pk.Hint() != publicKeyHint(p.PublicKey) {
+			ve.Check, ve.Sentinel = "key", ErrKeyMismatch
+			ve.Found = "a signature by another key (the bundle's key hint is " + pk.Hint() + ")"
+			ve.Hint = "the bundle was signed with another key"
+			return ve
+		}
+		ve.Hint = "the signature was altered, or made with another key"
+		return ve
+	}
+	ve.Expected = "a signature by the key of the certificate for " + certSAN(vc.Certificate())
+	ve.Hint = "the signature or the signed content was altered after signing"
+	return ve
+}
+
+// logError names what is wrong with the bundle's log entries once the
+// certificate and signature are known to be good.
+func (v *Verifier) logError(err error, b *bundle.Bundle, tm root.TrustedMaterial) error {
+	msg := err.Error()
+	ve := &VerificationError{Check: "tlog", Sentinel: ErrNotInLog, Cause: err,
+		Expected: fmt.Sprintf("entries from %d distinct transparency log(s) of the trusted root, with valid inclusion proofs", v.cfg.tlog)}
+	entries, _ := b.TlogEntries()
+	logs := tm.RekorLogs()
+	trusted := map[string]bool{}
+	for _, e := range entries {
+		if _, ok := logs[hex.EncodeToString([]byte(e.LogKeyID()))]; ok {
+			trusted[e.LogKeyID()] = true
+		}
+	}
+	switch {
+	case strings.Contains(msg, "signature on checkpoint did not verify") || strings.Contains(msg, "unverified checkpoint signature") ||
+		strings.Contains(msg, "checkpoint to SignedCheckpoint"):
+		ve.Check, ve.Sentinel = "checkpoint", ErrCheckpoint
+		ve.Expected = "a checkpoint signed by the log's key in the trusted root"
+		ve.Found = "a checkpoint whose signature does not verify"
+		ve.Hint = "the checkpoint was altered, or the trusted root lists another key or origin for this log"
+	case strings.Contains(msg, "verifying inclusion") && loggedElsewhere(b):
+		// A Rekor v2 entry is rebuilt from the bundle: when the proof
+		// fails for the rebuilt entry but holds for the entry as logged,
+		// the log is fine and the entry is another signature's.
+		ve.Sentinel = ErrLogEntryMismatch
+		ve.Expected = "a log entry for this bundle's signature, key and digest"
+		ve.Found = "an entry, proven in the log, for another signature, key or artifact"
+		ve.Hint = "the log entry belongs to another bundle"
+	case strings.Contains(msg, "verifying inclusion") || strings.Contains(msg, "calculated root") ||
+		strings.Contains(msg, "root hash does not match") || strings.Contains(msg, "inclusion proof"):
+		ve.Check, ve.Sentinel = "inclusion-proof", ErrInclusionProof
+		ve.Expected = "an inclusion proof from the entry to the checkpoint's root hash"
+		ve.Found = "a proof that leads elsewhere"
+		ve.Hint = "the inclusion proof or the entry's index was altered"
+	case strings.Contains(msg, "transparency log signature does not match") || strings.Contains(msg, "transparency log certificate does not match") ||
+		strings.Contains(msg, "entry digest") || strings.Contains(msg, "payload hash"):
+		ve.Sentinel = ErrLogEntryMismatch
+		ve.Expected = "a log entry for this bundle's signature, key and digest"
+		ve.Found = "an entry for another signature, key or artifact"
+		ve.Hint = "the log entry belongs to another bundle"
 	default:
-		ve.Check, ve.Sentinel = "bundle", ErrVerification
+		for _, e := range entries {
+			if trusted[e.LogKeyID()] && e.HasInclusionPromise() {
+				if serr := tlog.VerifySET(e, logs); serr != nil {
+					ve.Sentinel = ErrLogEntryMismatch
+					ve.Expected = "a log entry whose signed entry timestamp verifies with the log's key"
+					ve.Found = fmt.Sprintf("entry %d: %v", e.LogIndex(), serr)
+					ve.Hint = "the log entry (body, index or time) was altered"
+					return ve
+				}
+			}
+		}
+		ve.Found = fmt.Sprintf("%d verified: %d entries in the bundle, from %d log(s) the trusted root lists", len(trusted), len(entries), len(trusted))
+		ve.Hint = "the bundle lacks entries from enough transparency logs of the trusted root"
 	}
 	return ve
+}
+
+// loggedElsewhere reports whether a Rekor v2 entry of b proves inclusion of
+// its logged body (canonicalized_body) under its checkpoint, whose
+// signature sigstore-go has verified before the proof.
+func loggedElsewhere(b *bundle.Bundle) bool {
+	for _, tle := range b.GetVerificationMaterial().GetTlogEntries() {
+		if tle.GetKindVersion().GetVersion() != "0.0.2" || len(tle.GetCanonicalizedBody()) == 0 {
+			continue
+		}
+		note, _, ok := strings.Cut(tle.GetInclusionProof().GetCheckpoint().GetEnvelope(), "\n\n")
+		if !ok {
+			continue
+		}
+		var cp tlogformats.Checkpoint
+		if _, err := cp.Unmarshal([]byte(note + "\n")); err != nil {
+			continue
+		}
+		if rekorv2verify.VerifyInclusionProof(tle, &cp) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// timestampError reports how many timestamps verified and why the others
+// did not.
+func (v *Verifier) timestampError(err error, b *bundle.Bundle, tm root.TrustedMaterial) error {
+	ve := &VerificationError{Check: "timestamp", Sentinel: ErrTimestamp, Cause: err,
+		Expected: fmt.Sprintf("%d RFC 3161 timestamp(s) from authorities of the trusted root and %d trusted signing time(s) in all", v.cfg.signedTS, v.cfg.observerTS)}
+	raw, _ := b.Timestamps()
+	ok, errs, _ := verify.VerifySignedTimestamp(b, tm)
+	logTimes := 0
+	if entries, err := b.TlogEntries(); err == nil {
+		for _, e := range entries {
+			if e.HasInclusionPromise() && !e.IntegratedTime().IsZero() {
+				logTimes++
+			}
+		}
+	}
+	ve.Found = fmt.Sprintf("%d of %d RFC 3161 timestamp(s) verified, %d log integrated time(s)", len(ok), len(raw), logTimes)
+	if len(errs) > 0 {
+		ve.Hint = "a timestamp does not verify with an authority of the trusted root: altered, or for another signature"
+	} else {
+		ve.Hint = "the bundle carries fewer timestamps than required"
+	}
+	return ve
+}
+
+// validityError checks every signing time the bundle claims (RFC 3161
+// timestamps that verify, log integrated times) against the certificate's
+// validity window and reports the first one outside it.
+func validityError(err error, b *bundle.Bundle, cert *x509.Certificate, tm root.TrustedMaterial) error {
+	ve := &VerificationError{Check: "validity", Sentinel: ErrCertificateExpired, Cause: err}
+	if cert == nil {
+		ve.Expected, ve.Found = "signing times within the public key's validity", "a signing time outside it"
+		return ve
+	}
+	ve.Expected = "signing times within the certificate validity " + cert.NotBefore.UTC().Format(time.RFC3339) + " – " + cert.NotAfter.UTC().Format(time.RFC3339)
+	ve.Hint = "the signature was not made while the certificate was valid"
+	outside := func(t time.Time) bool { return t.Before(cert.NotBefore) || t.After(cert.NotAfter) }
+	if ts, _, e := verify.VerifySignedTimestamp(b, tm); e == nil {
+		for _, t := range ts {
+			if outside(t.Time) {
+				ve.Found = "timestamp from " + t.URI + " at " + t.Time.UTC().Format(time.RFC3339)
+				return ve
+			}
+		}
+	}
+	if entries, e := b.TlogEntries(); e == nil {
+		for _, en := range entries {
+			if t := en.IntegratedTime(); !t.IsZero() && outside(t) {
+				ve.Found = fmt.Sprintf("log entry %d integrated at %s", en.LogIndex(), t.UTC().Format(time.RFC3339))
+				return ve
+			}
+		}
+	}
+	return &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err}
+}
+
+func issuerName(cert *x509.Certificate) string {
+	if cert == nil {
+		return ""
+	}
+	return cert.Issuer.String()
+}
+
+func certSAN(cert *x509.Certificate) string {
+	if cert == nil {
+		return "no certificate"
+	}
+	if s, err := certificate.SummarizeCertificate(cert); err == nil {
+		return s.SubjectAlternativeName
+	}
+	return "an unreadable certificate"
 }

@@ -13,6 +13,15 @@
 //
 //	go run ./examples/sign -signing-config signing_config.json -trusted-root trusted_root.json FILE...
 //	go run ./examples/sign -fulcio URL -rekor URL [-rekor-version 2 -tsa URL] -trusted-root trusted_root.json FILE...
+//
+// It also speaks the Sigstore conformance CLI protocol
+// (github.com/sigstore/sigstore-conformance, docs/cli_protocol.md), so a
+// conformance runner can drive it like any other Sigstore client:
+//
+//	go run ./examples/sign sign-bundle [--in-toto] --identity-token TOKEN --bundle FILE \
+//	    [--trusted-root trusted_root.json] [--signing-config signing_config.json] FILE
+//
+// (--in-toto: FILE is an in-toto statement, signed as a DSSE envelope.)
 package main
 
 import (
@@ -37,6 +46,9 @@ func main() {
 // run is main without the process: exit code 0 all signed, 1 a file failed,
 // 2 usage or configuration error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "sign-bundle" {
+		return signBundle(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	signingConfig := fs.String("signing-config", "", "signing_config.json (v0.2) naming Fulcio, Rekor and TSAs (default: public-good via TUF)")

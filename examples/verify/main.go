@@ -25,6 +25,16 @@
 //
 // Without -trusted-root it uses the public-good Sigstore trusted root via
 // TUF (network).
+//
+// It also speaks the Sigstore conformance CLI protocol
+// (github.com/sigstore/sigstore-conformance, docs/cli_protocol.md), so a
+// conformance runner can drive it like any other Sigstore client, with an
+// identity or a public key:
+//
+//	go run ./examples/verify verify-bundle --bundle B --certificate-identity ID --certificate-oidc-issuer URL [--trusted-root F] FILE_OR_DIGEST
+//	go run ./examples/verify verify-bundle --bundle B --key key.pub [--trusted-root F] FILE_OR_DIGEST
+//
+// FILE_OR_DIGEST is the artifact or its digest "sha256:HEX".
 package main
 
 import (
@@ -50,6 +60,9 @@ func main() {
 // run is main without the process: exit code 0 verified, 1 verification
 // failed, 2 usage or configuration error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "verify-bundle" {
+		return verifyBundle(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	repo := fs.String("repo", "", "GitHub repository OWNER/REPO that released (required)")

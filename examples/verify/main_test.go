@@ -3,6 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +19,7 @@ import (
 
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/release/releasetest"
+	"github.com/tagship/tagship/sign"
 	"github.com/tagship/tagship/sign/signtest"
 )
 
@@ -125,4 +133,123 @@ func TestRunRelease(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The conformance protocol's verify-bundle, against the signtest doubles:
+// identity and key policies, file and sha256: digest forms, a DSSE bundle
+// verified by a subject, and the refusals.
+func TestVerifyBundle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := signtest.Start(t)
+	dir := t.TempDir()
+	tr := filepath.Join(dir, "trusted_root.json")
+	if err := st.WriteTrustedRoot(tr); err != nil {
+		t.Fatal(err)
+	}
+	art := filepath.Join(dir, "a.tar.gz")
+	os.WriteFile(art, []byte("sdist"), 0o644)
+	sum := sha256.Sum256([]byte("sdist"))
+	digest := "sha256:" + hex.EncodeToString(sum[:])
+	other := sha256.Sum256([]byte("other"))
+	otherDigest := "sha256:" + hex.EncodeToString(other[:])
+
+	s, err := st.NewSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := s.SignFile(ctx, art)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyless := fs.BundlePath
+
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	writeKey := func(name string, pub any) string {
+		der, err := x509.MarshalPKIXPublicKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+		return p
+	}
+	pubPath := writeKey("key.pub", key.Public())
+	wrongKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	wrongPath := writeKey("wrong.pub", wrongKey.Public())
+	ks, err := st.NewSigner(sign.WithSigningKey(key), sign.WithBundlePath(func(p string) string { return p + ".key.sigstore.json" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kfs, err := ks.SignFile(ctx, art)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyed := kfs.BundlePath
+
+	stmt := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a.tar.gz","digest":{"sha256":"` +
+		hex.EncodeToString(sum[:]) + `"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}`)
+	db, err := s.SignDSSE(ctx, "application/vnd.in-toto+json", stmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsse := filepath.Join(dir, "statement.sigstore.json")
+	data, _ := db.MarshalJSON()
+	os.WriteFile(dsse, data, 0o644)
+
+	// A file whose name looks like a digest is a file.
+	digestNamed := filepath.Join(dir, digest)
+	os.WriteFile(digestNamed, []byte("sdist"), 0o644)
+
+	id := []string{"--certificate-identity", st.Identity(), "--certificate-oidc-issuer", st.Issuer()}
+	vb := func(bundle string, rest ...string) []string {
+		return append([]string{"verify-bundle", "--bundle", bundle}, rest...)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"identity, file", vb(keyless, append(id, "--trusted-root", tr, art)...), 0, "Verified OK"},
+		{"identity, digest", vb(keyless, append(id, "--trusted-root", tr, digest)...), 0, "Verified OK"},
+		{"identity, other digest", vb(keyless, append(id, "--trusted-root", tr, otherDigest)...), 1, `check "digest" failed`},
+		{"wrong identity", vb(keyless, "--certificate-identity", "https://github.com/evil/x/.github/workflows/release.yml@refs/tags/v1.0.0",
+			"--certificate-oidc-issuer", st.Issuer(), "--trusted-root", tr, art), 1, `check "identity" failed`},
+		{"wrong issuer", vb(keyless, "--certificate-identity", st.Identity(), "--certificate-oidc-issuer", "https://accounts.google.com", "--trusted-root", tr, art), 1, `check "issuer" failed`},
+		{"key, file", vb(keyed, "--key", pubPath, "--trusted-root", tr, art), 0, "signed by public key sha256:"},
+		{"key, digest", vb(keyed, "--key", pubPath, "--trusted-root", tr, digest), 0, "Verified OK"},
+		{"wrong key", vb(keyed, "--key", wrongPath, "--trusted-root", tr, art), 1, `check "key" failed`},
+		{"keyless bundle, key", vb(keyless, "--key", pubPath, "--trusted-root", tr, art), 1, `check "key" failed`},
+		{"key bundle, identity", vb(keyed, append(id, "--trusted-root", tr, art)...), 1, `check "identity" failed`},
+		{"dsse, subject file", vb(dsse, append(id, "--trusted-root", tr, art)...), 0, "Verified OK"},
+		{"dsse, subject digest", vb(dsse, append(id, "--trusted-root", tr, digest)...), 0, "Verified OK"},
+		{"dsse, not a subject", vb(dsse, append(id, "--trusted-root", tr, otherDigest)...), 1, `check "digest" failed`},
+		{"digest-named file", vb(keyless, append(id, "--trusted-root", tr, digestNamed)...), 0, "Verified OK: " + digestNamed},
+		{"identity and key", vb(keyless, append(id, "--key", pubPath, "--trusted-root", tr, art)...), 2, "usage"},
+		{"issuer only", vb(keyless, "--certificate-oidc-issuer", st.Issuer(), "--trusted-root", tr, art), 2, "usage"},
+		{"no bundle", []string{"verify-bundle", "--key", pubPath, art}, 2, "usage"},
+		{"bad key file", vb(keyed, "--key", art, "--trusted-root", tr, art), 2, "public key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(ctx, tc.args, &out, &errb)
+			if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.out) {
+				t.Fatalf("code %d (want %d)\nstdout: %s\nstderr: %s\nwant %q", code, tc.code, out.String(), errb.String(), tc.out)
+			}
+		})
+	}
+}
+
+func FuzzDigestArg(f *testing.F) {
+	f.Add("sha256:" + strings.Repeat("ab", 32))
+	f.Add("sha256:" + strings.Repeat("g", 64))
+	f.Add("sha512:" + strings.Repeat("ab", 64))
+	f.Add("artifact.tar.gz")
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := digestArg(s)
+		if ok && (len(d) != sha256.Size || !strings.HasPrefix(s, "sha256:") || hex.EncodeToString(d) != strings.ToLower(s[len("sha256:"):])) {
+			t.Fatalf("digestArg(%q) = %x", s, d)
+		}
+	})
 }
