@@ -549,8 +549,8 @@ func baseline(t *testing.T) finalState {
 		if len(baselineState.ProblemList) > 0 {
 			baselineErr = fmt.Errorf("clean run: %v", baselineState.ProblemList)
 		}
-		if n := len(baselineState.Assets); n != 6 {
-			baselineErr = fmt.Errorf("clean run: %d assets, want 6: %v", n, baselineState.Assets)
+		if n := len(baselineState.Assets); n != 8 {
+			baselineErr = fmt.Errorf("clean run: %d assets, want 8: %v", n, baselineState.Assets)
 		}
 	})
 	if baselineErr != nil {

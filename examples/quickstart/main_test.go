@@ -42,12 +42,22 @@ func TestQuickstartKeepsEveryOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{m.TrustedRoot, m.ReleaseNotes, m.SBOM, m.Workflow} {
+	for _, p := range []string{m.TrustedRoot, m.ReleaseNotes, m.SBOM, m.SBOM + ".sigstore.json", m.Checksums, m.Checksums + ".sigstore.json", m.Workflow} {
 		if filepath.IsAbs(p) {
 			t.Errorf("%s is absolute", p)
 		}
 		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
 			t.Error(err)
+		}
+	}
+	// SHA256SUMS and the SBOM are signed, their bundles beside them.
+	if m.Checksums != "SHA256SUMS" || m.SBOM != "hello-release-0.11.0.cdx.json" {
+		t.Errorf("release.json: checksums %q, sbom %q", m.Checksums, m.SBOM)
+	}
+	for _, p := range []string{m.Checksums, m.SBOM} {
+		if _, err := v.VerifyFile(context.Background(), filepath.Join(out, p), filepath.Join(out, p+".sigstore.json"),
+			sign.GitHubReleasePolicy("octo-org/hello-release", "", "v0.11.0")); err != nil {
+			t.Errorf("%s: %v", p, err)
 		}
 	}
 	for _, a := range m.Artifacts {
@@ -63,7 +73,7 @@ func TestQuickstartKeepsEveryOutput(t *testing.T) {
 			t.Errorf("%s: sha256 %s, release.json says %s", a.Path, got, a.SHA256)
 		}
 	}
-	for _, must := range []string{"✓ publish-pypi", "✓ publish-release", "OK: all 18 checks passed", "by digest (cosign .sig, bundle referrer)", "cosign verify-blob --trusted-root trusted_root.json"} {
+	for _, must := range []string{"✓ publish-pypi", "✓ publish-release", "OK: all 19 checks passed", "by digest (cosign .sig, bundle referrer)", "cosign verify-blob --use-signed-timestamps --trusted-root trusted_root.json"} {
 		if !strings.Contains(stdout.String(), must) {
 			t.Errorf("output lacks %q", must)
 		}
