@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"text/template"
@@ -329,8 +330,8 @@ func (d NotesData) resolve() (NotesView, error) {
 		bad("Identity", v.Identity, "the https:// certificate identity of the workflow run for refs/tags/"+v.Tag+
 			" (sign.GitHubWorkflowIdentity(Repository, WorkflowPath, Tag))")
 	}
-	if !strings.HasPrefix(v.Issuer, "https://") || strings.ContainsAny(v.Issuer, " \t\r\n'\"`") {
-		bad("Issuer", v.Issuer, "an https:// issuer URL (sign.GitHubActionsIssuer for GitHub Actions)")
+	if !(strings.HasPrefix(v.Issuer, "https://") || loopbackHTTP(v.Issuer)) || strings.ContainsAny(v.Issuer, " \t\r\n'\"`") {
+		bad("Issuer", v.Issuer, "an https:// issuer URL (sign.GitHubActionsIssuer for GitHub Actions; http:// only on loopback, for local test Sigstores)")
 	}
 	if v.PythonPackage != "" && !pypiNameRE.MatchString(v.PythonPackage) {
 		bad("PythonPackage", v.PythonPackage, "a PyPI project name")
@@ -381,6 +382,13 @@ func (d NotesData) resolve() (NotesView, error) {
 		v.ChangelogURL = "https://github.com/" + v.Repository + "/blob/" + v.Tag + "/CHANGELOG.md"
 	}
 	return v, nil
+}
+
+// loopbackHTTP reports an http:// URL on a loopback host: the issuer of a
+// local test Sigstore, never a production one.
+func loopbackHTTP(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "http" && isLoopback(u.Hostname())
 }
 
 // Notes renders release notes: by default the changelog section followed

@@ -51,6 +51,11 @@ type StandardConfig struct {
 	// WorkflowPath is the release workflow in the repository, part of the
 	// signing identity. Default sign.DefaultWorkflowPath.
 	WorkflowPath string
+	// Issuer is the OIDC issuer of the signing certificates, which every
+	// verification pins and the release notes publish. Default
+	// sign.GitHubActionsIssuer (GitHub Enterprise Server and local test
+	// Sigstores have their own).
+	Issuer string
 	// Manifest is the version source, relative to Dir: a *.toml file is a
 	// pyproject.toml, anything else a plain VERSION file. Default
 	// "pyproject.toml".
@@ -277,6 +282,9 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 	if cfg.WorkflowPath == "" {
 		cfg.WorkflowPath = sign.DefaultWorkflowPath
 	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = sign.GitHubActionsIssuer
+	}
 	if cfg.Manifest == "" {
 		cfg.Manifest = "pyproject.toml"
 	}
@@ -336,7 +344,9 @@ func (s *standard) identity() string {
 }
 
 func (s *standard) policy() sign.Policy {
-	return sign.GitHubReleasePolicy(s.cfg.Repository, s.cfg.WorkflowPath, s.tag)
+	p := sign.GitHubReleasePolicy(s.cfg.Repository, s.cfg.WorkflowPath, s.tag)
+	p.Issuer = s.cfg.Issuer
+	return p
 }
 
 func (s *standard) imageRef() string { return s.cfg.ImageRepository + ":" + s.tag }
@@ -400,7 +410,7 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := BuildResult{Version: pf.Version, Identity: s.identity(), Issuer: sign.GitHubActionsIssuer}
+	res := BuildResult{Version: pf.Version, Identity: s.identity(), Issuer: s.cfg.Issuer}
 	for _, d := range dists {
 		bundlePath := sign.DefaultBundlePath(d.Path)
 		// A bundle already next to the file that verifies for this very
@@ -716,7 +726,7 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	assets = append(assets, ghrelease.Asset{Path: sumsPath}, ghrelease.Asset{Path: sumsBundle})
 
 	nd := ghrelease.NotesData{Repository: s.cfg.Repository, Tag: s.tag, Version: b.Version,
-		Identity: s.identity(), Issuer: sign.GitHubActionsIssuer, WorkflowPath: s.cfg.WorkflowPath,
+		Identity: s.identity(), Issuer: s.cfg.Issuer, WorkflowPath: s.cfg.WorkflowPath,
 		PythonPackage: b.Project, Image: img.Repository, ImageDigest: img.Digest,
 		Checksums: filepath.Base(sumsPath), SBOM: filepath.Base(sbomPath)}
 	for _, f := range b.Files {
