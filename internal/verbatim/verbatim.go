@@ -204,7 +204,7 @@ const (
 // change to the notes that changes a shape must come with a change here,
 // and with the runner in cmd/verbatim that makes it true.
 var Runs = map[string]Run{
-	"pip download <arg> --no-deps -d <arg>": {Verifiers: []string{Pip}},
+	"pip download <arg> --no-deps -d <arg>":                                {Verifiers: []string{Pip}},
 	"gh release download <arg> --repo <arg> --dir <arg> --pattern <arg> …": {Verifiers: []string{GH}},
 	"cosign verify-blob --use-signed-timestamps --bundle <arg> --certificate-identity <arg> --certificate-oidc-issuer <arg> <arg>": {
 		Verifiers: []string{CosignV2, CosignV3}, Negatives: true},
