@@ -365,6 +365,7 @@ func (s *standard) preflight(ctx context.Context, in *Inputs) (any, error) {
 	rep, err := preflight.Check(ctx, preflight.Config{
 		Tag: s.tag, Dir: s.cfg.Dir, Sources: []preflight.VersionSource{src},
 		ChangelogPath: s.path(s.cfg.Changelog), Getenv: s.cfg.Getenv, Logger: in.Logger(),
+		Repository: s.cfg.Repository, WorkflowPath: s.cfg.WorkflowPath,
 	})
 	if err != nil {
 		return nil, err

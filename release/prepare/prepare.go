@@ -1269,7 +1269,7 @@ func (p *preparer) gitChecks(ctx context.Context) {
 			found = errOut
 		}
 		p.refuse(p.cfg.Dir, "a git work tree, to check that tag "+p.tag+" does not exist yet", found,
-			"run prepare in the repository's work tree (set Dir), or set NoGitUnsafe (-no-git-unsafe in examples/prepare) to skip the tag checks", ErrNotGitRepo, err)
+			"run prepare in the repository's work tree (set Dir), or set Config.NoGitUnsafe to skip the tag checks", ErrNotGitRepo, err)
 		return
 	}
 	ref := "refs/tags/" + p.tag
