@@ -433,7 +433,7 @@ func TestCheckMessagesNameTheProject(t *testing.T) {
 	// simulated run): Config does.
 	r := check(t, preflight.Config{Dir: dir, Tag: "v0.11.0", Repository: "Metbcy/securescan", WorkflowPath: ".github/workflows/publish.yml",
 		PrepareCommand: "make release-prep VERSION=0.11.0",
-		Getenv: env("GITHUB_ACTIONS", "true", "GITHUB_EVENT_NAME", "push", "GITHUB_REF", "refs/heads/main")})
+		Getenv:         env("GITHUB_ACTIONS", "true", "GITHUB_EVENT_NAME", "push", "GITHUB_REF", "refs/heads/main")})
 	ref := problem(t, r, preflight.CheckEvent, "GITHUB_REF")
 	contains(t, "ref fix", ref.Fix, "https://github.com/Metbcy/securescan/.github/workflows/publish.yml@refs/heads/main",
 		"https://github.com/Metbcy/securescan/.github/workflows/publish.yml@refs/tags/v0.11.0")
