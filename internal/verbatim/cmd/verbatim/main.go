@@ -39,12 +39,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/ghrelease/ghreleasetest"
 	"github.com/tagship/tagship/internal/interop"
 	"github.com/tagship/tagship/internal/sigstack"
 	"github.com/tagship/tagship/internal/verbatim"
 	"github.com/tagship/tagship/release"
 	"github.com/tagship/tagship/release/releasetest"
+	"github.com/tagship/tagship/release/verify"
 	"github.com/tagship/tagship/sign"
 	"github.com/tagship/tagship/sign/signtest"
 )
@@ -244,6 +246,10 @@ func run(ctx context.Context, work string, verbose bool, w io.Writer) error {
 			}
 		}
 	}
+	// 4. The other direction: what cosign itself signs against the same
+	// Rekor v2 passes tagship's whole-release verification.
+	r.otherDirection(ctx, env, stack, vs, filepath.Join(user, "out"), work, cfg.Issuer)
+
 	fmt.Fprintf(w, "\n== %d commands from %d shell blocks, %d runs (%d negatives refused), %d failures, in %s\n",
 		len(cmds), cmds[len(cmds)-1].Block, r.runs, r.negatives, len(r.failures), time.Since(start).Round(time.Millisecond))
 	if len(r.failures) > 0 {
@@ -360,6 +366,179 @@ func (r *runner) exec(ctx context.Context, v, text string) (string, error) {
 	return out.String(), err
 }
 
+// otherDirection re-signs the downloaded release with each cosign —
+// sign-blob for every file, SHA256SUMS (rewritten for the new bundles) and
+// the SBOM; sign for a copy of the image — and checks that verify.Release
+// accepts the result, offline for the files and against the registry for
+// the image. cosign v2.6.5's image bundles are the known exception (a
+// Rekor v2 dsse entry Sigstore has dropped; see oci/interop_test.go): they
+// must be refused, for that reason.
+func (r *runner) otherDirection(ctx context.Context, env *releasetest.Env, stack *sigstack.Stack, vs *verifiers, out, work, issuer string) {
+	tok, err := env.Sigstore.MintToken("sigstore")
+	if err != nil {
+		r.failf("other direction: token: %v", err)
+		return
+	}
+	tokenPath := filepath.Join(work, "cosign-token")
+	if err := os.WriteFile(tokenPath, []byte(tok), 0o600); err != nil {
+		r.failf("other direction: %v", err)
+		return
+	}
+	verifier, err := sign.NewVerifier(sign.WithVerifierTrustedRootFile(stack.TrustedRootPath))
+	if err != nil {
+		r.failf("other direction: %v", err)
+		return
+	}
+	crane, ok := interop.Lookup("crane")
+	if !ok {
+		r.failf("other direction: crane missing (tools/build.sh)")
+		return
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		r.failf("other direction: %v", err)
+		return
+	}
+	version := strings.TrimPrefix(env.Tag, "v")
+	for _, v := range []string{verbatim.CosignV2, verbatim.CosignV3} {
+		bin := vs.cosign[v]
+		slug := strings.NewReplacer(" ", "-", ".", "-").Replace(v)
+		dir := filepath.Join(work, "resigned-"+slug)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			r.failf("%v", err)
+			return
+		}
+		cosign := func(args ...string) error {
+			cmd := exec.CommandContext(ctx, bin, args...)
+			cmd.Env = append(os.Environ(), "TUF_ROOT="+filepath.Join(work, "tuf"))
+			b, err := cmd.CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("cosign %s: %v\n%s", args[0], err, indent(string(b)))
+			}
+			return nil
+		}
+		signArgs := func(sub string, extra ...string) []string {
+			a := []string{sub, "--yes", "--signing-config", stack.SigningConfigPath, "--trusted-root", stack.TrustedRootPath,
+				"--identity-token", tokenPath}
+			if v == verbatim.CosignV2 {
+				a = append(a, "--new-bundle-format")
+			}
+			return append(a, extra...)
+		}
+		// Files: the distributions and the SBOM, then a SHA256SUMS over
+		// them and their new bundles.
+		sums := map[string]string{}
+		failed := false
+		for _, e := range ents {
+			n := e.Name()
+			if e.IsDir() || strings.HasSuffix(n, ".sigstore.json") || n == ghrelease.ChecksumsAssetName {
+				continue
+			}
+			if err := copyFile(filepath.Join(out, n), filepath.Join(dir, n)); err != nil {
+				r.failf("%v", err)
+				return
+			}
+			p := filepath.Join(dir, n)
+			if err := cosign(signArgs("sign-blob", "--bundle", p+".sigstore.json", p)...); err != nil {
+				r.failf("other direction: %s: %v", v, err)
+				failed = true
+				continue
+			}
+			for _, f := range []string{p, p + ".sigstore.json"} {
+				d, _, err := sign.SHA256File(ctx, f)
+				if err != nil {
+					r.failf("%v", err)
+					return
+				}
+				sums[filepath.Base(f)] = fmt.Sprintf("%x", d)
+			}
+		}
+		sumsPath := filepath.Join(dir, ghrelease.ChecksumsAssetName)
+		if err := os.WriteFile(sumsPath, ghrelease.FormatChecksums(sums), 0o644); err != nil {
+			r.failf("%v", err)
+			return
+		}
+		if err := cosign(signArgs("sign-blob", "--bundle", sumsPath+".sigstore.json", sumsPath)...); err != nil {
+			r.failf("other direction: %s: %v", v, err)
+			failed = true
+		}
+		if !failed {
+			rep, err := verify.Release(ctx, verify.Config{Repository: env.Repository, Version: version, Project: "hello-release",
+				Dir: dir, Verifier: verifier, Issuer: issuer})
+			r.runs++
+			if err != nil {
+				r.failf("other direction: verify.Release refuses the files, SHA256SUMS and SBOM as signed by %s: %v\n%s", v, err, indent(rep.String()))
+			} else {
+				fmt.Fprintf(r.w, "  ok   verify.Release accepts the files, SHA256SUMS and SBOM as signed by %s (%d artifacts)\n", v, len(rep.Artifacts))
+			}
+		}
+
+		// The image: a copy under another repository, signed by cosign
+		// alone, verified by verify.Release against the registry (with
+		// the original release's SBOM, which names the same digest).
+		src := env.ImageRepository() + ":" + env.Tag
+		dstRepo := env.RegistryHost + "/cosign-signed/" + slug
+		if b, err := exec.CommandContext(ctx, crane, "copy", src, dstRepo+":"+env.Tag).CombinedOutput(); err != nil {
+			r.failf("other direction: crane copy: %v\n%s", err, b)
+			continue
+		}
+		digest, err := exec.CommandContext(ctx, crane, "digest", dstRepo+":"+env.Tag).Output()
+		if err != nil {
+			r.failf("other direction: crane digest: %v", err)
+			continue
+		}
+		ref := dstRepo + "@" + strings.TrimSpace(string(digest))
+		if err := cosign(signArgs("sign", "--allow-http-registry", ref)...); err != nil {
+			r.failf("other direction: %s: %v", v, err)
+			continue
+		}
+		// The legacy form (".sig" tag): cosign makes it only with a Rekor
+		// v1 log, which this stack (like Sigstore's Rekor v2) is not.
+		legacy := []string{"sign", "--yes", "--trusted-root", stack.TrustedRootPath, "--identity-token", tokenPath,
+			"--fulcio-url", stack.FulcioURL, "--rekor-url", stack.RekorURL, "--allow-http-registry"}
+		if v == verbatim.CosignV3 {
+			legacy = append(legacy, "--new-bundle-format=false", "--use-signing-config=false")
+		}
+		if err := cosign(append(legacy, dstRepo+"-legacy@"+strings.TrimSpace(string(digest)))...); err != nil {
+			fmt.Fprintf(r.w, "  n/a  %s does not sign the legacy .sig form against Rekor v2: %s\n", v, firstLine(strings.TrimSpace(lastLine(err.Error()))))
+		} else {
+			r.failf("other direction: %s signed the legacy form against Rekor v2: add its verification here", v)
+		}
+		rep, err := verify.Release(ctx, verify.Config{Repository: env.Repository, Version: version, Project: "hello-release",
+			Dir: filepath.Join(work, "user", "out"), Image: dstRepo, Verifier: verifier, Issuer: issuer})
+		r.runs++
+		switch {
+		case v == verbatim.CosignV2 && err != nil && strings.Contains(chainText(err), "dsse") && strings.Contains(chainText(err), "0.0.2"):
+			fmt.Fprintf(r.w, "  ok   verify.Release refuses the image as signed by %s, as documented: its Rekor v2 dsse v0.0.2 entry is a type Sigstore dropped\n", v)
+		case v == verbatim.CosignV2 && err == nil:
+			r.failf("other direction: verify.Release now accepts cosign v2.6.5's image bundle: update the README and oci/interop_test.go")
+		case err != nil:
+			r.failf("other direction: verify.Release refuses the image as signed by %s: %v\n%s", v, err, indent(rep.String()))
+		default:
+			fmt.Fprintf(r.w, "  ok   verify.Release accepts the image as signed by %s\n", v)
+		}
+	}
+}
+
+// chainText is the text of err and of every error it wraps (reports may
+// shorten a message; the cause deep in the chain is what is checked).
+func chainText(err error) string {
+	if err == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(err.Error())
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		b.WriteString("\n" + chainText(u.Unwrap()))
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			b.WriteString("\n" + chainText(e))
+		}
+	}
+	return b.String()
+}
+
 // sigstoreArgs takes sigstore-python's "sigstore verify identity …"
 // command apart: the same flags go to the sigstore-js script.
 func sigstoreArgs(text string) ([]string, error) {
@@ -374,6 +553,14 @@ func sigstoreArgs(text string) ([]string, error) {
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
 
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
