@@ -76,7 +76,8 @@ type StandardConfig struct {
 	// DistDir receives the wheel and sdist, relative to Dir. Default "dist".
 	// It must hold only this version's files: stale files are an error.
 	DistDir string
-	// OutDir receives the release notes and the SBOM, relative to Dir.
+	// OutDir receives the release notes, the SBOM and SHA256SUMS (each
+	// with its .sigstore.json bundle), relative to Dir.
 	// Default DistDir.
 	OutDir string
 
@@ -204,7 +205,10 @@ type GitHubReleaseResult struct {
 // build-image assembles the multi-arch index, pushes it under the release
 // tag and signs it by digest; publish-pypi and publish-release check every
 // signature again, with the identity that the release notes publish,
-// before uploading anything.
+// before uploading anything. publish-release writes the CycloneDX SBOM
+// and SHA256SUMS (every other asset) into OutDir and signs both with the
+// run's signer ("<file>.sigstore.json"), then publishes the files, all
+// bundles, the SBOM and SHA256SUMS with notes that show how to verify each.
 func Standard(cfg StandardConfig) (*Pipeline, error) {
 	s, err := newStandard(cfg)
 	if err != nil {
