@@ -232,7 +232,13 @@ func run(ctx context.Context, work string, verbose bool, w io.Writer) error {
 		return fmt.Errorf("branch identity %q", wrongBranch)
 	}
 
-	cmds := verbatim.Commands(rel.Body)
+	// The verification section is what the release publishes for users to
+	// run; code blocks of the changelog section are the project's own text.
+	_, verification, ok := strings.Cut(rel.Body, "## Verifying signed artifacts")
+	if !ok {
+		return errors.New("the published notes have no \"## Verifying signed artifacts\" section")
+	}
+	cmds := verbatim.Commands(verification)
 	if len(cmds) == 0 {
 		return errors.New("the published notes have no shell commands")
 	}
