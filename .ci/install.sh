@@ -6,8 +6,9 @@
 #   1. Debian packages: the real clients the interop tests drive (twine,
 #      pip, gh, docker-registry, htpasswd, openssl) and unshare/ip for
 #      .ci/interop.sh. One `apt-get update`, only when something is missing.
-#   2. npm: @octokit/fixtures-server (recorded api.github.com answers) into
-#      tools/node (gitignored).
+#   2. npm: @octokit/fixtures-server (recorded api.github.com answers) and
+#      @sigstore/verify (sigstore-js, an independent verifier for
+#      .ci/verbatim.sh) into tools/node (gitignored).
 #   3. Go tools: the pinned Sigstore stack, cosign, crane and actionlint,
 #      built by tools/build.sh into tools/bin (gitignored).
 set -euo pipefail
@@ -87,6 +88,26 @@ fi
 mkdir -p "$root/tools/bin"
 ln -sfn ../node/node_modules/.bin/octokit-fixtures-server "$root/tools/bin/octokit-fixtures-server"
 done_step "npm @octokit/fixtures-server"
+
+# sigstore-js's verifier: the newest major that runs on the machine's Node
+# (4.x needs Node >= 22; 3.x supports ^20.17). .ci/verbatim.sh checks the
+# release notes' sigstore commands with it.
+step "npm @sigstore/verify"
+sigstore_verify_version=3.1.1
+sv_json="$node_dir/node_modules/@sigstore/verify/package.json"
+have=""
+if [[ -f "$sv_json" ]]; then
+	have="$(node -p "require('$sv_json').version")"
+fi
+if [[ "$have" == "$sigstore_verify_version" ]]; then
+	echo "   @sigstore/verify $have already in tools/node, skipped"
+else
+	npm install --prefix "$node_dir" --save-exact --no-audit --no-fund --loglevel=error \
+		"@octokit/fixtures-server@$fixtures_version" "@sigstore/verify@$sigstore_verify_version" \
+		"@sigstore/bundle@4.0.0" "@sigstore/protobuf-specs@0.5.2"
+	echo "   installed @sigstore/verify $(node -p "require('$sv_json').version") into tools/node"
+fi
+done_step "npm @sigstore/verify"
 
 # ---------------------------------------------------------------- 3. Go tools
 step "Go tools (tools/build.sh)"

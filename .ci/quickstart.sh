@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command, end to end, checked by the real tools:
 # run the quickstart pushing to Debian's real docker-registry, then verify
-# every signed file with the real `cosign verify-blob` and the image with
+# every signed file (the distributions, SHA256SUMS and the SBOM) with the
+# real `cosign verify-blob` and the image with
 # `cosign verify`, against the quickstart's trusted_root.json and the
 # production identity. Run inside .ci/interop.sh (private loopback).
 set -euo pipefail
@@ -36,7 +37,7 @@ export TUF_ROOT="$work/tuf"
 identity=$(python3 -c 'import json; print(json.load(open("release.json"))["identity"])')
 issuer=$(python3 -c 'import json; print(json.load(open("release.json"))["issuer"])')
 echo "== $("$cosign" version 2>&1 | grep -i gitversion || true)"
-python3 -c 'import json; [print(a["path"], a["bundle"]) for a in json.load(open("release.json"))["artifacts"]]' |
+python3 -c 'import json; m=json.load(open("release.json")); [print(a["path"], a["bundle"]) for a in m["artifacts"]]; [print(m[k], m[k]+".sigstore.json") for k in ("checksums", "sbom")]' |
 while read -r file bundle; do
 	echo "== cosign verify-blob $file"
 	"$cosign" verify-blob --trusted-root trusted_root.json --bundle "$bundle" \

@@ -12,9 +12,12 @@ import (
 // Cut releases the [Unreleased] section as version ("1.2.0" or "v1.2.0")
 // dated date (formatted YYYY-MM-DD in date's location):
 //
-//   - a "## [1.2.0] - 2024-05-01" heading is inserted directly below the
-//     "## [Unreleased]" heading, so the former Unreleased body becomes the
-//     body of the new release and [Unreleased] is left empty. The heading
+//   - a "## [1.2.0] - 2024-05-01" heading is inserted below the
+//     "## [Unreleased]" heading and whatever the maintainer keeps at the top
+//     of that section — blank lines and HTML comments such as
+//     "<!-- New features land here on each PR. -->" — so only the entries
+//     move: they become the body of the new release, and [Unreleased]
+//     keeps its comments exactly where they were. The heading
 //     copies the newest release heading's style (brackets or not, a "v" or
 //     not, "-", "–", "—" or "(date)"); without one it is
 //     "## [X.Y.Z] - YYYY-MM-DD".
@@ -79,7 +82,17 @@ func (c *Changelog) Cut(version string, date time.Time) error {
 		heading += " " + date.Format(time.DateOnly)
 	}
 
-	edits := []edit{{off: u.hdrNext, ins: c.eol + heading + c.eol}}
+	// The new heading goes above the first entry: a preamble of blank
+	// lines and HTML comments stays under [Unreleased].
+	at, preamble := preambleEnd(c.src, u.hdrNext, u.bodyEnd)
+	ins := c.eol + heading + c.eol
+	if preamble {
+		ins = heading + c.eol + c.eol
+		if !blankBefore(c.src, at) {
+			ins = c.eol + ins
+		}
+	}
+	edits := []edit{{off: at, ins: ins}}
 	le, relURL, unrelURL, err := c.cutLinks(v, label, newest)
 	if err != nil {
 		return err
@@ -92,14 +105,68 @@ func (c *Changelog) Cut(version string, date time.Time) error {
 		return &Error{Line: u.Line, Err: ErrCutConflict, Msg: fmt.Sprintf(
 			"cutting %s produced a document that does not parse (%v); cut this release by hand", v, err)}
 	}
-	if nr := nc.byVersion[v]; nr == nil || nc.unreleased == nil || nc.unreleased.Body != "" ||
-		len(nc.releases) != len(c.releases)+1 || nr.Body != u.Body ||
+	if nr := nc.byVersion[v]; nr == nil || nc.unreleased == nil || hasEntries(nc.unreleased.Body) ||
+		nc.unreleased.Body != normBody(c.src[u.hdrNext:at]) ||
+		len(nc.releases) != len(c.releases)+1 || nr.Body != normBody(c.src[at:u.bodyEnd]) ||
 		(relURL != "" && (nc.Link(v) != relURL || nc.Link("Unreleased") != unrelURL)) {
 		return &Error{Line: u.Line, Err: ErrCutConflict, Msg: fmt.Sprintf(
 			"cutting %s did not produce the expected sections (unusual layout around [Unreleased] at line %d); cut this release by hand", v, u.Line)}
 	}
 	*c = *nc
 	return nil
+}
+
+// preambleEnd returns where the entries of the body src[from:to] begin:
+// after its leading blank lines and whole-line HTML comments (a comment may
+// span lines), at the start of a line. preamble reports whether any such
+// comment was found (blank lines alone are not a preamble to keep).
+func preambleEnd(src string, from, to int) (at int, preamble bool) {
+	at = from
+	inComment, sawComment := false, false
+	for off := from; off < to; {
+		end := strings.IndexByte(src[off:to], '\n')
+		next := to
+		if end >= 0 {
+			next = off + end + 1
+		}
+		t := strings.TrimSpace(src[off:next])
+		for t != "" {
+			if inComment {
+				i := strings.Index(t, "-->")
+				if i < 0 {
+					t = ""
+					break
+				}
+				inComment = false
+				t = strings.TrimSpace(t[i+3:])
+				continue
+			}
+			if strings.HasPrefix(t, "<!--") {
+				inComment, sawComment = true, true
+				t = t[4:]
+				continue
+			}
+			break
+		}
+		if t != "" {
+			break // an entry or a heading: the body starts here
+		}
+		off = next
+		if !inComment {
+			at = off
+		}
+	}
+	if !sawComment {
+		return from, false
+	}
+	return at, true
+}
+
+// blankBefore reports whether the line before offset at is blank.
+func blankBefore(src string, at int) bool {
+	prev := strings.TrimRight(src[:at], "\r\n")
+	i := strings.LastIndexByte(prev, '\n')
+	return strings.TrimSpace(src[i+1:at]) == "" || strings.Count(src[i+1:at], "\n") > 1
 }
 
 // newest returns the release with the highest version, or nil.

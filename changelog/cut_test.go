@@ -26,6 +26,7 @@ func TestCut(t *testing.T) {
 		src     func(t *testing.T) string
 		version string
 		want    func(t *testing.T, src string) string
+		kept    string // the [Unreleased] body left after the cut (its comments)
 	}{
 		{
 			name:    "github",
@@ -91,6 +92,42 @@ func TestCut(t *testing.T) {
 			want: func(*testing.T, string) string {
 				return "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2024-06-10\n### Added\n- Initial.\n\n" +
 					"[Unreleased]: https://github.com/o/r/compare/v0.1.0...HEAD\n[0.1.0]: https://github.com/o/r/releases/tag/v0.1.0\n"
+			},
+		},
+		{
+			// The reference project's layout: a placeholder comment under
+			// [Unreleased] stays there; only the entries move.
+			name: "comment under Unreleased stays",
+			src: func(*testing.T) string {
+				return "# Changelog\n\n## [Unreleased]\n\n<!-- New features land here on each PR. -->\n\n### Added\n\n- Signed releases.\n\n" +
+					"## [0.10.0] - 2026-01-01\n\n- Old.\n"
+			},
+			version: "0.11.0",
+			kept:    "<!-- New features land here on each PR. -->",
+			want: func(*testing.T, string) string {
+				return "# Changelog\n\n## [Unreleased]\n\n<!-- New features land here on each PR. -->\n\n## [0.11.0] - 2024-06-10\n\n### Added\n\n- Signed releases.\n\n" +
+					"## [0.10.0] - 2026-01-01\n\n- Old.\n"
+			},
+		},
+		{
+			name: "multi-line comment right above the entries, CRLF",
+			src: func(*testing.T) string {
+				return "## [Unreleased]\r\n<!--\r\n  Add entries below.\r\n-->\r\n### Fixed\r\n- b\r\n"
+			},
+			version: "1.0.0",
+			kept:    "<!--\n  Add entries below.\n-->",
+			want: func(*testing.T, string) string {
+				return "## [Unreleased]\r\n<!--\r\n  Add entries below.\r\n-->\r\n\r\n## [1.0.0] - 2024-06-10\r\n\r\n### Fixed\r\n- b\r\n"
+			},
+		},
+		{
+			name: "a comment among the entries moves with them",
+			src: func(*testing.T) string {
+				return "## [Unreleased]\n### Fixed\n<!-- keep sorted -->\n- b\n"
+			},
+			version: "1.0.0",
+			want: func(*testing.T, string) string {
+				return "## [Unreleased]\n\n## [1.0.0] - 2024-06-10\n### Fixed\n<!-- keep sorted -->\n- b\n"
 			},
 		},
 		{
@@ -223,10 +260,14 @@ func TestCut(t *testing.T) {
 			// The model describes the new document.
 			v := strings.TrimPrefix(tt.version, "v")
 			r := c.Release(v)
-			if r == nil || r.Body != old.Body || r.Date != "2024-06-10" || len(c.Releases()) != nRel+1 {
+			wantBody := old.Body
+			if tt.kept != "" {
+				wantBody = strings.TrimSpace(strings.TrimPrefix(old.Body, tt.kept))
+			}
+			if r == nil || r.Body != wantBody || r.Date != "2024-06-10" || len(c.Releases()) != nRel+1 {
 				t.Errorf("Release(%s) = %+v, want the old Unreleased body", v, r)
 			}
-			if u := c.Unreleased(); u == nil || u.Body != "" || len(u.Sections()) != 0 {
+			if u := c.Unreleased(); u == nil || u.Body != tt.kept || len(u.Sections()) != 0 {
 				t.Errorf("Unreleased after Cut = %+v", u)
 			}
 			re := mustParse(t, want)

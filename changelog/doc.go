@@ -49,8 +49,10 @@
 // # Cut
 //
 // Cut performs the maintainer's checklist for a release: the [Unreleased]
-// entries become a new "## [X.Y.Z] - YYYY-MM-DD" section directly below an
-// emptied "## [Unreleased]", and the compare links at the bottom are updated
+// entries become a new "## [X.Y.Z] - YYYY-MM-DD" section below
+// "## [Unreleased]", which keeps only what the maintainer put above the
+// entries (blank lines and HTML comments such as "<!-- New features land
+// here on each PR. -->"), and the compare links at the bottom are updated
 // ("[Unreleased]: …/compare/vX.Y.Z...HEAD", a new "[X.Y.Z]:
 // …/compare/vPREV...vX.Y.Z", or "…/releases/tag/vX.Y.Z" for a first
 // release) in the GitHub or GitLab form and tag naming the file already

@@ -5,15 +5,21 @@
 // # Notes
 //
 // [Notes] renders a release body from [NotesData] with text/template
-// ([DefaultNotesTemplate] unless [WithNotesTemplate]): the changelog section
-// for the version ([NotesData.UseChangelog] takes it from a parsed
-// changelog), then "Verifying signed artifacts" with ready-to-paste
-// `sigstore verify identity`, `cosign verify-blob` and `cosign verify`
-// commands (by tag and by digest), plus the `pip download` / `gh release
-// download` steps. The certificate identity is built by
-// sign.GitHubWorkflowIdentity and the issuer is sign.GitHubActionsIssuer,
-// the same values tagship's signing and verification use, so the published
-// commands check exactly what was signed. Every substituted value is
+// ([DefaultNotesTemplate] unless [WithNotesTemplate]): the version heading
+// and the changelog section ([NotesData.UseChangelog] takes both from a
+// parsed changelog; [WithVersionHeading] leaves the heading out), a "Full
+// diff" link when there is an earlier release to compare with, then
+// "Verifying signed artifacts" with ready-to-paste `pip download` / `gh
+// release download` steps, `cosign verify-blob` and `sigstore verify
+// identity` commands for every signed file (the distributions and, when
+// given, the signed SHA256SUMS and SBOM), a `sha256sum --check` against
+// SHA256SUMS, and `cosign verify` for the image (by tag and by digest).
+// tagship's CI runs every one of them verbatim with the real verifiers
+// (internal/verbatim, .ci/verbatim.sh). The certificate identity and issuer
+// are data ([NotesData.Identity], [NotesData.Issuer]): the caller passes
+// the values its signing and verification used (the standard release
+// does), so the published commands check exactly what was signed, and
+// this package does not depend on the signing one. Every substituted value is
 // validated and shell-quoted. GitHub refuses bodies over [MaxBodyLength]
 // characters: Notes checks up front and shortens only the changelog part,
 // saying so and linking the full CHANGELOG; the verification section is

@@ -23,7 +23,11 @@ func ExampleNotes() {
 	data := ghrelease.NotesData{
 		Repository: "Metbcy/securescan",
 		Tag:        "v0.11.0",
-		Files:      []string{"securescan-0.11.0.tar.gz"},
+		// The identity and issuer are data: sign.GitHubWorkflowIdentity and
+		// sign.GitHubActionsIssuer give them for a GitHub Actions release.
+		Identity: "https://github.com/Metbcy/securescan/.github/workflows/release.yml@refs/tags/v0.11.0",
+		Issuer:   "https://token.actions.githubusercontent.com",
+		Files:    []string{"securescan-0.11.0.tar.gz"},
 	}
 	if err := data.UseChangelog(cl); err != nil {
 		log.Fatal(err)
@@ -36,6 +40,8 @@ func ExampleNotes() {
 	fmt.Println(body[:strings.Index(body, "\n\n## ")])
 	fmt.Println(body[start : start+strings.Index(body[start:], "\n```")])
 	// Output:
+	// ## [0.11.0] - 2026-11-20
+	//
 	// ### Added
 	//
 	// - Signed releases.

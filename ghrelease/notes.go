@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"text/template"
 	"unicode/utf8"
 
 	"github.com/tagship/tagship/changelog"
-	"github.com/tagship/tagship/sign"
 )
 
 // MaxBodyLength is the longest release body GitHub accepts, in characters.
@@ -25,12 +25,26 @@ type NotesData struct {
 	Tag string
 	// Version is the version without "v". Default: Tag without its "v".
 	Version string
-	// WorkflowPath is the signing workflow in the repository.
-	// Default: sign.DefaultWorkflowPath (".github/workflows/release.yml").
-	WorkflowPath string
-	// Issuer is the OIDC issuer of the signing certificates.
-	// Default: sign.GitHubActionsIssuer.
+	// Identity is the certificate identity every artifact was signed with,
+	// the one users must pin: for a GitHub Actions release
+	// sign.GitHubWorkflowIdentity(Repository, WorkflowPath, Tag), e.g.
+	// "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1.2.3".
+	// Required; it must end in "@refs/tags/<Tag>". The notes take it as
+	// data (ghrelease does not know how identities are made), so what is
+	// published is exactly what the release verified.
+	Identity string
+	// Issuer is the OIDC issuer of the signing certificates, for GitHub
+	// Actions sign.GitHubActionsIssuer. Required, an https:// URL.
 	Issuer string
+	// WorkflowPath is the signing workflow in the repository, named in the
+	// notes' prose; optional.
+	WorkflowPath string
+
+	// Heading is the version heading shown above the changelog section.
+	// UseChangelog sets it to the section's own heading line as written
+	// ("## [0.11.0] - 2026-11-20"); [WithVersionHeading](false) leaves it
+	// out. Optional.
+	Heading string
 
 	// Changelog is the Markdown of this version's changelog section.
 	Changelog string
@@ -49,6 +63,14 @@ type NotesData struct {
 	// Files are the signed Python distribution files (wheel, sdist) by file
 	// name; each has a "<file>.sigstore.json" bundle on the release.
 	Files []string
+	// Checksums is the asset name of the signed checksums file
+	// ("SHA256SUMS"), with a "<name>.sigstore.json" bundle on the release;
+	// optional. The notes then show how to verify it and check every
+	// downloaded file against it.
+	Checksums string
+	// SBOM is the asset name of the signed SBOM ("<project>-<version>.cdx.json"),
+	// with a "<name>.sigstore.json" bundle on the release; optional.
+	SBOM string
 	// Image is the container image repository, "ghcr.io/o/r"; optional.
 	Image string
 	// ImageDigest is the image index digest, "sha256:<hex>"; optional, adds
@@ -65,7 +87,7 @@ func (d *NotesData) UseChangelog(cl *changelog.Changelog) error {
 	if r == nil || v == "" {
 		return fmt.Errorf("%w: expected a \"## [%s]\" section in the changelog, found none; add it (Keep a Changelog format) before releasing", ErrNoChangelogSection, v)
 	}
-	d.Changelog, d.ChangelogDate, d.CompareURL = r.Body, r.Date, cl.Link(v)
+	d.Changelog, d.ChangelogDate, d.CompareURL, d.Heading = r.Body, r.Date, cl.Link(v), strings.TrimSpace(r.Heading)
 	return nil
 }
 
@@ -80,8 +102,16 @@ func (d NotesData) version() string {
 type NotesOption func(*notesOptions) error
 
 type notesOptions struct {
-	tmpl   *template.Template
-	maxLen int
+	tmpl      *template.Template
+	maxLen    int
+	noHeading bool
+}
+
+// WithVersionHeading shows (true) or leaves out (false) the version
+// heading ([NotesData.Heading]) above the changelog section. Default: true,
+// as a release page extracted from the changelog keeps it.
+func WithVersionHeading(show bool) NotesOption {
+	return func(o *notesOptions) error { o.noHeading = !show; return nil }
 }
 
 // WithNotesTemplate replaces the default template ([DefaultNotesTemplate])
@@ -115,40 +145,63 @@ func WithMaxBodyLength(n int) NotesOption {
 type NotesView struct {
 	NotesData
 	Version string // resolved
-	// Identity is the certificate identity the artifacts were signed with:
-	// sign.GitHubWorkflowIdentity(Repository, WorkflowPath, Tag).
-	Identity string
+	// FullDiffURL is CompareURL when it is a comparison with an earlier
+	// release ("…/compare/vA...vB"); empty for a first release, whose
+	// changelog link points at the release page itself.
+	FullDiffURL string
+	// Signed are the files verified with their "<name>.sigstore.json"
+	// bundles: Files, then Checksums and SBOM when set.
+	Signed []string
 	// ShortenedChangelog is true when Changelog was cut to fit GitHub's
 	// limit; Changelog then ends with a note linking ChangelogURL.
 	ShortenedChangelog bool
 	// Owner and Name split Repository.
 	Owner, Name string
 	// DownloadPatterns are the files and bundles to fetch from the release:
-	// every bundle, and every file except wheels when PythonPackage is set
-	// (pip fetches the wheel from PyPI, as in the reference process).
+	// every bundle, and every signed file except wheels when PythonPackage
+	// is set (pip fetches the wheel from PyPI, as in the reference process).
 	DownloadPatterns []string
 }
 
-// DefaultNotesTemplate renders the changelog section followed by
-// "Verifying signed artifacts" with the literal commands.
-const DefaultNotesTemplate = `{{- if .Changelog}}{{.Changelog}}
-{{- if .CompareURL}}
+// DefaultNotesTemplate renders the version heading and the changelog
+// section, followed by "Verifying signed artifacts" with the literal
+// commands. Every command in its shell blocks is run verbatim in tagship's
+// CI (.ci/verbatim.sh) with cosign v2.6.5 and v3.1.3, sigstore-js, gh and
+// pip; sigstore-python's form is the one its documentation gives.
+//
+// cosign gets --use-signed-timestamps: Sigstore's Rekor v2 log entries
+// carry no integrated time, so the signing time comes from the bundle's
+// RFC 3161 timestamp; cosign v2 needs the flag for that, v3 does it by
+// default and accepts the flag, so one command serves both.
+const DefaultNotesTemplate = `{{- if .Heading}}{{.Heading}}
 
-**Full diff**: {{.CompareURL}}
+{{end -}}
+{{- if .Changelog}}{{.Changelog}}
+{{- if .FullDiffURL}}
+
+**Full diff**: {{.FullDiffURL}}
 {{- end}}
 
 {{end -}}
 ## Verifying signed artifacts
 
-Every artifact of this release was signed with Sigstore keyless signing by the
-` + "`{{.WorkflowPath}}`" + ` workflow of ` + "`{{.Repository}}`" + ` running for the tag ` + "`{{.Tag}}`" + `.
+Every artifact of this release was signed with Sigstore keyless signing
+{{- if .WorkflowPath}} by the ` + "`{{.WorkflowPath}}`" + ` workflow{{end}} of ` + "`{{.Repository}}`" + ` running for the tag ` + "`{{.Tag}}`" + `.
 The signatures are bound to this identity; anything else must be rejected:
 
 - certificate identity: ` + "`{{.Identity}}`" + `
 - OIDC issuer: ` + "`{{.Issuer}}`" + `
-{{- if .Files}}
 
-### Python distributions
+The signatures are logged in Sigstore's Rekor v2 transparency log, whose
+entries carry no log time: the signing time comes from the bundle's signed
+timestamp, which cosign v2 checks only with ` + "`--use-signed-timestamps`" + ` (cosign v3
+checks it by default and accepts the flag). The commands below are run as
+written in CI with cosign v2.6.5 and v3.1.3, gh and pip, and the same
+checks with sigstore-js (` + "`@sigstore/verify`" + ` 3.x); sigstore-python needs 4.0 or
+newer.
+{{- if .Signed}}
+
+### Download
 
 Download the files{{if .PythonPackage}} (the wheel from PyPI){{end}} and their Sigstore bundles:
 
@@ -160,11 +213,25 @@ gh release download {{shq .Tag}} --repo {{shq .Repository}} --dir ./out{{range .
   --pattern {{sq .}}{{end}}
 ` + "```" + `
 
-Verify each file with [sigstore-python](https://github.com/sigstore/sigstore-python)
-(` + "`pip install sigstore`" + `):
+### Verify the signatures
+
+With [cosign](https://github.com/sigstore/cosign):
 
 ` + "```sh" + `
-{{- range .Files}}
+{{- range .Signed}}
+cosign verify-blob --use-signed-timestamps \
+  --bundle {{shq (printf "./out/%s.sigstore.json" .)}} \
+  --certificate-identity {{sq $.Identity}} \
+  --certificate-oidc-issuer {{sq $.Issuer}} \
+  {{shq (printf "./out/%s" .)}}
+{{- end}}
+` + "```" + `
+
+or with [sigstore-python](https://github.com/sigstore/sigstore-python) 4.0 or newer
+(` + "`pip install 'sigstore>=4'`" + `; earlier versions cannot read Rekor v2 entries):
+
+` + "```sh" + `
+{{- range .Signed}}
 sigstore verify identity \
   --cert-identity {{sq $.Identity}} \
   --cert-oidc-issuer {{sq $.Issuer}} \
@@ -172,18 +239,14 @@ sigstore verify identity \
   {{shq (printf "./out/%s" .)}}
 {{- end}}
 ` + "```" + `
+{{- if .Checksums}}
 
-or with [cosign](https://github.com/sigstore/cosign):
+Then check every downloaded file against the signed ` + "`{{.Checksums}}`" + `:
 
 ` + "```sh" + `
-{{- range .Files}}
-cosign verify-blob \
-  --bundle {{shq (printf "./out/%s.sigstore.json" .)}} \
-  --certificate-identity {{sq $.Identity}} \
-  --certificate-oidc-issuer {{sq $.Issuer}} \
-  {{shq (printf "./out/%s" .)}}
-{{- end}}
+cd ./out && sha256sum --check --ignore-missing {{shq .Checksums}}
 ` + "```" + `
+{{- end}}
 {{- end}}
 {{- if .Image}}
 
@@ -192,7 +255,7 @@ cosign verify-blob \
 The image ` + "`{{.Image}}:{{.Tag}}`" + ` is signed by digest:
 
 ` + "```sh" + `
-cosign verify {{shq (printf "%s:%s" .Image .Tag)}} \
+cosign verify --use-signed-timestamps {{shq (printf "%s:%s" .Image .Tag)}} \
   --certificate-identity {{sq .Identity}} \
   --certificate-oidc-issuer {{sq .Issuer}}
 ` + "```" + `
@@ -201,7 +264,7 @@ cosign verify {{shq (printf "%s:%s" .Image .Tag)}} \
 Pin it by digest in production:
 
 ` + "```sh" + `
-cosign verify {{shq (printf "%s@%s" .Image .ImageDigest)}} \
+cosign verify --use-signed-timestamps {{shq (printf "%s@%s" .Image .ImageDigest)}} \
   --certificate-identity {{sq .Identity}} \
   --certificate-oidc-issuer {{sq .Issuer}}
 ` + "```" + `
@@ -246,12 +309,6 @@ var (
 
 func (d NotesData) resolve() (NotesView, error) {
 	v := NotesView{NotesData: d, Version: d.version()}
-	if v.WorkflowPath == "" {
-		v.WorkflowPath = sign.DefaultWorkflowPath
-	}
-	if v.Issuer == "" {
-		v.Issuer = sign.GitHubActionsIssuer
-	}
 	var errs []error
 	bad := func(field, val, want string) {
 		errs = append(errs, fmt.Errorf("%w: %s %q: expected %s", ErrInvalidNotesData, field, val, want))
@@ -265,11 +322,16 @@ func (d NotesData) resolve() (NotesView, error) {
 	if !versionRE.MatchString(v.Version) {
 		bad("Version", v.Version, `a version such as "1.2.3"`)
 	}
-	if !workflowRE.MatchString(v.WorkflowPath) || strings.Contains(v.WorkflowPath, "..") {
+	if v.WorkflowPath != "" && (!workflowRE.MatchString(v.WorkflowPath) || strings.Contains(v.WorkflowPath, "..")) {
 		bad("WorkflowPath", v.WorkflowPath, `a workflow file path such as ".github/workflows/release.yml"`)
 	}
-	if !strings.HasPrefix(v.Issuer, "https://") || strings.ContainsAny(v.Issuer, " \t\r\n'\"`") {
-		bad("Issuer", v.Issuer, "an https:// issuer URL")
+	if !strings.HasPrefix(v.Identity, "https://") || strings.ContainsAny(v.Identity, " \t\r\n'\"`") ||
+		!strings.HasSuffix(v.Identity, "@refs/tags/"+v.Tag) {
+		bad("Identity", v.Identity, "the https:// certificate identity of the workflow run for refs/tags/"+v.Tag+
+			" (sign.GitHubWorkflowIdentity(Repository, WorkflowPath, Tag))")
+	}
+	if !(strings.HasPrefix(v.Issuer, "https://") || loopbackHTTP(v.Issuer)) || strings.ContainsAny(v.Issuer, " \t\r\n'\"`") {
+		bad("Issuer", v.Issuer, "an https:// issuer URL (sign.GitHubActionsIssuer for GitHub Actions; http:// only on loopback, for local test Sigstores)")
 	}
 	if v.PythonPackage != "" && !pypiNameRE.MatchString(v.PythonPackage) {
 		bad("PythonPackage", v.PythonPackage, "a PyPI project name")
@@ -283,6 +345,17 @@ func (d NotesData) resolve() (NotesView, error) {
 		}
 		v.DownloadPatterns = append(v.DownloadPatterns, f+".sigstore.json")
 	}
+	v.Signed = append([]string(nil), v.Files...)
+	for _, x := range []struct{ field, name string }{{"Checksums", v.Checksums}, {"SBOM", v.SBOM}} {
+		if x.name == "" {
+			continue
+		}
+		if err := ValidateAssetName(x.name); err != nil {
+			errs = append(errs, fmt.Errorf("%w: %s: %w", ErrInvalidNotesData, x.field, err))
+		}
+		v.Signed = append(v.Signed, x.name)
+		v.DownloadPatterns = append(v.DownloadPatterns, x.name, x.name+".sigstore.json")
+	}
 	if v.Image != "" && !imageRE.MatchString(v.Image) {
 		bad("Image", v.Image, `an image repository without tag or digest, such as "ghcr.io/owner/name"`)
 	}
@@ -295,15 +368,27 @@ func (d NotesData) resolve() (NotesView, error) {
 	if strings.ContainsAny(v.CompareURL+v.ChangelogURL, " \t\r\n") {
 		bad("CompareURL/ChangelogURL", v.CompareURL+" "+v.ChangelogURL, "URLs without white space")
 	}
+	if strings.ContainsAny(v.Heading, "\r\n") {
+		bad("Heading", v.Heading, "one line")
+	}
 	if len(errs) > 0 {
 		return v, errors.Join(errs...)
 	}
 	v.Owner, v.Name, _ = strings.Cut(v.Repository, "/")
-	v.Identity = sign.GitHubWorkflowIdentity(v.Repository, v.WorkflowPath, v.Tag)
+	if strings.Contains(v.CompareURL, "/compare/") {
+		v.FullDiffURL = v.CompareURL
+	}
 	if v.ChangelogURL == "" {
 		v.ChangelogURL = "https://github.com/" + v.Repository + "/blob/" + v.Tag + "/CHANGELOG.md"
 	}
 	return v, nil
+}
+
+// loopbackHTTP reports an http:// URL on a loopback host: the issuer of a
+// local test Sigstore, never a production one.
+func loopbackHTTP(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "http" && isLoopback(u.Hostname())
 }
 
 // Notes renders release notes: by default the changelog section followed
@@ -331,6 +416,9 @@ func Notes(data NotesData, opts ...NotesOption) (string, error) {
 	view, err := data.resolve()
 	if err != nil {
 		return "", err
+	}
+	if o.noHeading {
+		view.Heading = ""
 	}
 	view.Changelog = strings.TrimSpace(strings.ReplaceAll(view.Changelog, "\r\n", "\n"))
 	out, err := render(o.tmpl, view)

@@ -9,13 +9,22 @@ import (
 	"unicode/utf8"
 
 	"github.com/tagship/tagship/changelog"
-	"github.com/tagship/tagship/sign"
+)
+
+const (
+	refIdentity = "https://github.com/Metbcy/securescan/.github/workflows/release.yml@refs/tags/v0.11.0"
+	refIssuer   = "https://token.actions.githubusercontent.com"
 )
 
 func refData() NotesData {
 	return NotesData{
 		Repository:    "Metbcy/securescan",
 		Tag:           "v0.11.0",
+		Identity:      refIdentity,
+		Issuer:        refIssuer,
+		WorkflowPath:  ".github/workflows/release.yml",
+		Checksums:     "SHA256SUMS",
+		SBOM:          "securescan-0.11.0.cdx.json",
 		Changelog:     "### Added\n\n- Things.",
 		PythonPackage: "securescan",
 		Files:         []string{"securescan-0.11.0-py3-none-any.whl", "securescan-0.11.0.tar.gz"},
@@ -31,19 +40,21 @@ func TestNotesReferenceCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := "https://github.com/Metbcy/securescan/.github/workflows/release.yml@refs/tags/v0.11.0"
-	if got := sign.GitHubWorkflowIdentity("Metbcy/securescan", "", "v0.11.0"); got != id {
-		t.Fatalf("sign helper gives %q", got)
-	}
+	id := refIdentity
 	for _, want := range []string{
 		"### Added\n\n- Things.\n\n## Verifying signed artifacts",
 		"pip download securescan==0.11.0 --no-deps -d ./out\n",
-		"gh release download v0.11.0 --repo Metbcy/securescan --dir ./out \\\n  --pattern 'securescan-0.11.0-py3-none-any.whl.sigstore.json' \\\n  --pattern 'securescan-0.11.0.tar.gz' \\\n  --pattern 'securescan-0.11.0.tar.gz.sigstore.json'\n",
+		"gh release download v0.11.0 --repo Metbcy/securescan --dir ./out \\\n  --pattern 'securescan-0.11.0-py3-none-any.whl.sigstore.json' \\\n  --pattern 'securescan-0.11.0.tar.gz' \\\n  --pattern 'securescan-0.11.0.tar.gz.sigstore.json' \\\n" +
+			"  --pattern 'SHA256SUMS' \\\n  --pattern 'SHA256SUMS.sigstore.json' \\\n  --pattern 'securescan-0.11.0.cdx.json' \\\n  --pattern 'securescan-0.11.0.cdx.json.sigstore.json'\n",
 		"sigstore verify identity \\\n  --cert-identity '" + id + "' \\\n  --cert-oidc-issuer 'https://token.actions.githubusercontent.com' \\\n  --bundle ./out/securescan-0.11.0-py3-none-any.whl.sigstore.json \\\n  ./out/securescan-0.11.0-py3-none-any.whl\n",
 		"--bundle ./out/securescan-0.11.0.tar.gz.sigstore.json \\\n  ./out/securescan-0.11.0.tar.gz\n",
-		"cosign verify-blob \\\n  --bundle ./out/securescan-0.11.0.tar.gz.sigstore.json \\\n  --certificate-identity '" + id + "' \\\n  --certificate-oidc-issuer 'https://token.actions.githubusercontent.com' \\\n  ./out/securescan-0.11.0.tar.gz\n",
-		"cosign verify ghcr.io/metbcy/securescan:v0.11.0 \\\n  --certificate-identity '" + id + "' \\\n  --certificate-oidc-issuer 'https://token.actions.githubusercontent.com'\n",
-		"cosign verify ghcr.io/metbcy/securescan@sha256:" + strings.Repeat("0f", 32) + " \\\n",
+		"cosign verify-blob --use-signed-timestamps \\\n  --bundle ./out/securescan-0.11.0.tar.gz.sigstore.json \\\n  --certificate-identity '" + id + "' \\\n  --certificate-oidc-issuer 'https://token.actions.githubusercontent.com' \\\n  ./out/securescan-0.11.0.tar.gz\n",
+		"cosign verify-blob --use-signed-timestamps \\\n  --bundle ./out/SHA256SUMS.sigstore.json \\\n",
+		"  ./out/securescan-0.11.0.cdx.json\n",
+		"cd ./out && sha256sum --check --ignore-missing SHA256SUMS\n",
+		"cosign verify --use-signed-timestamps ghcr.io/metbcy/securescan:v0.11.0 \\\n  --certificate-identity '" + id + "' \\\n  --certificate-oidc-issuer 'https://token.actions.githubusercontent.com'\n",
+		"cosign verify --use-signed-timestamps ghcr.io/metbcy/securescan@sha256:" + strings.Repeat("0f", 32) + " \\\n",
+		"by the `.github/workflows/release.yml` workflow of `Metbcy/securescan`",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("notes lack:\n%s\n---- notes:\n%s", want, out)
@@ -82,13 +93,25 @@ func TestNotesShellSyntax(t *testing.T) {
 func TestNotesValidationAndQuoting(t *testing.T) {
 	t.Parallel()
 	for name, mut := range map[string]func(*NotesData){
-		"repo":     func(d *NotesData) { d.Repository = "evil'; rm -rf /" },
-		"tag":      func(d *NotesData) { d.Tag = "v1\n" },
-		"file":     func(d *NotesData) { d.Files = []string{"a b.whl"} },
-		"image":    func(d *NotesData) { d.Image = "ghcr.io/x:latest" },
-		"digest":   func(d *NotesData) { d.ImageDigest = "sha256:abc" },
-		"workflow": func(d *NotesData) { d.WorkflowPath = "../x.yml" },
-		"issuer":   func(d *NotesData) { d.Issuer = "http://x" },
+		"repo":      func(d *NotesData) { d.Repository = "evil'; rm -rf /" },
+		"tag":       func(d *NotesData) { d.Tag = "v1\n" },
+		"file":      func(d *NotesData) { d.Files = []string{"a b.whl"} },
+		"image":     func(d *NotesData) { d.Image = "ghcr.io/x:latest" },
+		"digest":    func(d *NotesData) { d.ImageDigest = "sha256:abc" },
+		"workflow":  func(d *NotesData) { d.WorkflowPath = "../x.yml" },
+		"issuer":    func(d *NotesData) { d.Issuer = "http://x" },
+		"no issuer": func(d *NotesData) { d.Issuer = "" },
+		"no id":     func(d *NotesData) { d.Identity = "" },
+		"id quote":  func(d *NotesData) { d.Identity = "https://x/'@refs/tags/v0.11.0" },
+		"id branch": func(d *NotesData) {
+			d.Identity = "https://github.com/Metbcy/securescan/.github/workflows/release.yml@refs/heads/main"
+		},
+		"id tag": func(d *NotesData) {
+			d.Identity = "https://github.com/Metbcy/securescan/.github/workflows/release.yml@refs/tags/v0.10.0"
+		},
+		"checksums":  func(d *NotesData) { d.Checksums = "SHA 256" },
+		"sbom":       func(d *NotesData) { d.SBOM = ".hidden" },
+		"heading nl": func(d *NotesData) { d.Heading = "## [1]\nx" },
 	} {
 		d := refData()
 		mut(&d)
@@ -149,7 +172,8 @@ func TestNotesTemplateAndChangelog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := NotesData{Repository: "o/r", Tag: "v1.1.0"}
+	d := NotesData{Repository: "o/r", Tag: "v1.1.0", Issuer: refIssuer,
+		Identity: "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1.1.0"}
 	if err := d.UseChangelog(cl); err != nil {
 		t.Fatal(err)
 	}
@@ -167,5 +191,50 @@ func TestNotesTemplateAndChangelog(t *testing.T) {
 	}
 	if _, err := Notes(d, WithNotesTemplate("{{.Nope")); err == nil {
 		t.Error("bad template accepted")
+	}
+}
+
+// The version heading is kept by default and can be left out; a first
+// release (its changelog link is the release page itself) has no "Full
+// diff" link, a later one links the comparison.
+func TestNotesHeadingAndFullDiff(t *testing.T) {
+	t.Parallel()
+	cl, err := changelog.Parse([]byte("# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2026-11-21\n\n- b\n\n## [1.0.0] - 2026-11-20\n\n- a\n\n" +
+		"[Unreleased]: https://github.com/o/r/compare/v1.1.0...HEAD\n[1.1.0]: https://github.com/o/r/compare/v1.0.0...v1.1.0\n[1.0.0]: https://github.com/o/r/releases/tag/v1.0.0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		tag      string
+		opts     []NotesOption
+		want     []string
+		wantNone []string
+	}{
+		{tag: "v1.0.0", want: []string{"## [1.0.0] - 2026-11-20\n\n- a\n\n## Verifying"}, wantNone: []string{"Full diff", "releases/tag"}},
+		{tag: "v1.1.0", want: []string{"## [1.1.0] - 2026-11-21\n\n- b\n\n**Full diff**: https://github.com/o/r/compare/v1.0.0...v1.1.0\n"}},
+		{tag: "v1.1.0", opts: []NotesOption{WithVersionHeading(false)}, want: []string{"- b\n\n**Full diff**"}, wantNone: []string{"## [1.1.0]"}},
+	} {
+		d := NotesData{Repository: "o/r", Tag: tc.tag, Issuer: refIssuer,
+			Identity: "https://github.com/o/r/.github/workflows/release.yml@refs/tags/" + tc.tag}
+		if err := d.UseChangelog(cl); err != nil {
+			t.Fatal(err)
+		}
+		out, err := Notes(d, tc.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(out, "## [") && len(tc.opts) == 0 {
+			t.Errorf("%s: notes do not start with the version heading:\n%s", tc.tag, out)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: notes lack %q:\n%s", tc.tag, w, out)
+			}
+		}
+		for _, w := range tc.wantNone {
+			if strings.Contains(out, w) {
+				t.Errorf("%s: notes contain %q:\n%s", tc.tag, w, out)
+			}
+		}
 	}
 }

@@ -282,6 +282,52 @@ func TestInteropCosign(t *testing.T) {
 		}
 	})
 
+	t.Run("cosign v2 signs: a Rekor v2 dsse entry nobody current verifies", func(t *testing.T) {
+		// cosign v2.6.5 (sigstore-go v1.1.4) logs an image signature in
+		// Rekor v2 as a dsse v0.0.2 entry. Sigstore has since dropped that
+		// entry type: rekor-tiles v2.3.0 no longer accepts it, and
+		// sigstore-go v1.2.0 (#627, "Encode Rekor v2 DSSE envelopes as
+		// hashedrekord") and every later version, v1.4.0 (Go 1.27)
+		// included, verify only hashedrekord v0.0.2 entries — so cosign
+		// v3.1.3 refuses these bundles too. Moving tagship to a newer
+		// sigstore-go would not change it. This test pins the situation:
+		// when it fails, update the README ("Verifying a release").
+		res := push(t, "by-cosign2")
+		tokenPath := filepath.Join(t.TempDir(), "token")
+		tok, err := st.MintToken("sigstore")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(tokenPath, []byte(tok), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stack.Cosign(t, "sign", "--yes", "--new-bundle-format",
+			"--signing-config", stack.SigningConfigPath,
+			"--trusted-root", stack.TrustedRootPath,
+			"--identity-token", tokenPath,
+			"--allow-http-registry",
+			res.DigestRef()); err != nil {
+			t.Fatalf("cosign sign: %v", err)
+		}
+		if _, err := stack.Cosign(t, verifyArgs(res.DigestRef())...); err != nil {
+			t.Fatalf("cosign v2.6.5 rejects its own signature: %v", err)
+		}
+		_, err = Verify(ctx, res.Reference, policy, verifier, WithExpectedDigest(res.Digest))
+		if err == nil {
+			t.Fatal("our Verify accepts cosign v2.6.5's Rekor v2 dsse entry: sigstore-go verifies dsse v0.0.2 again; update the README")
+		}
+		if !strings.Contains(err.Error(), "dsse") || !strings.Contains(err.Error(), "0.0.2") {
+			t.Fatalf("refused for another reason than the dsse v0.0.2 entry: %v", err)
+		}
+		if cosign3, ok := interop.Lookup("cosign3"); ok {
+			if _, err := stack.RunCosign(t, cosign3, "verify", "--trusted-root", stack.TrustedRootPath,
+				"--certificate-identity", policy.Identity, "--certificate-oidc-issuer", policy.Issuer,
+				"--allow-http-registry", res.DigestRef()); err == nil {
+				t.Fatal("cosign v3.1.3 accepts cosign v2.6.5's Rekor v2 dsse entry: update the README")
+			}
+		}
+	})
+
 	t.Run("cosign v3 signs, we verify", func(t *testing.T) {
 		// cosign v2.6.5 records image signatures as Rekor v2 dsse v0.0.2
 		// entries, which rekor-tiles v2.3.0 (linked here through

@@ -48,6 +48,18 @@ type Config struct {
 	Getenv func(key string) string
 	// Logger receives one debug record per check. Default: discard.
 	Logger *slog.Logger
+	// Repository ("owner/name") and WorkflowPath (default
+	// ".github/workflows/release.yml") name the release workflow whose
+	// signing identity messages show when the run does not say
+	// (GITHUB_WORKFLOW_REF, GITHUB_REPOSITORY). Optional.
+	Repository   string
+	WorkflowPath string
+	// PrepareCommand is how this project moves [Unreleased] into a release
+	// section, e.g. "go run ./tools/prepare -version 0.11.0" or "make
+	// release-prep"; the fix for a missing changelog section shows it.
+	// Default: the fix names the step (changelog Cut / prepare.Release)
+	// without a command.
+	PrepareCommand string
 }
 
 // Severity grades a [Problem].
@@ -458,11 +470,18 @@ func (c *checker) identity(ref string) string {
 	if i := strings.LastIndex(wf, "@"); i >= 0 {
 		wf = wf[:i]
 	} else {
-		repo := c.getenv("GITHUB_REPOSITORY")
+		repo := c.cfg.Repository
 		if repo == "" {
-			repo = "OWNER/REPO"
+			repo = c.getenv("GITHUB_REPOSITORY")
 		}
-		wf = repo + "/.github/workflows/release.yml"
+		if repo == "" {
+			repo = "<owner>/<repository>" // nothing says which: neither the run nor Config
+		}
+		path := strings.TrimPrefix(c.cfg.WorkflowPath, "/")
+		if path == "" {
+			path = ".github/workflows/release.yml"
+		}
+		wf = strings.Trim(repo, "/") + "/" + path
 	}
 	return c.server() + "/" + wf + "@" + ref
 }
@@ -641,7 +660,11 @@ func (c *checker) checkChangelog(fallback string) {
 	if rel == nil {
 		fix := "add a section " + section + " describing the changes of " + version
 		if u := cl.Unreleased(); u != nil && strings.TrimSpace(u.Body) != "" {
-			fix = "move the [Unreleased] notes into a new section " + section + " (changelog Cut, e.g. go run ./examples/changelog cut -version " + version + ") and update the compare links"
+			how := "with changelog Cut or prepare.Release, which also update the compare links"
+			if c.cfg.PrepareCommand != "" {
+				how = "e.g. " + c.cfg.PrepareCommand
+			}
+			fix = "move the [Unreleased] notes into a new section " + section + " (" + how + ") and update the compare links"
 		}
 		c.fail(Problem{
 			Check: CheckChangelog, Where: path,

@@ -387,7 +387,7 @@ func TestCheckChangelog(t *testing.T) {
 		{"no section", "# Changelog\n\n## [Unreleased]\n\n## [0.10.2] - 2026-10-01\n- x\n",
 			"CHANGELOG.md", []string{"no section for 0.11.0 (latest is 0.10.2)"}, []string{"add a section ## [0.11.0] - YYYY-MM-DD"}},
 		{"unreleased notes not cut", "# Changelog\n\n## [Unreleased]\n### Added\n- y\n\n## [0.10.2] - 2026-10-01\n- x\n",
-			"CHANGELOG.md", []string{"no section for 0.11.0"}, []string{"move the [Unreleased] notes", "cut -version 0.11.0"}},
+			"CHANGELOG.md", []string{"no section for 0.11.0"}, []string{"move the [Unreleased] notes", "prepare.Release"}},
 		{"empty changelog", "# Changelog\n",
 			"CHANGELOG.md", []string{"no released sections"}, nil},
 		{"undated", "# Changelog\n\n## [0.11.0]\n- x\n",
@@ -421,6 +421,30 @@ func TestCheckChangelog(t *testing.T) {
 	r := check(t, preflight.Config{Tag: "v0.11.0", Dir: dir, ChangelogPath: "docs/HISTORY.md"})
 	if !r.OK() || len(r.Problems) != 0 {
 		t.Fatalf("want OK:\n%s", r)
+	}
+}
+
+// Messages name the repository being released and the project's own
+// commands, never placeholders or paths of tagship's own repository.
+func TestCheckMessagesNameTheProject(t *testing.T) {
+	t.Parallel()
+	dir := project(t, "0.11.0", "# Changelog\n\n## [Unreleased]\n### Added\n- y\n\n## [0.10.2] - 2026-10-01\n- x\n")
+	// A branch run whose environment does not name the repository (as in a
+	// simulated run): Config does.
+	r := check(t, preflight.Config{Dir: dir, Tag: "v0.11.0", Repository: "Metbcy/securescan", WorkflowPath: ".github/workflows/publish.yml",
+		PrepareCommand: "make release-prep VERSION=0.11.0",
+		Getenv:         env("GITHUB_ACTIONS", "true", "GITHUB_EVENT_NAME", "push", "GITHUB_REF", "refs/heads/main")})
+	ref := problem(t, r, preflight.CheckEvent, "GITHUB_REF")
+	contains(t, "ref fix", ref.Fix, "https://github.com/Metbcy/securescan/.github/workflows/publish.yml@refs/heads/main",
+		"https://github.com/Metbcy/securescan/.github/workflows/publish.yml@refs/tags/v0.11.0")
+	cl := problem(t, r, preflight.CheckChangelog, "CHANGELOG.md")
+	contains(t, "changelog fix", cl.Fix, "e.g. make release-prep VERSION=0.11.0")
+	for _, p := range r.Problems {
+		for _, bad := range []string{"OWNER/REPO", "./examples/", "examples/"} {
+			if strings.Contains(p.String(), bad) {
+				t.Errorf("%s mentions %q: %s", p.Check, bad, p)
+			}
+		}
 	}
 }
 

@@ -2,13 +2,10 @@ package release
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
-	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/sign"
 )
@@ -32,17 +29,9 @@ func (s *standard) adoptPublishedFiles(ctx context.Context, in *Inputs, dists []
 	if s.cfg.SkipGitHubRelease {
 		return dists, nil
 	}
-	dl, err := ghrelease.NewDownloader(append(append([]ghrelease.Option(nil), s.cfg.GitHubOptions...), ghrelease.WithLogger(in.Logger()))...)
-	if err != nil {
-		return nil, err
-	}
-	owner, repo, _ := strings.Cut(s.cfg.Repository, "/")
-	rel, err := dl.ReleaseForTag(ctx, owner, repo, s.tag)
-	if errors.Is(err, ghrelease.ErrNoRelease) {
-		return dists, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("looking for an earlier release of %s to adopt its files: %w", s.tag, err)
+	pr, err := s.publishedRelease(ctx)
+	if err != nil || pr == nil {
+		return dists, err
 	}
 	verifier, err := s.getVerifier()
 	if err != nil {
@@ -50,7 +39,7 @@ func (s *standard) adoptPublishedFiles(ctx context.Context, in *Inputs, dists []
 	}
 	out := make([]*pypi.Distribution, 0, len(dists))
 	for _, d := range dists {
-		adopted, err := s.adoptFile(ctx, in, dl, rel, verifier, d)
+		adopted, err := s.adoptFile(ctx, in, pr, verifier, d)
 		if err != nil {
 			return nil, err
 		}
@@ -61,21 +50,21 @@ func (s *standard) adoptPublishedFiles(ctx context.Context, in *Inputs, dists []
 
 // adoptFile adopts one distribution's published file and bundle; it
 // returns d itself when there is nothing to adopt.
-func (s *standard) adoptFile(ctx context.Context, in *Inputs, dl *ghrelease.Downloader, rel *ghrelease.PublishedRelease, verifier *sign.Verifier, d *pypi.Distribution) (*pypi.Distribution, error) {
+func (s *standard) adoptFile(ctx context.Context, in *Inputs, pr *publishedRelease, verifier *sign.Verifier, d *pypi.Distribution) (*pypi.Distribution, error) {
 	bundlePath := sign.DefaultBundlePath(d.Path)
-	fileAsset, okFile := rel.Asset(d.Filename)
-	bundleAsset, okBundle := rel.Asset(filepath.Base(bundlePath))
+	fileAsset, okFile := pr.rel.Asset(d.Filename)
+	bundleAsset, okBundle := pr.rel.Asset(filepath.Base(bundlePath))
 	if !okFile || !okBundle {
 		return d, nil
 	}
 	tmpFile, tmpBundle := d.Path+".published", bundlePath+".published"
 	defer os.Remove(tmpFile)
 	defer os.Remove(tmpBundle)
-	got, err := dl.DownloadAsset(ctx, rel, fileAsset, tmpFile)
+	got, err := pr.dl.DownloadAsset(ctx, pr.rel, fileAsset, tmpFile)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s from the release: %w", d.Filename, err)
 	}
-	if _, err := dl.DownloadAsset(ctx, rel, bundleAsset, tmpBundle); err != nil {
+	if _, err := pr.dl.DownloadAsset(ctx, pr.rel, bundleAsset, tmpBundle); err != nil {
 		return nil, fmt.Errorf("reading %s from the release: %w", bundleAsset.Name, err)
 	}
 	if _, err := verifier.VerifyFile(ctx, tmpFile, tmpBundle, s.policy()); err != nil {

@@ -569,8 +569,8 @@ func baseline(t *testing.T) finalState {
 		if len(baselineState.ProblemList) > 0 {
 			baselineErr = fmt.Errorf("clean run: %v", baselineState.ProblemList)
 		}
-		if n := len(baselineState.Assets); n != 7 {
-			baselineErr = fmt.Errorf("clean run: %d assets, want 7: %v", n, baselineState.Assets)
+		if n := len(baselineState.Assets); n != 9 {
+			baselineErr = fmt.Errorf("clean run: %d assets, want 9: %v", n, baselineState.Assets)
 		}
 	})
 	if baselineErr != nil {

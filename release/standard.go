@@ -55,6 +55,11 @@ type StandardConfig struct {
 	// WorkflowPath is the release workflow in the repository, part of the
 	// signing identity. Default sign.DefaultWorkflowPath.
 	WorkflowPath string
+	// Issuer is the OIDC issuer of the signing certificates, which every
+	// verification pins and the release notes publish. Default
+	// sign.GitHubActionsIssuer (GitHub Enterprise Server and local test
+	// Sigstores have their own).
+	Issuer string
 	// Manifest is the version source, relative to Dir: a *.toml file is a
 	// pyproject.toml, anything else a plain VERSION file. Default
 	// "pyproject.toml".
@@ -76,7 +81,8 @@ type StandardConfig struct {
 	// DistDir receives the wheel and sdist, relative to Dir. Default "dist".
 	// It must hold only this version's files: stale files are an error.
 	DistDir string
-	// OutDir receives the release notes and the SBOM, relative to Dir.
+	// OutDir receives the release notes, the SBOM and SHA256SUMS (each
+	// with its .sigstore.json bundle), relative to Dir.
 	// Default DistDir.
 	OutDir string
 
@@ -275,7 +281,11 @@ type PyPIFileResult struct {
 type GitHubReleaseResult struct {
 	URL   string `json:"url"`
 	Notes string `json:"notes"` // path of the release notes written
-	SBOM  string `json:"sbom"`  // path of the SBOM written
+	SBOM  string `json:"sbom"`  // path of the SBOM written; its bundle is SBOM + ".sigstore.json"
+	// Checksums is the path of the signed SHA256SUMS written (every other
+	// asset, bundles and SBOM included); its bundle is Checksums +
+	// ".sigstore.json".
+	Checksums string `json:"checksums"`
 	// Provenance is the path of the provenance bundle attached ("" with
 	// NoProvenance).
 	Provenance string            `json:"provenance,omitempty"`
@@ -295,7 +305,10 @@ type GitHubReleaseResult struct {
 // build-image assembles the multi-arch index, pushes it under the release
 // tag and signs it by digest; publish-pypi and publish-release check every
 // signature again, with the identity that the release notes publish,
-// before uploading anything.
+// before uploading anything. publish-release writes the CycloneDX SBOM
+// and SHA256SUMS (every other asset) into OutDir and signs both with the
+// run's signer ("<file>.sigstore.json"), then publishes the files, all
+// bundles, the SBOM and SHA256SUMS with notes that show how to verify each.
 func Standard(cfg StandardConfig) (*Pipeline, error) {
 	s, err := newStandard(cfg)
 	if err != nil {
@@ -364,7 +377,7 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 	}
 	if !cfg.SkipGitHubRelease {
 		jobs = append(jobs, Job{Name: JobPublishRelease, Needs: releaseNeeds, Run: s.publishRelease, Fingerprint: s.fingerprint,
-			Permissions: Permissions{ScopeContents: Write}, Timeout: 15 * time.Minute,
+			Permissions: Permissions{ScopeContents: Write, ScopeIDToken: Write}, Timeout: 15 * time.Minute,
 			Secrets: map[string]string{"GITHUB_TOKEN": "GITHUB_TOKEN"},
 			Plan: func() []string {
 				return []string{"verify every bundle against " + s.identity(),
@@ -396,6 +409,9 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 	}
 	if cfg.WorkflowPath == "" {
 		cfg.WorkflowPath = sign.DefaultWorkflowPath
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = sign.GitHubActionsIssuer
 	}
 	if cfg.Manifest == "" {
 		cfg.Manifest = "pyproject.toml"
@@ -518,7 +534,9 @@ func (s *standard) identity() string {
 }
 
 func (s *standard) policy() sign.Policy {
-	return sign.GitHubReleasePolicy(s.cfg.Repository, s.cfg.WorkflowPath, s.tag)
+	p := sign.GitHubReleasePolicy(s.cfg.Repository, s.cfg.WorkflowPath, s.tag)
+	p.Issuer = s.cfg.Issuer
+	return p
 }
 
 func (s *standard) imageRef() string { return s.cfg.ImageRepository + ":" + s.tag }
@@ -540,6 +558,7 @@ func (s *standard) preflight(ctx context.Context, in *Inputs) (any, error) {
 	rep, err := preflight.Check(ctx, preflight.Config{
 		Tag: s.tag, Dir: s.cfg.Dir, Sources: []preflight.VersionSource{src},
 		ChangelogPath: s.path(s.cfg.Changelog), Getenv: s.cfg.Getenv, Logger: in.Logger(),
+		Repository: s.cfg.Repository, WorkflowPath: s.cfg.WorkflowPath,
 	})
 	if err != nil {
 		return nil, err
@@ -592,7 +611,7 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := BuildResult{Version: pf.Version, Identity: s.identity(), Issuer: sign.GitHubActionsIssuer}
+	res := BuildResult{Version: pf.Version, Identity: s.identity(), Issuer: s.cfg.Issuer}
 	for _, d := range dists {
 		bundlePath := sign.DefaultBundlePath(d.Path)
 		// A bundle already next to the file that verifies for this very
@@ -975,7 +994,11 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	if err := Require(ctx, ScopeContents, Write, "create and publish the GitHub release "+s.tag); err != nil {
 		return nil, err
 	}
-	if err := s.adoptPublishedBundles(ctx, in, b); err != nil {
+	published, err := s.publishedRelease(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.adoptPublishedBundles(ctx, in, b, published); err != nil {
 		return nil, err
 	}
 	if b.Provenance != "" {
@@ -995,24 +1018,8 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	nd := ghrelease.NotesData{Repository: s.cfg.Repository, Tag: s.tag, Version: b.Version,
-		WorkflowPath: s.cfg.WorkflowPath, PythonPackage: b.Project, Image: img.Repository, ImageDigest: img.Digest}
-	for _, f := range b.Files {
-		nd.Files = append(nd.Files, f.Name)
-	}
-	if err := nd.UseChangelog(cl); err != nil {
-		return nil, err
-	}
-	notes, err := ghrelease.Notes(nd, s.cfg.NotesOptions...)
-	if err != nil {
-		return nil, err
-	}
 	out := s.path(s.cfg.OutDir)
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, err
-	}
-	notesPath := filepath.Join(out, "release-notes.md")
-	if err := os.WriteFile(notesPath, []byte(notes), 0o644); err != nil {
 		return nil, err
 	}
 	// The SBOM must be byte-identical on a rerun, or the asset would
@@ -1043,10 +1050,54 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	if err := os.WriteFile(sbomPath, sbom, 0o644); err != nil {
 		return nil, err
 	}
-	assets = append(assets, ghrelease.Asset{Path: sbomPath})
+	sbomBundle, err := s.signReleaseFile(ctx, in, sbomPath, published)
+	if err != nil {
+		return nil, err
+	}
+	assets = append(assets, ghrelease.Asset{Path: sbomPath}, ghrelease.Asset{Path: sbomBundle})
+	// SHA256SUMS lists every other asset, and is signed like the files:
+	// users can then trust it without trusting the release page.
+	sums := map[string]string{}
+	for _, a := range assets {
+		sum, _, err := sign.SHA256File(ctx, a.Path)
+		if err != nil {
+			return nil, err
+		}
+		sums[filepath.Base(a.Path)] = hex.EncodeToString(sum)
+	}
+	sumsPath := filepath.Join(out, ghrelease.ChecksumsAssetName)
+	if err := os.WriteFile(sumsPath, ghrelease.FormatChecksums(sums), 0o644); err != nil {
+		return nil, err
+	}
+	sumsBundle, err := s.signReleaseFile(ctx, in, sumsPath, published)
+	if err != nil {
+		return nil, err
+	}
+	assets = append(assets, ghrelease.Asset{Path: sumsPath}, ghrelease.Asset{Path: sumsBundle})
+
+	nd := ghrelease.NotesData{Repository: s.cfg.Repository, Tag: s.tag, Version: b.Version,
+		Identity: s.identity(), Issuer: s.cfg.Issuer, WorkflowPath: s.cfg.WorkflowPath,
+		PythonPackage: b.Project, Image: img.Repository, ImageDigest: img.Digest,
+		Checksums: filepath.Base(sumsPath), SBOM: filepath.Base(sbomPath)}
+	for _, f := range b.Files {
+		nd.Files = append(nd.Files, f.Name)
+	}
+	if err := nd.UseChangelog(cl); err != nil {
+		return nil, err
+	}
+	notes, err := ghrelease.Notes(nd, s.cfg.NotesOptions...)
+	if err != nil {
+		return nil, err
+	}
+	notesPath := filepath.Join(out, "release-notes.md")
+	if err := os.WriteFile(notesPath, []byte(notes), 0o644); err != nil {
+		return nil, err
+	}
 	owner, repo, _ := strings.Cut(s.cfg.Repository, "/")
 	pub, err := ghrelease.New(append(append([]ghrelease.Option(nil), s.cfg.GitHubOptions...),
-		ghrelease.WithLogger(in.Logger()), ghrelease.WithProgress(in.Progress))...)
+		// SHA256SUMS is written and signed above: Publish must not add
+		// an unsigned one of its own.
+		ghrelease.WithChecksumsAsset(""), ghrelease.WithLogger(in.Logger()), ghrelease.WithProgress(in.Progress))...)
 	if err != nil {
 		return nil, err
 	}
@@ -1054,7 +1105,7 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	res := GitHubReleaseResult{URL: r.HTMLURL, Notes: notesPath, SBOM: sbomPath, Provenance: b.Provenance, Assets: map[string]string{},
+	res := GitHubReleaseResult{URL: r.HTMLURL, Notes: notesPath, SBOM: sbomPath, Checksums: sumsPath, Provenance: b.Provenance, Assets: map[string]string{},
 		Published: r.Published || r.AlreadyPublished}
 	counts := map[string]int{}
 	for _, a := range r.Assets {
@@ -1066,68 +1117,98 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	return res, nil
 }
 
-// adoptPublishedBundles handles a release that an earlier run (another
-// machine, a "re-run all jobs") already attached bundles to. Signatures are
-// not deterministic, so this run's bundles differ from those; when the
-// published bundle verifies for this very file with the release identity,
-// it is adopted in place of ours, so that the release, SHA256SUMS and the
-// SBOM stay exactly as first published. A published bundle that does not
-// verify is left for Publish to report as a conflict.
-func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b BuildResult) error {
+// publishedRelease is the release an earlier run (another machine, a
+// "re-run all jobs") already created for the tag, or nil.
+func (s *standard) publishedRelease(ctx context.Context) (*publishedRelease, error) {
 	dl, err := ghrelease.NewDownloader(s.cfg.GitHubOptions...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	owner, repo, _ := strings.Cut(s.cfg.Repository, "/")
 	rel, err := dl.ReleaseForTag(ctx, owner, repo, s.tag)
 	if errors.Is(err, ghrelease.ErrNoRelease) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("looking for an earlier release of %s: %w", s.tag, err)
+		return nil, fmt.Errorf("looking for an earlier release of %s: %w", s.tag, err)
+	}
+	return &publishedRelease{dl: dl, rel: rel}, nil
+}
+
+type publishedRelease struct {
+	dl  *ghrelease.Downloader
+	rel *ghrelease.PublishedRelease
+}
+
+// adoptBundle replaces the bundle at bundlePath (of the file at path) by
+// the one the published release carries under the same name, when that one
+// verifies for this very file with the release identity. It reports
+// whether it did.
+func (s *standard) adoptBundle(ctx context.Context, in *Inputs, pr *publishedRelease, path, bundlePath string) (bool, error) {
+	if pr == nil {
+		return false, nil
+	}
+	name := filepath.Base(bundlePath)
+	a, ok := pr.rel.Asset(name)
+	if !ok {
+		return false, nil
+	}
+	tmp := bundlePath + ".published"
+	got, err := pr.dl.DownloadAsset(ctx, pr.rel, a, tmp)
+	if err != nil {
+		return false, fmt.Errorf("reading %s from the release: %w", name, err)
+	}
+	ours, _, err := sign.SHA256File(ctx, bundlePath)
+	if err == nil && hex.EncodeToString(ours) == got.SHA256 {
+		os.Remove(tmp)
+		return true, nil
+	}
+	verifier, err := s.getVerifier()
+	if err != nil {
+		os.Remove(tmp)
+		return false, err
+	}
+	if _, err := verifier.VerifyFile(ctx, path, tmp, s.policy()); err != nil {
+		os.Remove(tmp)
+		in.Log("%s on the release does not verify for %s (%v); keeping this run's bundle", name, filepath.Base(path), err)
+		return false, nil
+	}
+	if err := os.Rename(tmp, bundlePath); err != nil {
+		os.Remove(tmp)
+		return false, err
+	}
+	in.Log("%s: adopted the bundle already on the release, which verifies for this file", name)
+	return true, nil
+}
+
+// adoptPublishedBundles handles a release that an earlier run already
+// attached bundles to. Signatures are not deterministic, so this run's
+// bundles differ from those; when the published bundle verifies for this
+// very file with the release identity, it is adopted in place of ours, so
+// that the release, SHA256SUMS and the SBOM stay exactly as first
+// published. A published bundle that does not verify is left for Publish
+// to report as a conflict.
+func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b BuildResult, pr *publishedRelease) error {
+	for _, f := range b.Files {
+		if _, err := s.adoptBundle(ctx, in, pr, f.Path, f.Bundle); err != nil {
+			return err
+		}
+	}
+	if b.Provenance == "" || pr == nil {
+		return nil
+	}
+	// The provenance bundle likewise, when it verifies for these files.
+	name := filepath.Base(b.Provenance)
+	a, ok := pr.rel.Asset(name)
+	if !ok {
+		return nil
 	}
 	verifier, err := s.getVerifier()
 	if err != nil {
 		return err
 	}
-	for _, f := range b.Files {
-		name := filepath.Base(f.Bundle)
-		a, ok := rel.Asset(name)
-		if !ok {
-			continue
-		}
-		tmp := f.Bundle + ".published"
-		got, err := dl.DownloadAsset(ctx, rel, a, tmp)
-		if err != nil {
-			return fmt.Errorf("reading %s from the release: %w", name, err)
-		}
-		ours, _, err := sign.SHA256File(ctx, f.Bundle)
-		if err == nil && hex.EncodeToString(ours) == got.SHA256 {
-			os.Remove(tmp)
-			continue
-		}
-		if _, err := verifier.VerifyFile(ctx, f.Path, tmp, s.policy()); err != nil {
-			os.Remove(tmp)
-			in.Log("%s on the release does not verify for %s (%v); keeping this run's bundle", name, f.Name, err)
-			continue
-		}
-		if err := os.Rename(tmp, f.Bundle); err != nil {
-			os.Remove(tmp)
-			return err
-		}
-		in.Log("%s: adopted the bundle already on the release, which verifies for this file", name)
-	}
-	if b.Provenance == "" {
-		return nil
-	}
-	// The provenance bundle likewise, when it verifies for these files.
-	name := filepath.Base(b.Provenance)
-	a, ok := rel.Asset(name)
-	if !ok {
-		return nil
-	}
 	tmp := b.Provenance + ".published"
-	if _, err := dl.DownloadAsset(ctx, rel, a, tmp); err != nil {
+	if _, err := pr.dl.DownloadAsset(ctx, pr.rel, a, tmp); err != nil {
 		return fmt.Errorf("reading %s from the release: %w", name, err)
 	}
 	if err := s.verifyProvenance(ctx, verifier, tmp, b.Files); err != nil {
@@ -1141,4 +1222,37 @@ func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b Buil
 	}
 	in.Log("%s: adopted the provenance already on the release, which verifies for these files", name)
 	return nil
+}
+
+// signReleaseFile gives a file the release writes itself (the SBOM,
+// SHA256SUMS) a "<path>.sigstore.json" bundle from the run's signer and
+// returns its path. As for the distributions, a bundle that already
+// verifies for the file with the release identity is kept — the local one
+// from an earlier attempt, or the one already on the release — so a rerun
+// publishes the same bytes.
+func (s *standard) signReleaseFile(ctx context.Context, in *Inputs, path string, pr *publishedRelease) (string, error) {
+	bundlePath := sign.DefaultBundlePath(path)
+	verifier, err := s.getVerifier()
+	if err != nil {
+		return "", err
+	}
+	if adopted, err := s.adoptBundle(ctx, in, pr, path, bundlePath); err != nil || adopted {
+		return bundlePath, err
+	}
+	if _, err := verifier.VerifyFile(ctx, path, bundlePath, s.policy()); err == nil {
+		return bundlePath, nil
+	}
+	signer, err := s.getSigner()
+	if err != nil {
+		return "", err
+	}
+	fs, err := signer.SignFile(ctx, path)
+	if err != nil {
+		return "", fmt.Errorf("sign %s: %w", filepath.Base(path), err)
+	}
+	if _, err := verifier.VerifyFile(ctx, path, fs.BundlePath, s.policy()); err != nil {
+		os.Remove(fs.BundlePath)
+		return "", fmt.Errorf("the bundle of %s does not verify with the identity the release notes publish (%s): %w", filepath.Base(path), s.identity(), err)
+	}
+	return fs.BundlePath, nil
 }

@@ -134,7 +134,7 @@ func TestStandardReleaseEndToEnd(t *testing.T) {
 	if !st.Public {
 		t.Error("release not published")
 	}
-	wantAssets := []string{"SHA256SUMS", "hello-release-0.11.0.cdx.json", "hello-release-0.11.0.provenance.sigstore.json", "hello_release-0.11.0-py3-none-any.whl",
+	wantAssets := []string{"SHA256SUMS", "SHA256SUMS.sigstore.json", "hello-release-0.11.0.cdx.json", "hello-release-0.11.0.cdx.json.sigstore.json", "hello-release-0.11.0.provenance.sigstore.json", "hello_release-0.11.0-py3-none-any.whl",
 		"hello_release-0.11.0-py3-none-any.whl.sigstore.json", "hello_release-0.11.0.tar.gz", "hello_release-0.11.0.tar.gz.sigstore.json"}
 	var names []string
 	for _, a := range st.Assets {
@@ -165,10 +165,31 @@ func TestStandardReleaseEndToEnd(t *testing.T) {
 	}
 	for _, must := range []string{
 		"sigstore verify identity", "--cert-identity 'https://github.com/octo-org/hello-release/.github/workflows/release.yml@refs/tags/v0.11.0'",
-		"cosign verify " + env.ImageRepository() + ":v0.11.0", "Signed multi-arch container image",
+		"cosign verify --use-signed-timestamps " + env.ImageRepository() + ":v0.11.0", "Signed multi-arch container image",
+		"## [0.11.0] - ", "--bundle ./out/SHA256SUMS.sigstore.json", "sha256sum --check --ignore-missing SHA256SUMS",
+		"./out/hello-release-0.11.0.cdx.json\n",
 	} {
 		if !strings.Contains(string(notes), must) {
 			t.Errorf("release notes lack %q", must)
+		}
+	}
+
+	// SHA256SUMS and the SBOM are signed with the release identity, and
+	// SHA256SUMS lists every other asset.
+	for _, name := range []string{"SHA256SUMS", "hello-release-0.11.0.cdx.json"} {
+		v, _ := sign.NewVerifier(env.Sigstore.VerifierOptions()...)
+		path := filepath.Join(dir, "dist", name)
+		if _, err := v.VerifyFile(ctx, path, path+".sigstore.json", sign.GitHubReleasePolicy(env.Repository, "", env.Tag)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	sums, err := os.ReadFile(filepath.Join(dir, "dist", "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range wantAssets {
+		if listed := strings.Contains(string(sums), "  "+n+"\n"); listed != (!strings.HasPrefix(n, "SHA256SUMS")) {
+			t.Errorf("SHA256SUMS lists %s: %v\n%s", n, listed, sums)
 		}
 	}
 

@@ -41,6 +41,7 @@ import (
 
 	"github.com/tagship/tagship/changelog"
 	"github.com/tagship/tagship/ghrelease"
+	"github.com/tagship/tagship/sign"
 )
 
 func main() {
@@ -94,6 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	imageRepo, imageDigest, _ := strings.Cut(*image, "@")
 	data := ghrelease.NotesData{
 		Repository: *repo, Tag: *tag, WorkflowPath: *workflow,
+		Identity: sign.GitHubWorkflowIdentity(*repo, *workflow, *tag), Issuer: sign.GitHubActionsIssuer,
 		PythonPackage: *pypi, Image: imageRepo, ImageDigest: imageDigest,
 		ChangelogURL: "https://github.com/" + *repo + "/blob/" + *tag + "/" + filepath.Base(*changelogPath),
 	}

@@ -47,7 +47,7 @@ func TestRun(t *testing.T) {
 		t.Fatalf("result %s: %v", out.String(), err)
 	}
 	rel, _ := srv.ReleaseByTag("o", "r", "v1.2.3")
-	for _, want := range []string{"- A feature.", "sigstore verify identity", "cosign verify ghcr.io/o/r@sha256:"} {
+	for _, want := range []string{"- A feature.", "sigstore verify identity", "cosign verify --use-signed-timestamps ghcr.io/o/r@sha256:"} {
 		if !strings.Contains(rel.Body, want) {
 			t.Errorf("body lacks %q", want)
 		}

@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	runGit := fs.Bool("git", false, "run the git commands: commit, tag, push")
 	remote := fs.String("remote", "", `git remote to check for the tag and push to (default "origin" if it exists)`)
 	date := fs.String("date", "", "release date YYYY-MM-DD (default: today)")
+	commitMsg := fs.String("commit-message", prepare.DefaultMessage, "release commit message, a text/template seeing {{.Tag}}, {{.Version}}, {{.Date}}")
+	tagMsg := fs.String("tag-message", prepare.DefaultMessage, "annotated tag message, a text/template seeing {{.Tag}}, {{.Version}}, {{.Date}}")
 	noGit := fs.Bool("no-git-unsafe", false, "skip the git checks (the tag may already exist!): for a directory that is not a git work tree")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		RunGit:          *runGit,
 		Remote:          *remote,
 		NoGitUnsafe:     *noGit,
+		CommitMessage:   *commitMsg,
+		TagMessage:      *tagMsg,
 	})
 	var gitErr *prepare.GitError
 	if err != nil && !errors.As(err, &gitErr) {

@@ -55,7 +55,8 @@ type Manifest struct {
 	Artifacts    []Artifact `json:"artifacts"`
 	Image        Image      `json:"image"`
 	ReleaseNotes string     `json:"release_notes"`
-	SBOM         string     `json:"sbom"`
+	SBOM         string     `json:"sbom"`      // the CycloneDX SBOM; its bundle is SBOM + ".sigstore.json"
+	Checksums    string     `json:"checksums"` // SHA256SUMS; its bundle is Checksums + ".sigstore.json"
 	// Provenance is the Sigstore bundle holding the DSSE-signed SLSA v1
 	// provenance of the wheel and sdist.
 	Provenance string `json:"provenance"`
@@ -188,14 +189,18 @@ func quickstart(ctx context.Context, out, registry string, verbose bool, w io.Wr
 		return err
 	}
 	fmt.Fprintf(w, "\nverify it yourself with the real tools (the commands the release notes publish, plus --trusted-root):\n")
+	signed := []string{}
 	for _, a := range m.Artifacts {
-		fmt.Fprintf(w, "  cosign verify-blob --trusted-root %s --bundle %s --certificate-identity '%s' --certificate-oidc-issuer '%s' %s\n",
-			m.TrustedRoot, a.Bundle, m.Identity, m.Issuer, a.Path)
+		signed = append(signed, a.Path)
 	}
-	fmt.Fprintf(w, "  cosign verify --trusted-root %s --allow-http-registry --certificate-identity '%s' --certificate-oidc-issuer '%s' %s@%s\n",
+	for _, p := range append(signed, m.Checksums, m.SBOM) {
+		fmt.Fprintf(w, "  cosign verify-blob --use-signed-timestamps --trusted-root %s --bundle %s.sigstore.json --certificate-identity '%s' --certificate-oidc-issuer '%s' %s\n",
+			m.TrustedRoot, p, m.Identity, m.Issuer, p)
+	}
+	fmt.Fprintf(w, "  cosign verify --use-signed-timestamps --trusted-root %s --allow-http-registry --certificate-identity '%s' --certificate-oidc-issuer '%s' %s@%s\n",
 		m.TrustedRoot, m.Identity, m.Issuer, strings.Split(m.Image.Reference, ":v")[0], m.Image.Digest)
 	if out != "" {
-		fmt.Fprintf(w, "\noutputs in %s: release.json, %s, %s, %s, workflow.yml, dist/\n", dir, m.TrustedRoot, m.ReleaseNotes, m.SBOM)
+		fmt.Fprintf(w, "\noutputs in %s: release.json, %s, %s, %s and %s with their .sigstore.json bundles, workflow.yml, dist/\n", dir, m.TrustedRoot, m.ReleaseNotes, m.Checksums, m.SBOM)
 	}
 	fmt.Fprintf(w, "\nrelease %s done in %s\n", env.Tag, time.Since(start).Round(time.Millisecond))
 	return nil
@@ -226,7 +231,7 @@ func writeOutputs(dir string, env *releasetest.Env, p *release.Pipeline, report 
 	}
 	m := &Manifest{Version: build.Version, Tag: env.Tag, Repository: env.Repository, Identity: build.Identity, Issuer: build.Issuer,
 		TrustedRoot: "trusted_root.json", Image: Image{Reference: image.Reference, Digest: image.Digest},
-		ReleaseNotes: rel(gh.Notes), SBOM: rel(gh.SBOM), Provenance: rel(build.Provenance), Workflow: "workflow.yml", ReleaseURL: gh.URL}
+		ReleaseNotes: rel(gh.Notes), SBOM: rel(gh.SBOM), Checksums: rel(gh.Checksums), Provenance: rel(build.Provenance), Workflow: "workflow.yml", ReleaseURL: gh.URL}
 	for _, f := range build.Files {
 		m.Artifacts = append(m.Artifacts, Artifact{Path: rel(f.Path), SHA256: f.SHA256, Bundle: rel(f.Bundle)})
 	}

@@ -43,7 +43,7 @@ func TestQuickstartKeepsEveryOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{m.TrustedRoot, m.ReleaseNotes, m.SBOM, m.Provenance, m.Workflow} {
+	for _, p := range []string{m.TrustedRoot, m.ReleaseNotes, m.SBOM, m.SBOM + ".sigstore.json", m.Checksums, m.Checksums + ".sigstore.json", m.Provenance, m.Workflow} {
 		if filepath.IsAbs(p) {
 			t.Errorf("%s is absolute", p)
 		}
@@ -62,6 +62,16 @@ func TestQuickstartKeepsEveryOutput(t *testing.T) {
 	if _, _, err := provenance.Verify(context.Background(), v, pb, sign.GitHubReleasePolicy("octo-org/hello-release", "", "v0.11.0"), e); err != nil {
 		t.Errorf("release.json's provenance %s: %v", m.Provenance, err)
 	}
+	// SHA256SUMS and the SBOM are signed, their bundles beside them.
+	if m.Checksums != "SHA256SUMS" || m.SBOM != "hello-release-0.11.0.cdx.json" {
+		t.Errorf("release.json: checksums %q, sbom %q", m.Checksums, m.SBOM)
+	}
+	for _, p := range []string{m.Checksums, m.SBOM} {
+		if _, err := v.VerifyFile(context.Background(), filepath.Join(out, p), filepath.Join(out, p+".sigstore.json"),
+			sign.GitHubReleasePolicy("octo-org/hello-release", "", "v0.11.0")); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
 	for _, a := range m.Artifacts {
 		sum, _, err := sign.SHA256File(context.Background(), filepath.Join(out, a.Path))
 		if err != nil {
@@ -75,7 +85,7 @@ func TestQuickstartKeepsEveryOutput(t *testing.T) {
 			t.Errorf("%s: sha256 %s, release.json says %s", a.Path, got, a.SHA256)
 		}
 	}
-	for _, must := range []string{"✓ publish-pypi", "✓ publish-release", "OK: all 26 checks passed", "by digest (cosign .sig, bundle referrer)", "cosign verify-blob --trusted-root trusted_root.json"} {
+	for _, must := range []string{"✓ publish-pypi", "✓ publish-release", "OK: all 27 checks passed", "by digest (cosign .sig, bundle referrer)", "cosign verify-blob --use-signed-timestamps --trusted-root trusted_root.json"} {
 		if !strings.Contains(stdout.String(), must) {
 			t.Errorf("output lacks %q", must)
 		}

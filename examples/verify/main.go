@@ -78,6 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	image := fs.String("image", "", "container image repository REGISTRY/REPO (tag vX.Y.Z implied); empty: no image checks")
 	dir := fs.String("dir", "", "verify offline from this directory of downloaded files")
 	downloadDir := fs.String("download-dir", "", "keep the downloaded files in this directory")
+	unsignedRecords := fs.Bool("unsigned-records-unsafe", false, "accept a release whose SHA256SUMS or SBOM has no .sigstore.json bundle (releases made before they were signed)")
 	// One file.
 	file := fs.String("file", "", "verify only this file against its bundle")
 	bundle := fs.String("bundle", "", "bundle path of -file (default: FILE.sigstore.json)")
@@ -138,6 +139,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Issuer:       *issuer,
 		Dir:          *dir,
 		DownloadDir:  *downloadDir,
+
+		UnsignedRecordsUnsafe: *unsignedRecords,
 	})
 	if report == nil {
 		fmt.Fprintln(stderr, "verify:", err)

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"text/template"
 	"time"
 	"unicode"
 
@@ -118,6 +119,12 @@ type Config struct {
 	// NoGitUnsafe skips every git check (the tag may already exist!) and
 	// forbids RunGit. For a directory that is not a git work tree.
 	NoGitUnsafe bool
+	// CommitMessage and TagMessage are text/template texts for the release
+	// commit's message and the annotated tag's message; they see
+	// {{.Tag}} ("v0.11.0"), {{.Version}} ("0.11.0") and {{.Date}}
+	// ("2026-11-26"). Default for both: DefaultMessage ("Release {{.Tag}}").
+	CommitMessage string
+	TagMessage    string
 	// GitEnv is added to the clean environment git runs with, e.g.
 	// "GIT_SSH_COMMAND=…" or an author identity. Default none.
 	GitEnv []string
@@ -364,6 +371,36 @@ func newPreparer(cfg Config) (*preparer, error) {
 	return p, nil
 }
 
+// DefaultMessage is the default commit and tag message template.
+const DefaultMessage = "Release {{.Tag}}"
+
+// MessageData is what the commit and tag message templates see.
+type MessageData struct {
+	Tag     string // "v0.11.0"
+	Version string // "0.11.0"
+	Date    string // the release date written in the changelog, "2026-11-26"
+}
+
+// message renders a commit or tag message template (Config field name).
+func (p *preparer) message(field, text string) (string, error) {
+	if text == "" {
+		text = DefaultMessage
+	}
+	t, err := template.New(field).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return "", p.configErr(field, "a text/template such as \""+DefaultMessage+"\"", err.Error())
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, MessageData{Tag: p.tag, Version: p.version, Date: p.res.Date}); err != nil {
+		return "", p.configErr(field, "a template using only {{.Tag}}, {{.Version}} and {{.Date}}", err.Error())
+	}
+	msg := strings.TrimSpace(b.String())
+	if msg == "" {
+		return "", p.configErr(field, "a non-empty message", fmt.Sprintf("%q renders to nothing", text))
+	}
+	return msg, nil
+}
+
 func (p *preparer) configErr(field, expected, found string) error {
 	return &Error{
 		Version: p.cfg.Version, Where: "Config." + field,
@@ -501,11 +538,18 @@ func (p *preparer) prepare(ctx context.Context) (*Result, error) {
 	if rdOld != nil && !bytes.Equal(rdOld, rdNew) {
 		paths = append(paths, p.readme)
 	}
-	msg := "Release " + p.tag
+	msg, err := p.message("CommitMessage", p.cfg.CommitMessage)
+	if err != nil {
+		return nil, err
+	}
+	tagMsg, err := p.message("TagMessage", p.cfg.TagMessage)
+	if err != nil {
+		return nil, err
+	}
 	res.cmds = [][]string{
 		append([]string{"git", "add", "--"}, paths...),
 		append([]string{"git", "commit", "-m", msg, "--"}, paths...),
-		{"git", "tag", "-a", p.tag, "-m", msg},
+		{"git", "tag", "-a", p.tag, "-m", tagMsg},
 		{"git", "push", res.Remote, res.Branch},
 		{"git", "push", res.Remote, "refs/tags/" + p.tag},
 	}
@@ -1225,7 +1269,7 @@ func (p *preparer) gitChecks(ctx context.Context) {
 			found = errOut
 		}
 		p.refuse(p.cfg.Dir, "a git work tree, to check that tag "+p.tag+" does not exist yet", found,
-			"run prepare in the repository's work tree (set Dir), or set NoGitUnsafe (-no-git-unsafe in examples/prepare) to skip the tag checks", ErrNotGitRepo, err)
+			"run prepare in the repository's work tree (set Dir), or set Config.NoGitUnsafe to skip the tag checks", ErrNotGitRepo, err)
 		return
 	}
 	ref := "refs/tags/" + p.tag

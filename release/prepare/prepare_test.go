@@ -227,6 +227,30 @@ func TestPrepareProjects(t *testing.T) {
 			changed: []string{"pyproject.toml", "CHANGELOG.md"},
 		},
 		{
+			// Modelled on the reference project's CHANGELOG.md (and Keep a
+			// Changelog files in the wild): a placeholder comment and blank
+			// lines under [Unreleased] stay where the maintainer put them;
+			// only the entries move into the new section.
+			name: "comments and blank lines under [Unreleased] stay",
+			files: map[string]string{"pyproject.toml": preparePoetry, "CHANGELOG.md": "# Changelog\n\n" +
+				"All notable changes to this project will be documented in this file.\n\n" +
+				"The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/),\n" +
+				"and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).\n\n" +
+				"## [Unreleased]\n\n<!-- New features land here on each PR. -->\n\n\n" +
+				"### Added\n\n- SARIF output.\n\n### Fixed\n\n- Windows paths.\n\n" +
+				"## [0.10.0] - 2026-01-02\n\n### Added\n\n- First release.\n"},
+			want: map[string]string{"CHANGELOG.md": "# Changelog\n\n" +
+				"All notable changes to this project will be documented in this file.\n\n" +
+				"The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/),\n" +
+				"and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).\n\n" +
+				"## [Unreleased]\n\n<!-- New features land here on each PR. -->\n\n\n" +
+				"## [0.11.0] - 2026-11-26\n\n" +
+				"### Added\n\n- SARIF output.\n\n### Fixed\n\n- Windows paths.\n\n" +
+				"## [0.10.0] - 2026-01-02\n\n### Added\n\n- First release.\n"},
+			notes:   []string{"no README.md"},
+			changed: []string{"pyproject.toml", "CHANGELOG.md"},
+		},
+		{
 			name: "reference layout: backend/pyproject.toml, docs/README.md, bullets",
 			files: map[string]string{
 				"backend/pyproject.toml": preparePyproject, "CHANGELOG.md": prepareChangelog,
@@ -1108,5 +1132,56 @@ func TestPrepareCallout(t *testing.T) {
 				t.Fatalf("got:\n%s\nwant:\n%s", got, tc.want)
 			}
 		})
+	}
+}
+
+// The commit and tag messages are templates (Config.CommitMessage and
+// TagMessage); a template that does not render is refused before anything
+// is written.
+func TestPrepareMessageTemplates(t *testing.T) {
+	t.Parallel()
+	work, _ := prepareRepo(t, map[string]string{"pyproject.toml": preparePoetry, "CHANGELOG.md": prepareChangelog})
+	cfg := prepareGitCfg(work, t)
+	cfg.RunGit = true
+	cfg.CommitMessage = "chore(release): {{.Version}} ({{.Date}})"
+	cfg.TagMessage = "securescan {{.Tag}}"
+	res, err := Release(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(res.Commands(), "\n"); !strings.Contains(got, `git commit -m "chore(release): 0.11.0 (2026-11-26)"`) ||
+		!strings.Contains(got, `git tag -a v0.11.0 -m "securescan v0.11.0"`) {
+		t.Errorf("commands:\n%s", got)
+	}
+	if msg := prepareGitT(t, work, "log", "-1", "--format=%s"); msg != "chore(release): 0.11.0 (2026-11-26)" {
+		t.Errorf("commit message %q", msg)
+	}
+	if msg := prepareGitT(t, work, "tag", "-l", "--format=%(contents:subject)", "v0.11.0"); msg != "securescan v0.11.0" {
+		t.Errorf("tag message %q", msg)
+	}
+
+	for _, tc := range []struct{ field, tmpl string }{
+		{"CommitMessage", "{{.Nope}}"},
+		{"TagMessage", "{{.Tag"},
+		{"CommitMessage", "  {{/* nothing */}}  "},
+	} {
+		dir := t.TempDir()
+		for n, c := range map[string]string{"pyproject.toml": preparePoetry, "CHANGELOG.md": prepareChangelog} {
+			os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644)
+		}
+		cfg := Config{Version: "0.11.0", Dir: dir, Now: prepareNow, NoGitUnsafe: true}
+		if tc.field == "CommitMessage" {
+			cfg.CommitMessage = tc.tmpl
+		} else {
+			cfg.TagMessage = tc.tmpl
+		}
+		_, err := Release(context.Background(), cfg)
+		var pe *Error
+		if !errors.Is(err, ErrConfig) || !errors.As(err, &pe) || pe.Where != "Config."+tc.field {
+			t.Errorf("%s %q: err = %v, want ErrConfig naming it", tc.field, tc.tmpl, err)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, "CHANGELOG.md")); string(b) != prepareChangelog {
+			t.Errorf("%s %q: the changelog was written", tc.field, tc.tmpl)
+		}
 	}
 }

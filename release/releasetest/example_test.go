@@ -44,5 +44,5 @@ func ExampleEnv_Release() {
 	// publish-release succeeded
 	// on the index: hello_release-0.11.0-py3-none-any.whl
 	// on the index: hello_release-0.11.0.tar.gz
-	// release v0.11.0 draft: false assets: 7
+	// release v0.11.0 draft: false assets: 9
 }

@@ -10,8 +10,12 @@
 // https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/vX.Y.Z
 // and the GitHub Actions issuer, compares every hash with SHA256SUMS and the
 // SBOM, and resolves the image tag to the digest whose signature it
-// verifies by digest. [Config.Dir] verifies offline from files already
-// downloaded.
+// verifies by digest. SHA256SUMS and the SBOM must themselves be signed
+// ("<name>.sigstore.json", same identity): a release whose records are
+// unsigned or changed after signing is refused, and an unverified
+// SHA256SUMS is not used ([Config.UnsignedRecordsUnsafe] accepts unsigned
+// records of older releases). [Config.Dir] verifies offline from files
+// already downloaded.
 //
 // The [Report] lists each artifact and each check with its outcome; every
 // failed check carries an [*Error] with one condition (ErrIdentity,

@@ -2,8 +2,6 @@ package verify_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -69,11 +67,20 @@ func ExampleRelease() {
 	os.WriteFile(filepath.Join(dir, ghrelease.ProvenanceAssetName("demo", "1.0.0")), pj, 0o644)
 	ph := sha256.Sum256(pj)
 	sums[ghrelease.ProvenanceAssetName("demo", "1.0.0")] = hex.EncodeToString(ph[:])
+	// The SBOM and SHA256SUMS are signed too, each with a bundle beside it.
 	sbom, _ := ghrelease.SBOM(ctx, ghrelease.SBOMInput{Name: "demo", Version: "1.0.0", Files: files})
-	os.WriteFile(filepath.Join(dir, "demo-1.0.0.cdx.json"), sbom, 0o644)
-	h := sha256.Sum256(sbom)
-	sums["demo-1.0.0.cdx.json"] = hex.EncodeToString(h[:])
-	os.WriteFile(filepath.Join(dir, "SHA256SUMS"), ghrelease.FormatChecksums(sums), 0o644)
+	sbomPath := filepath.Join(dir, "demo-1.0.0.cdx.json")
+	os.WriteFile(sbomPath, sbom, 0o644)
+	fs, err := signer.SignFile(ctx, sbomPath)
+	if err != nil {
+		panic(err)
+	}
+	sums["demo-1.0.0.cdx.json"] = fs.SHA256Hex()
+	sumsPath := filepath.Join(dir, "SHA256SUMS")
+	os.WriteFile(sumsPath, ghrelease.FormatChecksums(sums), 0o644)
+	if _, err := signer.SignFile(ctx, sumsPath); err != nil {
+		panic(err)
+	}
 
 	r, err := verify.Release(ctx, verify.Config{
 		Repository: "octo-org/demo",
@@ -94,8 +101,8 @@ func ExampleRelease() {
 	// Output:
 	// identity: https://github.com/octo-org/demo/.github/workflows/release.yml@refs/tags/v1.0.0
 	// issuer:   true
-	// SHA256SUMS: fetch=PASS
-	// demo-1.0.0.cdx.json: fetch=PASS sha256sums=PASS signature=SKIP
+	// SHA256SUMS: fetch=PASS signature=PASS
+	// demo-1.0.0.cdx.json: fetch=PASS sha256sums=PASS signature=PASS
 	// demo-1.0.0-py3-none-any.whl: fetch=PASS signature=PASS sha256sums=PASS sbom=PASS bundle=SKIP
 	// demo-1.0.0.tar.gz: fetch=PASS signature=PASS sha256sums=PASS sbom=PASS bundle=SKIP
 	// demo-1.0.0.provenance.sigstore.json: fetch=PASS sha256sums=PASS signature=PASS provenance=PASS provenance-subject=PASS
@@ -142,7 +149,7 @@ func TestVerifyReleaseAfterStandardPipeline(t *testing.T) {
 	for _, a := range r.Artifacts {
 		kinds[a.Kind]++
 		for _, c := range a.Checks {
-			if c.Status == verify.Skipped && c.Name != verify.CheckSignature {
+			if c.Status == verify.Skipped {
 				t.Errorf("%s %s skipped: %s", a.Name, c.Name, c.Detail)
 			}
 		}

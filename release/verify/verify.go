@@ -121,6 +121,12 @@ type Config struct {
 	// GITHUB_TOKEN for ghcr.io (oci.GitHubKeychain); public images need
 	// none.
 	Keychain authn.Keychain
+	// UnsignedRecordsUnsafe accepts a release whose SHA256SUMS or SBOM has
+	// no ".sigstore.json" bundle (releases made before they were signed),
+	// trusting those records through the release page alone. Default:
+	// both must be signed with the release identity, or the release is
+	// refused.
+	UnsignedRecordsUnsafe bool
 	// InsecureHTTPUnsafe allows plain http:// to non-loopback hosts (index,
 	// GitHub API, registry). Default: plain http only to loopback.
 	InsecureHTTPUnsafe bool
@@ -684,11 +690,18 @@ func (r *verifyRun) loadRecords(ctx context.Context) {
 		sa.SHA256 = sum
 		sa.Checks = append(sa.Checks, r.fail(sa.Name, CheckParse, ErrFileReplaced, "sha256sum format", "", "the asset is not a checksums file", err))
 	} else {
-		r.sums, r.sumsOK, sa.SHA256 = sums, true, sum
+		sa.SHA256 = sum
 		if r.keep {
 			sa.Path = path
 		}
 		sa.Checks = append(sa.Checks, Check{Name: CheckFetch, Status: Passed, Detail: fmt.Sprintf("%d entries", len(sums))})
+		// Its entries are used only when its signature holds: an
+		// unsigned or re-signed SHA256SUMS could list anything.
+		sig := r.recordSignatureCheck(ctx, sa.Name, sum)
+		sa.Checks = append(sa.Checks, sig)
+		if sig.Status != Failed {
+			r.sums, r.sumsOK = sums, true
+		}
 	}
 	r.report.Artifacts = append(r.report.Artifacts, sa)
 
@@ -729,13 +742,23 @@ func (r *verifyRun) loadRecords(ctx context.Context) {
 		ba.Checks = append(ba.Checks, Check{Name: CheckFetch, Status: Passed, Detail: fmt.Sprintf("CycloneDX %s, %d components", sb.SpecVersion, len(sb.Components))})
 	}
 	ba.Checks = append(ba.Checks, r.sumsCheck(ba.Name, ba.SHA256))
-	// A signed SBOM is verified too; an unsigned one is noted.
-	if bp, err := r.fetchAsset(ctx, sbomName+".sigstore.json"); err == nil {
-		ba.Checks = append(ba.Checks, r.signatureCheck(ctx, ba.Name, ba.SHA256, bp))
-	} else {
-		ba.Checks = append(ba.Checks, Check{Name: CheckSignature, Status: Skipped, Detail: "the SBOM has no .sigstore.json bundle; it is trusted through SHA256SUMS only"})
-	}
+	ba.Checks = append(ba.Checks, r.recordSignatureCheck(ctx, ba.Name, ba.SHA256))
 	r.report.Artifacts = append(r.report.Artifacts, ba)
+}
+
+// recordSignatureCheck verifies the "<name>.sigstore.json" bundle of a
+// record the release writes itself (SHA256SUMS, the SBOM) against the
+// release identity. A missing bundle fails, unless UnsignedRecordsUnsafe.
+func (r *verifyRun) recordSignatureCheck(ctx context.Context, name, sum string) Check {
+	bp, err := r.fetchAsset(ctx, name+".sigstore.json")
+	if err == nil {
+		return r.signatureCheck(ctx, name, sum, bp)
+	}
+	if errors.Is(err, ErrMissing) && r.cfg.UnsignedRecordsUnsafe {
+		return Check{Name: CheckSignature, Status: Skipped, Detail: name + " has no .sigstore.json bundle; trusted through the release page only (UnsignedRecordsUnsafe)"}
+	}
+	return r.fail(name, CheckSignature, verifyReasonOf(err), name+".sigstore.json signed by the release identity", "none",
+		"every release signs "+name+" like its files; an unsigned one can be rewritten by anyone who can edit the release (set UnsignedRecordsUnsafe only for releases made before records were signed)", err)
 }
 
 func (r *verifyRun) source() string {

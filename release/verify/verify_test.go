@@ -59,6 +59,9 @@ type verifyTOptions struct {
 	// hash), "wrong-ref" (built for refs/heads/main), "unsigned" (a plain
 	// signature in place of the DSSE statement).
 	provenance string
+
+	unsignedSums, unsignedSBOM bool // publish SHA256SUMS / the SBOM without a bundle
+	tamperSums, tamperSBOM     bool // change SHA256SUMS / the SBOM after it was signed
 }
 
 func verifyTMetadata(version, salt string) string {
@@ -251,7 +254,10 @@ func newVerifyTFixture(t *testing.T, o verifyTOptions) *verifyTFixture {
 	os.WriteFile(sbomPath, sbom, 0o644)
 	f.gh = ghreleasetest.NewServer()
 	t.Cleanup(f.gh.Close)
-	pub, err := ghrelease.New(ghrelease.WithBaseURL(f.gh.BaseURL(), f.gh.UploadURL()), ghrelease.WithToken(f.gh.Token()))
+	// SHA256SUMS and the SBOM are signed as the standard release signs
+	// them; Publish must not write an unsigned SHA256SUMS of its own.
+	pub, err := ghrelease.New(ghrelease.WithBaseURL(f.gh.BaseURL(), f.gh.UploadURL()), ghrelease.WithToken(f.gh.Token()),
+		ghrelease.WithChecksumsAsset(""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,6 +268,40 @@ func newVerifyTFixture(t *testing.T, o verifyTOptions) *verifyTFixture {
 	if o.provenance != "missing" {
 		assets = append(assets, ghrelease.Asset{Path: provPath})
 	}
+	signRecord := func(path string, unsigned, tamper bool) {
+		if !unsigned {
+			if _, err := signer.SignFile(ctx, path); err != nil {
+				t.Fatal(err)
+			}
+			assets = append(assets, ghrelease.Asset{Path: path + ".sigstore.json"})
+		}
+		if tamper { // still well-formed: only the signature can tell
+			b, _ := os.ReadFile(path)
+			if strings.HasSuffix(path, ".json") {
+				b = append(b, '\n')
+			} else {
+				b = append(b, []byte(strings.Repeat("ab", 32)+"  evil-1.0.0-py3-none-any.whl\n")...)
+			}
+			os.WriteFile(path, b, 0o644)
+		}
+	}
+	signRecord(sbomPath, o.unsignedSBOM, o.tamperSBOM)
+	sums := map[string]string{}
+	for _, a := range assets {
+		d, _, err := sign.SHA256File(ctx, a.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := a.Name
+		if name == "" {
+			name = filepath.Base(a.Path)
+		}
+		sums[name] = fmt.Sprintf("%x", d)
+	}
+	sumsPath := filepath.Join(f.dir, ghrelease.ChecksumsAssetName)
+	os.WriteFile(sumsPath, ghrelease.FormatChecksums(sums), 0o644)
+	assets = append(assets, ghrelease.Asset{Path: sumsPath})
+	signRecord(sumsPath, o.unsignedSums, o.tamperSums)
 	owner, repo, _ := strings.Cut(verifyTRepo, "/")
 	if _, err := pub.Publish(ctx, ghrelease.Release{Owner: owner, Repo: repo, Tag: tag, Assets: assets}); err != nil {
 		t.Fatal(err)
@@ -632,6 +672,61 @@ func TestReleaseProvenance(t *testing.T) {
 			}
 			if tc.mode == "wrong-ref" && names[CheckProvenanceSource] != Failed {
 				t.Fatalf("the image provenance built from a branch passed: %v", names)
+			}
+		})
+	}
+}
+
+// SHA256SUMS and the SBOM are signed like the files: a release whose
+// record is unsigned, or changed after it was signed, is refused (unless
+// UnsignedRecordsUnsafe, for an unsigned one only).
+func TestVerifyReleaseSignedRecords(t *testing.T) {
+	t.Parallel()
+	sbomName := ghrelease.SBOMAssetName("demo", verifyTVersion)
+	for _, tc := range []struct {
+		name     string
+		o        verifyTOptions
+		artifact string
+		reason   error // nil: the release verifies
+		hint     string
+		unsafeOK bool // passes with UnsignedRecordsUnsafe
+	}{
+		{name: "signed", o: verifyTOptions{}},
+		{name: "unsigned SHA256SUMS", o: verifyTOptions{unsignedSums: true}, artifact: "SHA256SUMS", reason: ErrMissing, hint: "signs SHA256SUMS", unsafeOK: true},
+		{name: "unsigned SBOM", o: verifyTOptions{unsignedSBOM: true}, artifact: sbomName, reason: ErrMissing, hint: "signs " + sbomName, unsafeOK: true},
+		{name: "tampered SHA256SUMS", o: verifyTOptions{tamperSums: true}, artifact: "SHA256SUMS", reason: ErrBundleMismatch, hint: "another artifact"},
+		{name: "tampered SBOM", o: verifyTOptions{tamperSBOM: true}, artifact: sbomName, reason: ErrBundleMismatch, hint: "another artifact"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newVerifyTFixture(t, tc.o)
+			r, err := Release(context.Background(), f.config())
+			if tc.reason == nil {
+				if err != nil || !r.OK() {
+					t.Fatalf("err = %v\n%s", err, r)
+				}
+				for _, a := range []string{"SHA256SUMS", sbomName} {
+					if c := verifyTCheck(t, r, a, CheckSignature); c.Status != Passed {
+						t.Errorf("%s signature: %s %s", a, c.Status, c.Detail)
+					}
+				}
+				return
+			}
+			if !errors.Is(err, ErrFailed) || r.OK() {
+				t.Fatalf("err = %v, OK %v; want the release refused\n%s", err, r.OK(), r)
+			}
+			verifyTWantFail(t, r, tc.artifact, CheckSignature, tc.reason, tc.hint)
+			if tc.artifact == "SHA256SUMS" {
+				// Entries of an untrusted SHA256SUMS are not used.
+				if c := verifyTCheck(t, r, verifyTWheel, CheckSums); c.Status != Skipped {
+					t.Errorf("wheel sha256sums check: %s, want skipped", c.Status)
+				}
+			}
+			cfg := f.config()
+			cfg.UnsignedRecordsUnsafe = true
+			r, err = Release(context.Background(), cfg)
+			if tc.unsafeOK != (err == nil && r.OK()) {
+				t.Errorf("UnsignedRecordsUnsafe: err = %v, OK %v, want OK %v\n%s", err, r.OK(), tc.unsafeOK, r)
 			}
 		})
 	}
