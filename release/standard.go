@@ -1242,7 +1242,7 @@ func (s *standard) signReleaseFile(ctx context.Context, in *Inputs, path string,
 	if _, err := verifier.VerifyFile(ctx, path, bundlePath, s.policy()); err == nil {
 		return bundlePath, nil
 	}
-	signer, err := s.getSigner()
+	signer, err := s.signer(ctx, "sign "+filepath.Base(path))
 	if err != nil {
 		return "", err
 	}

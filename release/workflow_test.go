@@ -148,7 +148,7 @@ func TestGitHubWorkflowPermissionMatrix(t *testing.T) {
 		{JobBuildWheel, map[string]string{"contents": "read", "id-token": "write"}, true, []string{"GITHUB_TOKEN"}, ""},
 		{JobBuildImage, map[string]string{"contents": "read", "id-token": "write", "packages": "write"}, true, []string{"GITHUB_TOKEN"}, ""},
 		{JobPublishPyPI, map[string]string{"id-token": "write"}, false, nil, "pypi https://pypi.org/p/hello-release"},
-		{JobPublishRelease, map[string]string{"contents": "write"}, true, []string{"GITHUB_TOKEN"}, ""},
+		{JobPublishRelease, map[string]string{"contents": "write", "id-token": "write"}, true, []string{"GITHUB_TOKEN"}, ""},
 	}
 	if len(doc.Jobs) != len(matrix) {
 		t.Fatalf("%d jobs, want %d", len(doc.Jobs), len(matrix))
