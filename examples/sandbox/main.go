@@ -2,14 +2,15 @@
 // service on 127.0.0.1: the test doubles of tagship, the same ones the
 // SDK's tests use, speaking the real protocols.
 //
-//	go run ./examples/sandbox -out DIR [-repo OWNER/REPO] [-ref refs/tags/vX.Y.Z] [-sha COMMIT]
+//	go run ./examples/sandbox -out DIR [-repo OWNER/REPO] [-ref refs/tags/vX.Y.Z] [-sha COMMIT | -git REPODIR]
 //
 // It starts
 //
 //   - an OIDC issuer that presents itself as GitHub Actions'
 //     (https://token.actions.githubusercontent.com) with a GitHub Actions
 //     token endpoint (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN): its tokens
-//     describe a tag push of -ref running -workflow in -repo at -sha, so
+//     describe a tag push of -ref running -workflow in -repo at -sha (or
+//     at the commit -ref names in the repository -git, when minted), so
 //     the identities in certificates, bundles and release notes are the
 //     production ones;
 //   - a Fulcio-like CA with a CT log, a transparency log and a timestamp
@@ -46,7 +47,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
@@ -74,6 +78,7 @@ type identity struct {
 	Repository   string // OWNER/REPO
 	Ref          string // refs/tags/vX.Y.Z
 	SHA          string // the tagged commit, 40 hex
+	GitDir       string // else resolve Ref in this repository at each mint
 	WorkflowPath string // .github/workflows/release.yml
 	Environment  string // the deployment environment the index trusts
 }
@@ -90,6 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&id.Repository, "repo", "octo-org/hello-release", "GitHub repository OWNER/REPO the tokens name")
 	fs.StringVar(&id.Ref, "ref", "refs/tags/v0.11.0", "the pushed tag the tokens name, refs/tags/vX.Y.Z (or vX.Y.Z)")
 	fs.StringVar(&id.SHA, "sha", "", "the tagged commit the tokens name (sha, workflow_sha), 40 hex (default: signtest's)")
+	fs.StringVar(&id.GitDir, "git", "", "a git repository: the sha claim is the commit -ref names there, read when each token is minted (instead of -sha)")
 	fs.StringVar(&id.WorkflowPath, "workflow", sign.DefaultWorkflowPath, "the release workflow the tokens name")
 	fs.StringVar(&id.Environment, "environment", "pypi", "the deployment environment the tokens carry and the index's Trusted Publisher requires")
 	if err := fs.Parse(args); err != nil {
@@ -108,6 +114,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if id.SHA != "" && !shaRE.MatchString(id.SHA) {
 		problems = append(problems, fmt.Sprintf("-sha %q: want the commit's 40 lowercase hex digits (git rev-parse HEAD)", id.SHA))
+	}
+	if id.SHA != "" && id.GitDir != "" {
+		problems = append(problems, "give -sha or -git, not both")
 	}
 	if len(problems) > 0 {
 		fmt.Fprintln(stderr, "sandbox:", strings.Join(problems, "\nsandbox: "))
@@ -165,9 +174,43 @@ func startDoubles(id identity) (_ *doubles, err error) {
 	); err != nil {
 		return nil, fmt.Errorf("pypi: %w", err)
 	}
+	if id.GitDir != "" {
+		if err := d.followGit(); err != nil {
+			return nil, err
+		}
+	}
 	d.github = ghreleasetest.NewServer()
 	d.registry = ocitest.Start()
 	return d, nil
+}
+
+// followGit makes each token's sha claims the commit that id.Ref names in
+// id.GitDir at the time of the request: the sandbox can start before the
+// release commit exists (its endpoints go into that commit), and a tag
+// moved between runs is seen as GitHub would see it.
+func (d *doubles) followGit() error {
+	tokenURL, err := url.Parse(d.sigstore.TokenURL())
+	if err != nil {
+		return err
+	}
+	d.sigstore.SetHook(signtest.Issuer, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != tokenURL.Path {
+			return false
+		}
+		out, err := exec.CommandContext(r.Context(), "git", "-C", d.id.GitDir, "rev-parse", "--verify", "--quiet", d.id.Ref+"^{commit}").Output()
+		sha := strings.TrimSpace(string(out))
+		if err != nil || !shaRE.MatchString(sha) {
+			http.Error(w, fmt.Sprintf("sandbox: %s does not name a commit in %s: the token's sha claim is unknown", d.id.Ref, d.id.GitDir), http.StatusInternalServerError)
+			return true
+		}
+		wf := d.sigstore.Workflow()
+		if wf.SHA != sha {
+			wf.SHA = sha
+			d.sigstore.SetWorkflow(wf)
+		}
+		return false
+	})
+	return nil
 }
 
 // Close stops every double that was started.

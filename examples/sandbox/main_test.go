@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -216,4 +219,68 @@ func releaseConfig(t *testing.T, env map[string]string, repo, tag string) (relea
 		PipelineOptions: []release.Option{release.WithStateDir(filepath.Join(dir, ".tagship"))},
 	}
 	return cfg, image
+}
+
+// TestSandboxGitSHA: with -git, each token's sha claims are the commit the
+// tag names at the time of the request; no tag, no token.
+func TestSandboxGitSHA(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	repo := t.TempDir()
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	git("commit", "-q", "--allow-empty", "-m", "one")
+	env := startSandbox(t, "-repo", "octo-org/git", "-ref", "v2.0.0", "-git", repo)
+	tokens := sign.DefaultTokenSource(sign.WithTokenEnv(func(k string) string { return env[k] }))
+	if _, err := tokens.Token(context.Background(), "sigstore"); err == nil || !strings.Contains(err.Error(), "500") {
+		t.Errorf("token before the tag exists: %v", err)
+	}
+	for _, msg := range []string{"two", "three"} {
+		git("commit", "-q", "--allow-empty", "-m", msg)
+		git("tag", "-f", "v2.0.0")
+		want := git("rev-parse", "HEAD")
+		tok, err := tokens.Token(context.Background(), "sigstore")
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims := jwtClaims(t, tok)
+		for _, c := range []string{"sha", "workflow_sha", "job_workflow_sha"} {
+			if claims[c] != want {
+				t.Errorf("%s claim %v, want %s", c, claims[c], want)
+			}
+		}
+		if claims["ref"] != "refs/tags/v2.0.0" || claims["repository"] != "octo-org/git" ||
+			claims["workflow_ref"] != "octo-org/git/.github/workflows/release.yml@refs/tags/v2.0.0" {
+			t.Errorf("claims: %v", claims)
+		}
+	}
+}
+
+// jwtClaims decodes a JWT's payload (its signature is the verifiers' to
+// check; here only the claims matter).
+func jwtClaims(t *testing.T, tok string) map[string]any {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token has %d parts", len(parts))
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	return claims
 }
