@@ -38,6 +38,7 @@ apt_packages=(
 	util-linux        # unshare -n (.ci/interop.sh)
 	ca-certificates
 	git
+	buildah           # builds the sample Dockerfile for two platforms offline (image-build interop, workflow e2e)
 	shellcheck        # actionlint runs it on the exported workflow's run: steps
 )
 missing=()

@@ -2,6 +2,8 @@ package oci
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/tagship/tagship/oci/ocitest"
@@ -55,5 +57,34 @@ func TestAssembleRemoteSource(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := ocitest.New(t)
+	idx := twoPlatformIndex(t)
+	pr, err := Push(ctx, idx, reg.Host()+"/app:v1.0.0", testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Resolve(ctx, reg.Host()+"/app:v1.0.0", testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Digest != pr.Digest || len(got.Platforms) != 2 {
+		t.Fatalf("resolved %s with %d platforms, pushed %s with 2", got.Digest, len(got.Platforms), pr.Digest)
+	}
+	for p, h := range pr.Platforms {
+		if got.Platforms[p] != h {
+			t.Errorf("%s: resolved %s, pushed %s", p, got.Platforms[p], h)
+		}
+	}
+	if _, err := Resolve(ctx, reg.Host()+"/app:v9.9.9", testLogger(t)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing tag: %v, want ErrNotFound", err)
+	}
+	if _, err := Resolve(ctx, reg.Host()+"/app@sha256:"+strings.Repeat("0", 64), testLogger(t)); err == nil {
+		t.Errorf("a digest reference was accepted as a tag")
 	}
 }

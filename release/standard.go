@@ -249,7 +249,10 @@ type ImageResult struct {
 	Uploaded   int               `json:"uploaded"`
 	Skipped    int               `json:"skipped"`
 	Unchanged  bool              `json:"unchanged"`
-	Summary    string            `json:"summary"`
+	// Adopted: the tag already held this release's signed image (an
+	// earlier run); nothing was built, pushed or signed.
+	Adopted bool   `json:"adopted,omitempty"`
+	Summary string `json:"summary"`
 }
 
 // PyPIResult is the output of publish-pypi.
@@ -303,6 +306,9 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 			Paths:       []string{s.workspacePath(s.cfg.DistDir) + "/"},
 			Permissions: Permissions{ScopeContents: Read, ScopeIDToken: Write}, Timeout: 30 * time.Minute,
 			Steps: append(pythonSteps(s.cfg.Python), sourceDateEpochStep),
+			// Read-only here (contents: read): to find and adopt the files
+			// an earlier run of this release already published.
+			Secrets: map[string]string{"GITHUB_TOKEN": "GITHUB_TOKEN"},
 			Plan: func() []string {
 				build := "run " + strings.Join(s.cfg.BuildCommand, " ")
 				if s.cfg.Build != nil {
@@ -315,17 +321,30 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 	}
 	releaseNeeds := []string{JobBuildWheel}
 	if cfg.ImageRepository != "" {
-		jobs = append(jobs, Job{Name: JobBuildImage, Needs: []string{JobPreflight}, Run: s.buildImage, Fingerprint: s.fingerprint,
+		imageNeeds := []string{JobPreflight}
+		if cfg.ImageBuild.NeedsWheel {
+			imageNeeds = append(imageNeeds, JobBuildWheel)
+		}
+		jobs = append(jobs, Job{Name: JobBuildImage, Needs: imageNeeds, Run: s.buildImage, Fingerprint: s.fingerprint,
 			Permissions: Permissions{ScopeContents: Read, ScopeIDToken: Write, ScopePackages: Write}, Timeout: 60 * time.Minute,
 			Steps: append(dockerSteps(s.cfg.ImageBuild), sourceDateEpochStep), Secrets: map[string]string{"GITHUB_TOKEN": "GITHUB_TOKEN"},
 			Plan: func() []string {
-				var plats []string
-				for _, p := range s.cfg.Platforms {
-					plats = append(plats, p.Platform)
+				var plan []string
+				plats := s.cfg.ImageBuild.Platforms
+				switch b := s.cfg.ImageBuild; {
+				case b.Dockerfile != "":
+					plan = append(plan, "build "+b.Dockerfile+" with docker buildx into an OCI layout")
+				case b.Command != "":
+					plan = append(plan, "run "+b.Command+" in "+s.cfg.Dir+" (it writes an OCI layout at $TAGSHIP_IMAGE_LAYOUT)")
+				default:
+					for _, p := range s.cfg.Platforms {
+						plats = append(plats, p.Platform)
+					}
 				}
-				return []string{fmt.Sprintf("assemble an index for %s", strings.Join(plats, ", ")),
-					"push " + s.imageRef() + " (immutable: an existing tag must already point to the same digest)",
-					"sign the index digest keyless (cosign formats), then verify it"}
+				return append(plan, "adopt "+s.imageRef()+" if an earlier run of this release already pushed and signed it",
+					fmt.Sprintf("assemble an index for %s", strings.Join(plats, ", ")),
+					"push "+s.imageRef()+" (immutable: an existing tag must already point to the same digest)",
+					"sign the index digest keyless (cosign formats), then verify it")
 			}})
 		releaseNeeds = append(releaseNeeds, JobBuildImage)
 	}
@@ -542,13 +561,16 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if s.cfg.Build != nil {
 		err = s.cfg.Build(ctx, s.cfg.Dir, absDist)
 	} else {
-		err = runBuildCommand(ctx, s.cfg.Dir, s.cfg.BuildCommand, in)
+		err = runBuildCommand(ctx, s.cfg.Dir, s.cfg.BuildCommand, nil, in)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	dists, err := collectDists(dist, pf.Version)
 	if err != nil {
+		return nil, err
+	}
+	if dists, err = s.adoptPublishedFiles(ctx, in, dists); err != nil {
 		return nil, err
 	}
 	signer, err := s.signer(ctx, "sign the distributions keyless")
@@ -591,11 +613,14 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	return res, nil
 }
 
-// runBuildCommand runs the project's build in dir, its output going to the
-// job's log.
-func runBuildCommand(ctx context.Context, dir string, argv []string, in *Inputs) error {
+// runBuildCommand runs the project's build in dir, with env added to the
+// environment, its output going to the job's log.
+func runBuildCommand(ctx context.Context, dir string, argv, env []string, in *Inputs) error {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
@@ -668,7 +693,19 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	if err := Require(ctx, ScopeContents, Read, "build the image from the repository"); err != nil {
 		return nil, err
 	}
-	idx, err := oci.Assemble(ctx, s.cfg.Platforms, s.cfg.OCIOptions...)
+	verifier, err := s.getVerifier()
+	if err != nil {
+		return nil, err
+	}
+	if res, ok, err := s.adoptPublishedImage(ctx, in, verifier); err != nil || ok {
+		return res, err
+	}
+	sources, assembleOpts, cleanup, err := s.imageSources(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	idx, err := oci.Assemble(ctx, sources, assembleOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -689,10 +726,6 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	}
 	if _, err := oci.Sign(ctx, signer, pr.DigestRef(), s.cfg.OCIOptions...); err != nil {
 		return nil, fmt.Errorf("sign %s: %w", pr.DigestRef(), err)
-	}
-	verifier, err := s.getVerifier()
-	if err != nil {
-		return nil, err
 	}
 	opts := append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithExpectedDigest(pr.Digest))
 	if _, err := oci.Verify(ctx, s.imageRef(), s.policy(), verifier, opts...); err != nil {

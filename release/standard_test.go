@@ -3,7 +3,9 @@ package release_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -377,6 +379,81 @@ func TestStandardConfigErrors(t *testing.T) {
 	} {
 		if _, err := release.Standard(cfg); !errors.Is(err, release.ErrInvalidPipeline) {
 			t.Errorf("%+v: %v", cfg, err)
+		}
+	}
+}
+
+// TestStandardRerunConvergesWithoutReproducibleBuilds: "re-run all jobs"
+// on a fresh runner whose build is not byte-reproducible (each build
+// stamps a build id into the package, as a setuptools that ignores
+// SOURCE_DATE_EPOCH does with the sdist's timestamps) and whose image
+// comes out with another digest. The rerun adopts the published files and
+// image, whose signatures verify for the release identity, instead of
+// conflicting with its rebuild; nothing published changes.
+func TestStandardRerunConvergesWithoutReproducibleBuilds(t *testing.T) {
+	t.Parallel()
+	env, dir := prepared(t)
+	ctx := context.Background()
+	builds := 0
+	run := func(dir string) (*release.Report, error) {
+		cfg, err := env.Config(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		builds++
+		stamp := []byte(fmt.Sprintf("BUILD_ID = %d\n", builds))
+		cfg.Build = func(ctx context.Context, dir, distDir string) error {
+			if err := os.WriteFile(filepath.Join(dir, "src", "hello_release", "_build.py"), stamp, 0o644); err != nil {
+				return err
+			}
+			return releasetest.BuildDists(ctx, dir, distDir)
+		}
+		cfg.Platforms = nil
+		for _, arch := range []string{"amd64", "arm64"} {
+			layer := t.TempDir()
+			if err := os.WriteFile(filepath.Join(layer, "build-id"), stamp, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg.Platforms = append(cfg.Platforms, oci.PlatformSource{Platform: "linux/" + arch, Layer: oci.LayerSpec{Dir: layer}})
+		}
+		p, err := release.Standard(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Run(ctx)
+	}
+	if r, err := run(dir); err != nil {
+		t.Fatalf("first run: %v\n%s", err, r.Table())
+	}
+	first := stateOf(t, env)
+	if first.Image == "" || len(first.PyPI) != 2 || !first.Public {
+		t.Fatalf("first run published %+v", first)
+	}
+	dir2 := t.TempDir()
+	if _, err := env.PrepareProject(ctx, dir2); err != nil {
+		t.Fatal(err)
+	}
+	r, err := run(dir2)
+	if err != nil {
+		t.Fatalf("rerun with a non-reproducible build: %v\n%s", err, r.Table())
+	}
+	if got := stateOf(t, env); !equalState(got, first) {
+		t.Errorf("the rerun changed the release:\n%+v\nwas\n%+v", got, first)
+	}
+	var img release.ImageResult
+	if j, _ := r.Job(release.JobBuildImage); json.Unmarshal(j.Output, &img) != nil {
+		t.Fatalf("build-image output: %s", j.Output)
+	}
+	if !img.Adopted {
+		t.Errorf("build-image did not adopt the published image: %+v", img)
+	}
+	var pyres release.PyPIResult
+	if j, _ := r.Job(release.JobPublishPyPI); json.Unmarshal(j.Output, &pyres) != nil {
+		t.Fatalf("publish-pypi output: %s", j.Output)
+	}
+	for _, f := range pyres.Files {
+		if f.Status != string(pypi.Skipped) {
+			t.Errorf("%s: %s on the rerun, want skipped (the published file adopted)", f.Filename, f.Status)
 		}
 	}
 }

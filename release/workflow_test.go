@@ -69,7 +69,7 @@ func TestGitHubWorkflowGolden(t *testing.T) {
 		{golden: "release.yml.golden"},
 		{golden: "release-options.yml.golden",
 			mod: func(c *StandardConfig) {
-				c.Python, c.PyPIContinueOnError, c.ImageRepository, c.IndexURL = "none", true, "", "https://test.pypi.org/legacy/"
+				c.Python, c.PyPIContinueOnError, c.ImageRepository, c.Platforms, c.IndexURL = "none", true, "", nil, "https://test.pypi.org/legacy/"
 			},
 			opts: func(o *WorkflowOptions) {
 				o.ActionRefs = ActionMajorTags
@@ -145,7 +145,7 @@ func TestGitHubWorkflowPermissionMatrix(t *testing.T) {
 		env      string
 	}{
 		{JobPreflight, map[string]string{"contents": "read"}, true, nil, ""},
-		{JobBuildWheel, map[string]string{"contents": "read", "id-token": "write"}, true, nil, ""},
+		{JobBuildWheel, map[string]string{"contents": "read", "id-token": "write"}, true, []string{"GITHUB_TOKEN"}, ""},
 		{JobBuildImage, map[string]string{"contents": "read", "id-token": "write", "packages": "write"}, true, []string{"GITHUB_TOKEN"}, ""},
 		{JobPublishPyPI, map[string]string{"id-token": "write"}, false, nil, "pypi https://pypi.org/p/hello-release"},
 		{JobPublishRelease, map[string]string{"contents": "write"}, true, []string{"GITHUB_TOKEN"}, ""},
