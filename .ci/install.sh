@@ -4,8 +4,8 @@
 # .ci/run; safe to run by hand.
 #
 #   1. Debian packages: the real clients the interop tests drive (twine,
-#      pip, gh, docker-registry, htpasswd, openssl) and unshare/ip for
-#      .ci/interop.sh. One `apt-get update`, only when something is missing.
+#      pip, gh, docker-registry, htpasswd, openssl), unshare/ip for
+#      .ci/interop.sh, and buildah and python3-venv for .ci/workflow-e2e.sh. One `apt-get update`, only when something is missing.
 #   2. npm: @octokit/fixtures-server (recorded api.github.com answers) into
 #      tools/node (gitignored).
 #   3. Go tools: the pinned Sigstore stack, cosign, crane and actionlint,
@@ -40,6 +40,8 @@ apt_packages=(
 	git
 	buildah           # builds the sample Dockerfile for two platforms offline (image-build interop, workflow e2e)
 	shellcheck        # actionlint runs it on the exported workflow's run: steps
+	buildah           # builds the e2e fixture's image offline (.ci/workflow-e2e.sh)
+	python3-venv      # setup-python's tool-cache entry for act (.ci/workflow-e2e.sh)
 )
 missing=()
 for p in "${apt_packages[@]}"; do
