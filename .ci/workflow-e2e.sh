@@ -133,7 +133,10 @@ flag_value() { # flag_value NAME: the value of -NAME in flags
 		esac
 	done
 }
-eval "flags=($line)" # the registry is substituted after the sandbox is up
+# shellcheck disable=SC2016 # the placeholder, literally
+placeholder='${TAGSHIP_REGISTRY}'
+pre=${line//"$placeholder"/registry.invalid} # the registry is known once the sandbox is up
+eval "flags=($pre)"
 repo=$(flag_value repo)
 [[ "$repo" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]] || fail "release-flags: -repo OWNER/REPO is required (found '$repo')"
 manifest=$(flag_value manifest); manifest=${manifest:-pyproject.toml}
@@ -161,8 +164,6 @@ done
 grep -qx READY "$work/sandbox.out" || fail "the sandbox did not print READY"
 declare -A sb
 while IFS='=' read -r k v; do sb[$k]=$v; done < "$work/sandbox/env"
-# shellcheck disable=SC2016 # the placeholder, literally
-placeholder='${TAGSHIP_REGISTRY}'
 line=${line//"$placeholder"/${sb[TAGSHIP_REGISTRY]}}
 eval "flags=($line)"
 image=$(flag_value image)
@@ -193,6 +194,16 @@ ln -s "$GOROOT_HOST" "$TC/go/$GOVER/x64" && touch "$TC/go/$GOVER/x64.complete"
 touch "$TC/Python/$PYVER/x64.complete"
 printf '{"ref": "refs/tags/%s", "before": "0000000000000000000000000000000000000000", "after": "%s", "created": true}\n' "$tag" "$sha" > "$work/event.json"
 jobs_in_order=(preflight build-wheel build-image publish-pypi publish-release)
+# The workflow pins each action by commit: map each `uses: OWNER/NAME@REF`
+# (the ref exactly as written) to the local copy of that action.
+local_actions=()
+while read -r use; do
+	name=${use%@*}
+	name=${name#*/}
+	dirs=("$actions/$name"@*)
+	[ -d "${dirs[0]}" ] || fail "the workflow uses $use, which $actions does not hold"
+	local_actions+=(--local-repository "$use=${dirs[0]}")
+done < <(sed -n 's/^ *uses: \([^ #]*\).*/\1/p' "$src/.github/workflows/release.yml" | sort -u)
 
 # run_act N DIR: the tag push in DIR with a fresh action cache and artifact
 # store; the log is $work/act-N.log.
@@ -209,11 +220,7 @@ run_act() {
 		timeout -k 10 1800 "$ACT" push -W .github/workflows/release.yml -e "$work/event.json" \
 		-P ubuntu-latest=-self-hosted \
 		--action-cache-path "$cache" --action-offline-mode \
-		--local-repository "actions/checkout@v7=$actions/checkout@v7" \
-		--local-repository "actions/setup-go@v7=$actions/setup-go@v7" \
-		--local-repository "actions/setup-python@v7=$actions/setup-python@v7" \
-		--local-repository "actions/upload-artifact@v7=$actions/upload-artifact@v7" \
-		--local-repository "actions/download-artifact@v8=$actions/download-artifact@v8" \
+		"${local_actions[@]}" \
 		--artifact-server-path "$work/artifacts-$n" --artifact-server-addr 127.0.0.1 --artifact-server-port "$port" \
 		--no-cache-server \
 		--env "ACTIONS_ID_TOKEN_REQUEST_URL=${sb[ACTIONS_ID_TOKEN_REQUEST_URL]}" \
