@@ -4,8 +4,9 @@
 # .ci/run; safe to run by hand.
 #
 #   1. Debian packages: the real clients the interop tests drive (twine,
-#      pip, gh, docker-registry, htpasswd, openssl) and unshare/ip for
-#      .ci/interop.sh. One `apt-get update`, only when something is missing.
+#      pip, gh, docker-registry, htpasswd, openssl), unshare/ip for
+#      .ci/interop.sh, and buildah and python3-venv for .ci/workflow-e2e.sh.
+#      One `apt-get update`, only when something is missing.
 #   2. npm: @octokit/fixtures-server (recorded api.github.com answers) and
 #      @sigstore/verify (sigstore-js, an independent verifier for
 #      .ci/verbatim.sh) into tools/node (gitignored).
@@ -39,8 +40,9 @@ apt_packages=(
 	util-linux        # unshare -n (.ci/interop.sh)
 	ca-certificates
 	git
-	buildah           # builds the sample Dockerfile for two platforms offline (image-build interop, workflow e2e)
+	buildah           # builds images offline: the image-build interop test and the e2e fixture (.ci/workflow-e2e.sh)
 	shellcheck        # actionlint runs it on the exported workflow's run: steps
+	python3-venv      # setup-python's tool-cache entry for act (.ci/workflow-e2e.sh)
 )
 missing=()
 for p in "${apt_packages[@]}"; do

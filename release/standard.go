@@ -173,6 +173,18 @@ func pythonSteps(version string) []Step {
 	}
 }
 
+// dockerSteps sets up QEMU (the other platforms' binaries) and buildx for
+// build-image when it builds a Dockerfile with docker buildx.
+func dockerSteps(b ImageBuild) []Step {
+	if b.Dockerfile == "" {
+		return nil
+	}
+	return []Step{
+		{Name: "Set up QEMU", Uses: ActionSetupQEMU},
+		{Name: "Set up Docker Buildx", Uses: ActionSetupBuildx},
+	}
+}
+
 // pypiProjectURL is the project's page on the index the release uploads to.
 func pypiProjectURL(indexURL, project string) string {
 	switch {
@@ -345,7 +357,7 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 		}
 		jobs = append(jobs, Job{Name: JobBuildImage, Needs: imageNeeds, Run: s.buildImage, Fingerprint: s.fingerprint,
 			Permissions: Permissions{ScopeContents: Read, ScopeIDToken: Write, ScopePackages: Write}, Timeout: 60 * time.Minute,
-			Steps: []Step{sourceDateEpochStep}, Secrets: map[string]string{"GITHUB_TOKEN": "GITHUB_TOKEN"},
+			Steps: append(dockerSteps(s.cfg.ImageBuild), sourceDateEpochStep), Secrets: map[string]string{"GITHUB_TOKEN": "GITHUB_TOKEN"},
 			Plan: func() []string {
 				var plan []string
 				plats := s.cfg.ImageBuild.Platforms

@@ -17,7 +17,22 @@
 // (GITHUB_REPOSITORY), the tag (GITHUB_REF_NAME on a tag push), the OIDC
 // token for keyless signing and Trusted Publishing (permissions: id-token:
 // write), GITHUB_TOKEN for the release and ghcr.io. Flags name what the
-// environment cannot: the image sources and where to push.
+// environment cannot: where the project's files are and how to build the
+// image:
+//
+//	-dir .                          the repository root; every path below is relative to it
+//	-manifest backend/pyproject.toml -changelog CHANGELOG.md -dist dist
+//	-build 'cd backend && python3 -m build --outdir ../dist'   (sh -c, in -dir)
+//	-image ghcr.io/OWNER/REPO -dockerfile backend/Dockerfile [-context backend] [-platforms linux/amd64,linux/arm64]
+//	-image ghcr.io/OWNER/REPO -image-build 'CMD writing an OCI layout at $TAGSHIP_IMAGE_LAYOUT'
+//	-image-needs-wheel              build-image runs after build-wheel and sees the dist files
+//
+// The endpoints default from the environment, so that one committed
+// workflow runs against production, or against the doubles of
+// examples/sandbox by environment alone: -trusted-root
+// ($TAGSHIP_TRUSTED_ROOT), -signing-config ($TAGSHIP_SIGNING_CONFIG),
+// -index ($TAGSHIP_INDEX_URL, the upload URL) and -github-api
+// ($TAGSHIP_GITHUB_API).
 package main
 
 import (
@@ -63,15 +78,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var platforms platformFlag
 	repo := fs.String("repo", getenv("GITHUB_REPOSITORY"), "GitHub repository OWNER/REPO")
 	tag := fs.String("tag", "", "tag to release (default: the pushed tag, GITHUB_REF_NAME)")
-	dir := fs.String("dir", ".", "project root")
-	build := fs.String("build", "python3 -m build --outdir dist", "build command (run in -dir, split on spaces)")
+	dir := fs.String("dir", ".", "repository root (the workspace); every other path is relative to it")
+	manifest := fs.String("manifest", "pyproject.toml", "version source, relative to -dir: a pyproject.toml, or a plain VERSION file (e.g. backend/pyproject.toml)")
+	changelogPath := fs.String("changelog", "CHANGELOG.md", "Keep a Changelog file, relative to -dir")
+	dist := fs.String("dist", "dist", "where the build writes the wheel and sdist, relative to -dir")
+	build := fs.String("build", "", "build command, run with sh -c in -dir (default: python3 -m build --outdir DIST PKG, PKG the -manifest's directory)")
 	image := fs.String("image", "", "image repository, e.g. ghcr.io/OWNER/REPO (empty: no image)")
 	fs.Var(&platforms, "platform-dir", "os/arch=DIR: a directory to add as the image's layer for that platform (repeatable)")
 	layout := fs.String("layout", "", "an OCI image layout holding the platforms' images (instead of -platform-dir)")
-	index := fs.String("index", release.DefaultIndexURL, "package index upload URL")
-	trustedRoot := fs.String("trusted-root", "", "Sigstore trusted_root.json (default: the public-good root via TUF)")
-	signingConfig := fs.String("signing-config", "", "Sigstore signing_config.json (default: the public-good services via TUF)")
-	githubAPI := fs.String("github-api", "", "GitHub Enterprise API root, e.g. https://ghe.example.com/api/v3/ (uploads: .../api/uploads/); default github.com")
+	dockerfile := fs.String("dockerfile", "", "build the image from this Dockerfile (relative to -dir) with docker buildx")
+	imageContext := fs.String("context", "", "with -dockerfile: the build context, relative to -dir (default: the Dockerfile's directory)")
+	imageBuild := fs.String("image-build", "", "build the image with this command (sh -c in -dir), which must write an OCI layout at $TAGSHIP_IMAGE_LAYOUT")
+	imagePlatforms := fs.String("platforms", "", "comma-separated platforms the image must hold (default linux/amd64,linux/arm64)")
+	imageNeedsWheel := fs.Bool("image-needs-wheel", false, "build-image runs after build-wheel, with the signed wheel and sdist in -dist (an image that installs the built wheel)")
+	// The endpoints default from the environment, so that the one
+	// committed workflow runs against production or, by environment alone,
+	// against a sandbox (go run ./examples/sandbox).
+	index := fs.String("index", envOr(getenv, "TAGSHIP_INDEX_URL", release.DefaultIndexURL), "package index upload URL ($TAGSHIP_INDEX_URL)")
+	trustedRoot := fs.String("trusted-root", getenv("TAGSHIP_TRUSTED_ROOT"), "Sigstore trusted_root.json ($TAGSHIP_TRUSTED_ROOT; default: the public-good root via TUF)")
+	signingConfig := fs.String("signing-config", getenv("TAGSHIP_SIGNING_CONFIG"), "Sigstore signing_config.json ($TAGSHIP_SIGNING_CONFIG; default: the public-good services via TUF)")
+	githubAPI := fs.String("github-api", getenv("TAGSHIP_GITHUB_API"), "GitHub API root, e.g. https://ghe.example.com/api/v3/ (uploads: .../api/uploads/) ($TAGSHIP_GITHUB_API; default github.com)")
 	state := fs.String("state", ".tagship", "state directory (results handed between jobs; reruns resume from it)")
 	job := fs.String("job", "", "run only this job (as one GitHub Actions job of the exported workflow)")
 	plan := fs.Bool("plan", false, "print what would be built, signed and published, and where; run nothing")
@@ -94,11 +120,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cfg := release.StandardConfig{
 		Python: *python, PyPIProject: *pypiProject, PyPIContinueOnError: *pypiOptional,
 		Dir: *dir, Repository: *repo, Tag: *tag, Getenv: getenv,
-		BuildCommand: strings.Fields(*build), ImageRepository: *image, IndexURL: *index,
+		Manifest: *manifest, Changelog: *changelogPath, DistDir: *dist,
+		ImageRepository: *image, IndexURL: *index,
 		PipelineOptions: []release.Option{
 			release.WithStateDir(*state),
 			release.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))),
 		},
+	}
+	if *build != "" {
+		cfg.BuildCommand = []string{"sh", "-c", *build}
 	}
 	// Tokens only for the jobs granted id-token: write, as in GitHub Actions.
 	tokens := release.CheckedTokenSource(sign.DefaultTokenSource(sign.WithTokenEnv(getenv)))
@@ -117,14 +147,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.GitHubOptions = append(cfg.GitHubOptions, ghrelease.WithBaseURL(api, strings.Replace(api, "/api/v3/", "/api/uploads/", 1)))
 	}
 	cfg.OCIOptions = []oci.Option{oci.WithEnv(getenv)}
-	if *image != "" {
-		cfg.Platforms = platforms
-		if *layout != "" {
-			cfg.Platforms = nil
-			for _, p := range oci.DefaultPlatforms() {
-				cfg.Platforms = append(cfg.Platforms, oci.PlatformSource{Platform: p, Layout: *layout})
-			}
+	var plats []string
+	if *imagePlatforms != "" {
+		plats = strings.Split(*imagePlatforms, ",")
+	}
+	switch {
+	case *dockerfile != "" || *imageBuild != "":
+		cfg.ImageBuild = release.ImageBuild{Command: *imageBuild, Dockerfile: *dockerfile, Context: *imageContext,
+			Platforms: plats, NeedsWheel: *imageNeedsWheel}
+	case *imageContext != "" || *imageNeedsWheel:
+		fmt.Fprintln(stderr, "release: -context and -image-needs-wheel go with -dockerfile or -image-build")
+		return 2
+	case *layout != "":
+		if plats == nil {
+			plats = oci.DefaultPlatforms()
 		}
+		for _, p := range plats {
+			cfg.Platforms = append(cfg.Platforms, oci.PlatformSource{Platform: p, Layout: *layout})
+		}
+	default:
+		cfg.Platforms = platforms
+	}
+	if n := boolCount(*dockerfile != "" || *imageBuild != "", *layout != "", len(platforms) > 0); n > 1 {
+		fmt.Fprintln(stderr, "release: give one image source: -dockerfile, -image-build, -layout or -platform-dir")
+		return 2
 	}
 	if (*plan || *workflow) && cfg.Tag == "" {
 		cfg.Tag = "vX.Y.Z" // only named in the plan or workflow comments
@@ -170,6 +216,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	return 0
+}
+
+// envOr is getenv(key), or def when it is empty.
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func boolCount(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
 
 // exportOnly are the flags that the workflow sets itself (-job, -state)
