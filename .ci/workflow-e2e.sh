@@ -212,6 +212,9 @@ run_act() {
 	mkdir -p "$cache" "$work/home-$n"
 	ln -s "$TC" "$cache/tool_cache" # act sets RUNNER_TOOL_CACHE=$cache/tool_cache
 	port=$(free_port)
+	# The run's GITHUB_RUN_ID/_ATTEMPT must be the ones the sandbox's tokens
+	# name (the build provenance is checked against the certificate), and
+	# act sets no GITHUB_WORKFLOW_REF, which a GitHub runner always does.
 	set +e
 	(cd "$dir" && env -i HOME="$work/home-$n" USER="${USER:-root}" LANG=C.UTF-8 TERM=dumb ACT_DISABLE_VERSION_CHECK=1 \
 		PATH="$(dirname "$NODE"):/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
@@ -229,6 +232,9 @@ run_act() {
 		--env "TAGSHIP_SIGNING_CONFIG=${sb[TAGSHIP_SIGNING_CONFIG]}" \
 		--env "TAGSHIP_INDEX_URL=${sb[TAGSHIP_INDEX_URL]}" \
 		--env "TAGSHIP_GITHUB_API=${sb[TAGSHIP_GITHUB_API]}" \
+		--env "GITHUB_RUN_ID=${sb[GITHUB_RUN_ID]}" \
+		--env "GITHUB_RUN_ATTEMPT=${sb[GITHUB_RUN_ATTEMPT]}" \
+		--env "GITHUB_WORKFLOW_REF=${sb[GITHUB_WORKFLOW_REF]}" \
 		-s "GITHUB_TOKEN=${sb[GITHUB_TOKEN]}") > "$work/act-$n.log" 2>&1
 	rc=$?
 	set -e

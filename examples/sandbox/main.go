@@ -36,6 +36,10 @@
 //	TAGSHIP_REPOSITORY, TAGSHIP_TAG, TAGSHIP_IDENTITY, TAGSHIP_ISSUER   what is signed, by whom
 //	ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN        the token endpoint
 //	GITHUB_TOKEN               the token the GitHub double accepts
+//	GITHUB_* and RUNNER_ENVIRONMENT   the run a runner would describe
+//	                           (GITHUB_RUN_ID, GITHUB_WORKFLOW_REF, …: the
+//	                           build provenance names the run from them;
+//	                           GITHUB_SHA only without -git)
 //
 // Everything is in memory: a restart starts empty. The registry, index and
 // GitHub double accept any project and repository; only the signing
@@ -246,6 +250,16 @@ func (d *doubles) env(dir string) map[string]string {
 		"GITHUB_TOKEN":             d.github.Token(),
 	}
 	for k, v := range d.sigstore.ActionsEnv() {
+		e[k] = v
+	}
+	// The run's own variables, as a runner sets them (the build provenance
+	// describes the run from them, and must name the run the tokens name).
+	// With -git the commit is only known when a token is minted: the
+	// runner (act) sets GITHUB_SHA from the checkout then.
+	for k, v := range d.sigstore.Workflow().Env() {
+		if d.id.GitDir != "" && (k == "GITHUB_SHA" || k == "GITHUB_WORKFLOW_SHA") {
+			continue
+		}
 		e[k] = v
 	}
 	return e
