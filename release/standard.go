@@ -118,9 +118,15 @@ type StandardConfig struct {
 	// parallelism).
 	PipelineOptions []Option
 
+	// Issuer is the OIDC issuer the signing certificates must name.
+	// Default sign.GitHubActionsIssuer; GitHub Enterprise Server's is
+	// "https://HOST/_services/token" (a private Sigstore trusting another
+	// issuer, such as a local stack, needs it too).
+	Issuer string
+
 	// Concurrency bounds how many files are signed, verified, attested
 	// and uploaded to the index at once (see release/concurrent.go).
-	// Default DefaultConcurrency (8); 1 handles one file after another.
+	// Default DefaultConcurrency (32); 1 handles one file after another.
 	Concurrency int
 }
 
@@ -341,7 +347,11 @@ func (s *standard) identity() string {
 }
 
 func (s *standard) policy() sign.Policy {
-	return sign.GitHubReleasePolicy(s.cfg.Repository, s.cfg.WorkflowPath, s.tag)
+	p := sign.GitHubReleasePolicy(s.cfg.Repository, s.cfg.WorkflowPath, s.tag)
+	if s.cfg.Issuer != "" {
+		p.Issuer = s.cfg.Issuer
+	}
+	return p
 }
 
 func (s *standard) imageRef() string { return s.cfg.ImageRepository + ":" + s.tag }
@@ -405,7 +415,7 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := BuildResult{Version: pf.Version, Identity: s.identity(), Issuer: sign.GitHubActionsIssuer}
+	res := BuildResult{Version: pf.Version, Identity: s.identity(), Issuer: s.policy().Issuer}
 	bundles, err := s.signDists(ctx, in, signer, verifier, dists)
 	if err != nil {
 		return nil, err

@@ -70,7 +70,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	index := fs.String("index", release.DefaultIndexURL, "package index upload URL")
 	trustedRoot := fs.String("trusted-root", "", "Sigstore trusted_root.json (default: the public-good root via TUF)")
 	signingConfig := fs.String("signing-config", "", "Sigstore signing_config.json (default: the public-good services via TUF)")
+	issuer := fs.String("issuer", "", "OIDC issuer the signing certificates must name (default GitHub Actions'; GitHub Enterprise Server: https://HOST/_services/token)")
 	githubAPI := fs.String("github-api", "", "GitHub Enterprise API root, e.g. https://ghe.example.com/api/v3/ (uploads: .../api/uploads/); default github.com")
+	concurrency := fs.Int("concurrency", release.DefaultConcurrency, "how many files to sign, verify, attest and upload at once")
 	state := fs.String("state", ".tagship", "state directory (results handed between jobs; reruns resume from it)")
 	job := fs.String("job", "", "run only this job (as one GitHub Actions job of the exported workflow)")
 	plan := fs.Bool("plan", false, "print what would be built, signed and published, and where; run nothing")
@@ -84,7 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cfg := release.StandardConfig{
 		Dir: *dir, Repository: *repo, Tag: *tag, Getenv: getenv,
-		BuildCommand: strings.Fields(*build), ImageRepository: *image, IndexURL: *index,
+		BuildCommand: strings.Fields(*build), ImageRepository: *image, IndexURL: *index, Issuer: *issuer,
+		Concurrency: *concurrency,
 		PipelineOptions: []release.Option{
 			release.WithStateDir(*state),
 			release.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))),

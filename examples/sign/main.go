@@ -1,7 +1,7 @@
 // Command sign signs release files keylessly with Sigstore: each FILE gets a
 // FILE.sigstore.json bundle (protobuf bundle v0.3), the form `cosign
 // verify-blob --bundle` and examples/verify check. One ephemeral key signs
-// all files, up to -concurrency (default 8) at a time; every bundle is
+// all files, up to -concurrency (default 32) at a time; every bundle is
 // verified before it is written.
 //
 // In a GitHub Actions job with `permissions: id-token: write` it needs no
@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rekorVersion := fs.Uint("rekor-version", 1, "Rekor API version of -rekor: 1 or 2 (2 needs -tsa)")
 	tsa := fs.String("tsa", "", "RFC 3161 timestamp authority URL, e.g. https://timestamp.example/api/v1/timestamp")
 	verbose := fs.Bool("v", false, "log service calls to stderr")
-	concurrency := fs.Int("concurrency", 8, "how many files to sign at once")
+	concurrency := fs.Int("concurrency", 32, "how many files to sign at once")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sign [flags] FILE...")
 		fs.PrintDefaults()
