@@ -58,7 +58,7 @@ func main() {
 	quick := flag.Bool("quick", false, "small sizes (CI): 64 MiB sign, 2×16 MiB image, 32 MiB wheel; one run each")
 	readme := flag.Bool("readme", false, "replace the block between <!-- bench:start --> and <!-- bench:end --> in README.md")
 	runs := flag.Int("runs", 0, "runs per measure, best kept (default 1 with -quick, 2 otherwise)")
-	only := flag.String("only", "", "comma-separated sections to run: sign,image,wheel,quickstart,pipeline,changelog (default all)")
+	only := flag.String("only", "", "comma-separated sections to run: sign,image,wheel,quickstart,pipeline,changelog,scale (default all)")
 	out := flag.String("out", "", "where to write the table (default bench/out/latest.md)")
 	flag.Parse()
 
@@ -122,6 +122,7 @@ func run(ctx context.Context, quick, readme bool, runs int, only, out string) in
 		{"quickstart", b.quickstart},
 		{"pipeline", b.pipeline},
 		{"changelog", b.changelog},
+		{"scale", b.scale},
 	}
 	for _, s := range sections {
 		if b.only != nil && !b.only[s.name] {

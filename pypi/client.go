@@ -14,10 +14,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/tagship/tagship/internal/batch"
 	"github.com/tagship/tagship/sign"
 )
 
@@ -70,6 +73,7 @@ type options struct {
 	remintWithin time.Duration
 	userAgent    string
 	progress     func(filename string, done, total int64)
+	concurrency  int
 }
 
 // WithTokenSource enables Trusted Publishing: the client exchanges OIDC
@@ -166,11 +170,32 @@ func WithLookupURL(u string) Option {
 	return func(o *options) error { o.lookupURL = strings.TrimSuffix(u, "/"); return nil }
 }
 
-// WithProgress calls fn as a file's bytes go out: at most once per MiB sent
-// and once when the file is complete. A retried upload starts again from
-// zero. Default: no progress reports.
+// WithProgress calls fn as a file's bytes go out: once as its upload starts
+// (done 0), at most once per MiB sent and once when the file is complete.
+// A retried upload starts again from zero. Files upload concurrently
+// (WithConcurrency): fn must be safe for concurrent use. Default: no
+// progress reports.
 func WithProgress(fn func(filename string, done, total int64)) Option {
 	return func(o *options) error { o.progress = fn; return nil }
+}
+
+// DefaultConcurrency is how many files Upload handles at once unless
+// WithConcurrency says otherwise.
+const DefaultConcurrency = 4
+
+// WithConcurrency bounds how many files one Upload call handles at once
+// (the skip-existing lookup, the PEP 740 attestation and the POST of each
+// file). Results and errors do not depend on the order in which files
+// finish. Default: DefaultConcurrency (4); 1 uploads one file after
+// another, as twine does.
+func WithConcurrency(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("pypi: WithConcurrency(%d): expected at least 1", n)
+		}
+		o.concurrency = n
+		return nil
+	}
 }
 
 // WithUserAgent sets the User-Agent. Default "tagship-pypi".
@@ -203,6 +228,7 @@ func New(indexURL string, opts ...Option) (*Client, error) {
 		skipExisting: true,
 		remintWithin: 2 * time.Minute,
 		userAgent:    "tagship-pypi",
+		concurrency:  DefaultConcurrency,
 	}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
@@ -282,24 +308,42 @@ type UploadResult struct {
 	Duration        time.Duration
 }
 
-// credential is the upload token in use for one Upload call.
+// credential is the upload token in use for one Upload call, shared by
+// the files it uploads concurrently.
 type credential struct {
+	mu      sync.Mutex
 	token   string
 	expires time.Time // zero for an API token
 }
 
-// Upload uploads dists in order and returns one result per file handled.
-// It stops at the first error, returning the results so far.
+// current returns the token held.
+func (cred *credential) current() string {
+	cred.mu.Lock()
+	defer cred.mu.Unlock()
+	return cred.token
+}
+
+// Upload uploads dists, at most WithConcurrency files at a time, and
+// returns one result per file uploaded or skipped, in the order of dists
+// (whatever order they finish in). An identical file already on the index
+// is skipped; one upload token serves the whole call. The first failure
+// stops the call: no further file is started, the uploads in flight are
+// cancelled, and the results of the files already handled are returned
+// with the error (of that file; several files failing at once are joined
+// in the order of dists).
 func (c *Client) Upload(ctx context.Context, dists ...*Distribution) ([]UploadResult, error) {
 	if c.o.tokenSource == nil && c.o.apiToken == "" {
 		return nil, fmt.Errorf("%w: use WithTokenSource (Trusted Publishing) or WithAPIToken", ErrNoCredentials)
 	}
-	var cred credential
-	var results []UploadResult
 	for _, d := range dists {
 		if d == nil || d.Metadata == nil {
-			return results, errors.New("pypi: Upload: distribution not opened with OpenDistribution")
+			return nil, errors.New("pypi: Upload: distribution not opened with OpenDistribution")
 		}
+	}
+	var cred credential
+	results := make([]UploadResult, len(dists))
+	err := batch.Each(ctx, len(dists), c.o.concurrency, batch.FailFast, func(ctx context.Context, i int) error {
+		d := dists[i]
 		// Skip-existing before sending anything: an identical file already
 		// on the index is not uploaded again (nor is a token minted for
 		// it); a different one under the same name is a conflict. When the
@@ -307,28 +351,31 @@ func (c *Client) Upload(ctx context.Context, dists ...*Distribution) ([]UploadRe
 		if c.o.skipExisting {
 			if remote, _ := c.lookupSHA256(ctx, d); remote != "" {
 				if !strings.EqualFold(remote, d.SHA256) {
-					return results, &ConflictError{Filename: d.Filename, LocalSHA256: d.SHA256, RemoteSHA256: remote}
+					return &ConflictError{Filename: d.Filename, LocalSHA256: d.SHA256, RemoteSHA256: remote}
 				}
 				c.o.logger.Info("pypi: skipped, identical file already on the index", "file", d.Filename, "sha256", d.SHA256)
-				results = append(results, UploadResult{Filename: d.Filename, SHA256: d.SHA256, Size: d.Size, Status: Skipped})
-				continue
+				results[i] = UploadResult{Filename: d.Filename, SHA256: d.SHA256, Size: d.Size, Status: Skipped}
+				return nil
 			}
 		}
 		if err := c.refresh(ctx, &cred); err != nil {
-			return results, err
+			return err
 		}
 		res, err := c.uploadOne(ctx, &cred, d)
 		if err != nil {
-			return results, err
+			return err
 		}
-		results = append(results, res)
-	}
-	return results, nil
+		results[i] = res
+		return nil
+	})
+	return slices.DeleteFunc(results, func(r UploadResult) bool { return r.Status == "" }), err
 }
 
 // refresh mints a token when none is held or it expires within
-// remintWithin.
+// remintWithin (one mint at a time: concurrent files share the token).
 func (c *Client) refresh(ctx context.Context, cred *credential) error {
+	cred.mu.Lock()
+	defer cred.mu.Unlock()
 	if c.o.tokenSource == nil {
 		cred.token = c.o.apiToken
 		return nil

@@ -250,7 +250,11 @@ func (c *Client) post(ctx context.Context, cred *credential, d *Distribution, b 
 	if st, err := f.Stat(); err != nil || st.Size() != d.Size || st.ModTime().UnixNano() != d.modTime {
 		return 0, nil, "", fmt.Errorf("%w: %s was modified after OpenDistribution; open it again", ErrFileChanged, d.Path)
 	}
+	token := cred.current()
 	hf := &hashingFile{f: f, h: sha256.New(), want: d, progress: c.o.progress}
+	if c.o.progress != nil {
+		c.o.progress(d.Filename, 0, d.Size) // "uploading": the file's first report
+	}
 	rd := io.MultiReader(bytes.NewReader(b.head), hf, bytes.NewReader(b.tail))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.uploadURL, rd)
 	if err != nil {
@@ -259,7 +263,7 @@ func (c *Client) post(ctx context.Context, cred *credential, d *Distribution, b 
 	req.ContentLength = int64(len(b.head)) + d.Size + int64(len(b.tail))
 	req.Header.Set("Content-Type", b.contentType)
 	req.Header.Set("User-Agent", c.o.userAgent)
-	req.SetBasicAuth("__token__", cred.token)
+	req.SetBasicAuth("__token__", token)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -275,7 +279,7 @@ func (c *Client) post(ctx context.Context, cred *credential, d *Distribution, b 
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	// A server may quote the credentials it received: never pass the
 	// token on.
-	return resp.StatusCode, resp.Header, redactSecret(serverMessage(resp.Status, raw), cred.token), nil
+	return resp.StatusCode, resp.Header, redactSecret(serverMessage(resp.Status, raw), token), nil
 }
 
 // redactSecret cuts a token, and the Basic auth form that carries it, out

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tagship/tagship/changelog"
 	"github.com/tagship/tagship/ghrelease"
+	"github.com/tagship/tagship/internal/batch"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/preflight"
 	"github.com/tagship/tagship/provenance"
@@ -155,6 +156,11 @@ type StandardConfig struct {
 	// publish-pypi fails, as the reference project runs it. Default: a
 	// failed upload fails the release.
 	PyPIContinueOnError bool
+
+	// Concurrency bounds how many files are signed, verified, attested
+	// and uploaded to the index at once (see release/concurrent.go).
+	// Default DefaultConcurrency (32); 1 handles one file after another.
+	Concurrency int
 }
 
 // sourceDateEpochStep sets SOURCE_DATE_EPOCH, for reproducible builds, to
@@ -446,6 +452,9 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 	if cfg.IndexURL == "" {
 		cfg.IndexURL = DefaultIndexURL
 	}
+	if cfg.Concurrency < 1 {
+		cfg.Concurrency = DefaultConcurrency
+	}
 	if len(cfg.PyPIOptions) == 0 {
 		cfg.PyPIOptions = []pypi.Option{pypi.WithTokenSource(CheckedTokenSource(sign.DefaultTokenSource(sign.WithTokenEnv(cfg.Getenv))))}
 	}
@@ -624,28 +633,13 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 		return nil, err
 	}
 	res := BuildResult{Version: pf.Version, Identity: s.identity(), Issuer: s.cfg.Issuer}
-	for _, d := range dists {
-		bundlePath := sign.DefaultBundlePath(d.Path)
-		// A bundle already next to the file that verifies for this very
-		// file with the release identity is kept: signatures are not
-		// deterministic, and re-signing would make a rerun's bundle differ
-		// from the one already published.
-		if _, err := verifier.VerifyFile(ctx, d.Path, bundlePath, s.policy()); err == nil {
-			in.Log("%s: kept the existing bundle, which verifies", d.Filename)
-		} else {
-			fs, err := signer.SignFile(ctx, d.Path)
-			if err != nil {
-				return nil, fmt.Errorf("sign %s: %w", d.Filename, err)
-			}
-			bundlePath = fs.BundlePath
-			if _, err := verifier.VerifyFile(ctx, d.Path, bundlePath, s.policy()); err != nil {
-				os.Remove(bundlePath)
-				return nil, fmt.Errorf("the bundle of %s does not verify with the identity the release notes publish (%s): %w", d.Filename, s.identity(), err)
-			}
-		}
-		in.Progress(d.Filename, d.Size, d.Size)
+	bundles, err := s.signDists(ctx, in, signer, verifier, dists)
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range dists { // in file name order (collectDists)
 		res.Files = append(res.Files, FileArtifact{Path: d.Path, Name: d.Filename, Filetype: d.Filetype,
-			Size: d.Size, SHA256: d.SHA256, Bundle: bundlePath})
+			Size: d.Size, SHA256: d.SHA256, Bundle: bundles[i]})
 		res.Project = d.Name
 		if d.Filetype == "bdist_wheel" && d.Metadata != nil {
 			res.Requires = d.Metadata.RequiresDist
@@ -913,20 +907,9 @@ func (s *standard) verifyArtifacts(ctx context.Context, b BuildResult) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range b.Files {
-		sum, size, err := sign.SHA256File(ctx, f.Path)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Name, err)
-		}
-		if got := hex.EncodeToString(sum); got != f.SHA256 || size != f.Size {
-			return fmt.Errorf("%s changed since it was built and signed: sha256 %s (%d bytes), expected %s (%d bytes); rebuild it (remove the state directory's %s.json)",
-				f.Name, got, size, f.SHA256, f.Size, JobBuildWheel)
-		}
-		if _, err := verifier.VerifyFile(ctx, f.Path, f.Bundle, s.policy()); err != nil {
-			return fmt.Errorf("%s: bundle does not verify with the identity %s: %w", f.Name, s.identity(), err)
-		}
-	}
-	return nil
+	return s.each(ctx, len(b.Files), batch.Independent, func(ctx context.Context, i int) error {
+		return s.verifyArtifact(ctx, verifier, b.Files[i])
+	})
 }
 
 func (s *standard) publishPyPI(ctx context.Context, in *Inputs) (any, error) {
@@ -945,7 +928,7 @@ func (s *standard) publishPyPI(ctx context.Context, in *Inputs) (any, error) {
 		}
 		dists = append(dists, d)
 	}
-	opts := append([]pypi.Option(nil), s.cfg.PyPIOptions...)
+	opts := append([]pypi.Option{pypi.WithConcurrency(s.cfg.Concurrency)}, s.cfg.PyPIOptions...)
 	opts = append(opts, pypi.WithLogger(in.Logger()), pypi.WithProgress(in.Progress))
 	if !s.cfg.NoAttestations {
 		signer, err := s.signer(ctx, "sign the PEP 740 publish attestations")

@@ -515,7 +515,12 @@ func SHA256File(ctx context.Context, path string) ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	defer f.Close()
-	const bufSize = 1 << 20
+	// Buffers no larger than the file (plus one byte to see EOF): many
+	// small files hashed at once stay small in memory.
+	bufSize := int64(1 << 20)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() < bufSize {
+		bufSize = st.Size() + 1
+	}
 	type chunk struct {
 		buf []byte
 		n   int

@@ -98,6 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	trustedRoot := fs.String("trusted-root", getenv("TAGSHIP_TRUSTED_ROOT"), "Sigstore trusted_root.json ($TAGSHIP_TRUSTED_ROOT; default: the public-good root via TUF)")
 	signingConfig := fs.String("signing-config", getenv("TAGSHIP_SIGNING_CONFIG"), "Sigstore signing_config.json ($TAGSHIP_SIGNING_CONFIG; default: the public-good services via TUF)")
 	githubAPI := fs.String("github-api", getenv("TAGSHIP_GITHUB_API"), "GitHub API root, e.g. https://ghe.example.com/api/v3/ (uploads: .../api/uploads/) ($TAGSHIP_GITHUB_API; default github.com)")
+	issuer := fs.String("issuer", "", "OIDC issuer the signing certificates must name (default GitHub Actions'; GitHub Enterprise Server: https://HOST/_services/token)")
+	concurrency := fs.Int("concurrency", release.DefaultConcurrency, "how many files to sign, verify, attest and upload at once")
 	state := fs.String("state", ".tagship", "state directory (results handed between jobs; reruns resume from it)")
 	job := fs.String("job", "", "run only this job (as one GitHub Actions job of the exported workflow)")
 	plan := fs.Bool("plan", false, "print what would be built, signed and published, and where; run nothing")
@@ -121,7 +123,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Python: *python, PyPIProject: *pypiProject, PyPIContinueOnError: *pypiOptional,
 		Dir: *dir, Repository: *repo, Tag: *tag, Getenv: getenv,
 		Manifest: *manifest, Changelog: *changelogPath, DistDir: *dist,
-		ImageRepository: *image, IndexURL: *index,
+		ImageRepository: *image, IndexURL: *index, Issuer: *issuer,
+		Concurrency: *concurrency,
 		PipelineOptions: []release.Option{
 			release.WithStateDir(*state),
 			release.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))),

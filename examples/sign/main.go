@@ -1,7 +1,8 @@
 // Command sign signs release files keylessly with Sigstore: each FILE gets a
 // FILE.sigstore.json bundle (protobuf bundle v0.3), the form `cosign
 // verify-blob --bundle` and examples/verify check. One ephemeral key signs
-// all files; every bundle is verified before it is written.
+// all files, up to -concurrency (default 32) at a time; every bundle is
+// verified before it is written.
 //
 // In a GitHub Actions job with `permissions: id-token: write` it needs no
 // flag: the OIDC token comes from the runner and the services from the
@@ -33,6 +34,8 @@ import (
 	"os"
 	"os/signal"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tagship/tagship/sign"
 )
 
@@ -58,6 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rekorVersion := fs.Uint("rekor-version", 1, "Rekor API version of -rekor: 1 or 2 (2 needs -tsa)")
 	tsa := fs.String("tsa", "", "RFC 3161 timestamp authority URL, e.g. https://timestamp.example/api/v1/timestamp")
 	verbose := fs.Bool("v", false, "log service calls to stderr")
+	concurrency := fs.Int("concurrency", 32, "how many files to sign at once")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sign [flags] FILE...")
 		fs.PrintDefaults()
@@ -67,6 +71,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
+		return 2
+	}
+	if *concurrency < 1 {
+		fmt.Fprintln(stderr, "sign: -concurrency must be at least 1")
 		return 2
 	}
 
@@ -95,11 +103,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 
+	// One Signer (one key, one certificate) signs the files concurrently:
+	// each signature mostly waits on the transparency log, so files signed
+	// together share that wait. Results print in argument order.
+	files := fs.Args()
+	results := make([]*sign.FileSignature, len(files))
+	errs := make([]error, len(files))
+	var g errgroup.Group
+	g.SetLimit(*concurrency)
+	for i, file := range files {
+		g.Go(func() error {
+			results[i], errs[i] = signer.SignFile(ctx, file)
+			return nil // one file failing does not stop the others
+		})
+	}
+	g.Wait()
 	code := 0
-	for _, file := range fs.Args() {
-		res, err := signer.SignFile(ctx, file)
-		if err != nil {
-			fmt.Fprintln(stderr, "sign:", err)
+	for i, res := range results {
+		if errs[i] != nil {
+			fmt.Fprintln(stderr, "sign:", errs[i])
 			code = 1
 			continue
 		}

@@ -12,7 +12,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -176,6 +178,72 @@ var sourceEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // metadata 2.1, RECORD with hashes) of the package under dir/src into
 // distDir — what `python3 -m build` would, without needing Python.
 func BuildDists(ctx context.Context, dir, distDir string) error {
+	return buildDists(ctx, dir, distDir, []string{pureTag})
+}
+
+// pureTag is the compatibility tag of a pure-Python wheel.
+const pureTag = "py3-none-any"
+
+// BuildMatrix returns a build function like [BuildDists] that writes the
+// sdist and one wheel per compatibility tag ("cp312-cp312-manylinux_2_17_x86_64",
+// see [WheelTags]) instead of the pure-Python wheel: the files a project
+// with compiled extensions publishes from a build matrix (cibuildwheel),
+// all of the same project and version. Each is a valid platform wheel
+// (Root-Is-Purelib: false, its tag in WHEEL, RECORD with hashes) of the
+// same package, and the same project always builds to the same bytes.
+func BuildMatrix(tags ...string) func(ctx context.Context, dir, distDir string) error {
+	tags = append([]string(nil), tags...)
+	return func(ctx context.Context, dir, distDir string) error {
+		if len(tags) == 0 {
+			return fmt.Errorf("releasetest: BuildMatrix: no wheel tags")
+		}
+		seen := map[string]bool{}
+		for _, t := range tags {
+			if parts := strings.Split(t, "-"); len(parts) != 3 || slices.Contains(parts, "") {
+				return fmt.Errorf("releasetest: BuildMatrix: %q is not a PYTHON-ABI-PLATFORM tag", t)
+			}
+			if seen[t] {
+				return fmt.Errorf("releasetest: BuildMatrix: tag %q given twice", t)
+			}
+			seen[t] = true
+		}
+		return buildDists(ctx, dir, distDir, tags)
+	}
+}
+
+// The build matrix WheelTags draws from: CPython versions × platforms, as
+// cibuildwheel names them.
+var (
+	matrixPythons   = []string{"cp39", "cp310", "cp311", "cp312", "cp313"}
+	matrixPlatforms = []string{
+		"manylinux_2_17_x86_64.manylinux2014_x86_64", "manylinux_2_17_aarch64.manylinux2014_aarch64",
+		"musllinux_1_2_x86_64", "musllinux_1_2_aarch64",
+		"macosx_10_9_x86_64", "macosx_11_0_arm64",
+		"win_amd64", "win32", "win_arm64", "manylinux_2_17_ppc64le.manylinux2014_ppc64le",
+	}
+)
+
+// MaxWheelTags is how many distinct tags WheelTags can return.
+var MaxWheelTags = len(matrixPythons) * len(matrixPlatforms)
+
+// WheelTags returns n distinct CPython wheel tags of a build matrix
+// (cp39…cp313 × manylinux, musllinux, macOS and Windows platforms), the
+// same n tags every time: platforms vary fastest, so a few tags already
+// cover several platforms. n is at most MaxWheelTags (50); a release of n
+// wheels and the sdist publishes n+1 distributions.
+func WheelTags(n int) ([]string, error) {
+	if n < 0 || n > MaxWheelTags {
+		return nil, fmt.Errorf("releasetest: WheelTags(%d): expected 0 to %d", n, MaxWheelTags)
+	}
+	tags := make([]string, 0, n)
+	for i := range n {
+		py := matrixPythons[i/len(matrixPlatforms)]
+		tags = append(tags, py+"-"+py+"-"+matrixPlatforms[i%len(matrixPlatforms)])
+	}
+	return tags, nil
+}
+
+func buildDists(ctx context.Context, dir, distDir string, tags []string) error {
 	raw, err := os.ReadFile(filepath.Join(dir, "pyproject.toml"))
 	if err != nil {
 		return err
@@ -219,8 +287,13 @@ func BuildDists(ctx context.Context, dir, distDir string) error {
 		return err
 	}
 	base := mod + "-" + pr.Version
-	if err := writeWheel(filepath.Join(distDir, base+"-py3-none-any.whl"), base, mod, metadata, src); err != nil {
-		return err
+	for _, tag := range tags {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := writeWheel(filepath.Join(distDir, base+"-"+tag+".whl"), base, mod, tag, metadata, src); err != nil {
+			return err
+		}
 	}
 	sdist := map[string][]byte{
 		base + "/PKG-INFO":       []byte(metadata),
@@ -259,11 +332,17 @@ func sortedKeys(m map[string][]byte) []string {
 	return keys
 }
 
-func writeWheel(path, base, mod, metadata string, src map[string][]byte) error {
+func writeWheel(path, base, mod, tag, metadata string, src map[string][]byte) error {
 	distInfo := base + ".dist-info/"
+	// WHEEL lists every tag of a compressed tag set ("a.b" platforms).
+	wheel := "Wheel-Version: 1.0\nGenerator: tagship-releasetest\nRoot-Is-Purelib: " + strconv.FormatBool(tag == pureTag) + "\n"
+	parts := strings.SplitN(tag, "-", 3)
+	for _, plat := range strings.Split(parts[2], ".") {
+		wheel += "Tag: " + parts[0] + "-" + parts[1] + "-" + plat + "\n"
+	}
 	entries := map[string][]byte{
 		distInfo + "METADATA": []byte(metadata),
-		distInfo + "WHEEL":    []byte("Wheel-Version: 1.0\nGenerator: tagship-releasetest\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
+		distInfo + "WHEEL":    []byte(wheel),
 	}
 	for rel, b := range src {
 		entries[mod+"/"+rel] = b

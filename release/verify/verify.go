@@ -26,6 +26,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
 	"github.com/tagship/tagship/ghrelease"
+	"github.com/tagship/tagship/internal/batch"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/sign"
@@ -132,6 +133,11 @@ type Config struct {
 	InsecureHTTPUnsafe bool
 	// Logger receives progress. Default: discard.
 	Logger *slog.Logger
+	// Concurrency bounds how many distributions are downloaded and
+	// verified at once. The report lists them in the index's (or the
+	// directory's) order whatever order they finish in. Default
+	// DefaultConcurrency (16).
+	Concurrency int
 
 	// Extra options for the underlying clients, applied after those
 	// Release derives from the fields above.
@@ -139,6 +145,10 @@ type Config struct {
 	GitHubOptions []ghrelease.Option
 	OCIOptions    []oci.Option
 }
+
+// DefaultConcurrency is how many distributions Release verifies at once
+// unless Config.Concurrency says otherwise.
+const DefaultConcurrency = 16
 
 // Status is the outcome of one check.
 type Status string
@@ -463,6 +473,9 @@ func Release(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.IndexURL == "" {
 		cfg.IndexURL = "https://pypi.org"
 	}
+	if cfg.Concurrency < 1 {
+		cfg.Concurrency = DefaultConcurrency
+	}
 	if cfg.Image != "" {
 		if strings.ContainsAny(cfg.Image, "@") || strings.LastIndexByte(cfg.Image, ':') > strings.LastIndexByte(cfg.Image, '/') {
 			return nil, fmt.Errorf("%w: Image %q: expected REGISTRY/REPO without tag or digest (the tag v%s is implied)", ErrConfig, cfg.Image, cfg.Version)
@@ -594,9 +607,11 @@ func (r *verifyRun) online(ctx context.Context) {
 		r.report.Artifacts = append(r.report.Artifacts, a)
 	}
 	onIndex := map[string]bool{}
-	for _, f := range files {
-		onIndex[f.Filename] = true
+	arts := make([]Artifact, len(files))
+	r.each(ctx, len(files), func(ctx context.Context, i int) {
+		f := files[i]
 		a := Artifact{Name: f.Filename, Kind: verifyKind(f.Filetype), Source: f.URL}
+		defer func() { arts[i] = a }()
 		path := filepath.Join(r.dir, f.Filename)
 		var sum string
 		res, err := idx.Download(ctx, f, path)
@@ -621,8 +636,11 @@ func (r *verifyRun) online(ctx context.Context) {
 			bundlePath, berr := r.fetchAsset(ctx, f.Filename+".sigstore.json")
 			r.fileChecks(ctx, &a, sum, bundlePath, berr)
 		}
-		r.report.Artifacts = append(r.report.Artifacts, a)
+	})
+	for _, f := range files {
+		onIndex[f.Filename] = true
 	}
+	r.addStarted(arts)
 	// Release distributions the index does not have.
 	if len(files) > 0 {
 		for _, n := range verifySortedKeys(r.sums) {
@@ -632,6 +650,27 @@ func (r *verifyRun) online(ctx context.Context) {
 					"the release lists this distribution but the index does not serve it: the upload failed or the file was deleted", nil))
 				r.report.Artifacts = append(r.report.Artifacts, a)
 			}
+		}
+	}
+}
+
+// each runs fn for n distributions, Config.Concurrency at a time. Each
+// call records its outcome in its own artifact (a failed check is a
+// result, not an error), so every file is verified whatever the others
+// find.
+func (r *verifyRun) each(ctx context.Context, n int, fn func(ctx context.Context, i int)) {
+	_ = batch.Each(ctx, n, r.cfg.Concurrency, batch.Independent, func(ctx context.Context, i int) error {
+		fn(ctx, i)
+		return nil
+	})
+}
+
+// addStarted adds the artifacts of the files whose verification started
+// (all of them unless ctx ended first), in their order.
+func (r *verifyRun) addStarted(arts []Artifact) {
+	for _, a := range arts {
+		if a.Name != "" {
+			r.report.Artifacts = append(r.report.Artifacts, a)
 		}
 	}
 }
@@ -646,20 +685,25 @@ func (r *verifyRun) offline(ctx context.Context) {
 		r.report.Artifacts = append(r.report.Artifacts, a)
 		return
 	}
-	n := 0
+	type dist struct{ name, filetype string }
+	var dists []dist
 	for _, e := range ents {
 		_, ft := verifyDistVersion(r.cfg.Project, e.Name(), r.cfg.Version)
 		if ft == "" || !e.Type().IsRegular() {
 			continue
 		}
-		n++
-		path := filepath.Join(r.dir, e.Name())
-		a := Artifact{Name: e.Name(), Kind: verifyKind(ft), Source: r.dir, Path: path}
+		dists = append(dists, dist{e.Name(), ft})
+	}
+	n := len(dists)
+	arts := make([]Artifact, n)
+	r.each(ctx, n, func(ctx context.Context, i int) {
+		path := filepath.Join(r.dir, dists[i].name)
+		a := Artifact{Name: dists[i].name, Kind: verifyKind(dists[i].filetype), Source: r.dir, Path: path}
+		defer func() { arts[i] = a }()
 		d, size, err := sign.SHA256File(ctx, path)
 		if err != nil {
 			a.Checks = append(a.Checks, r.fail(a.Name, CheckFetch, ErrUnavailable, "", "", "", err))
-			r.report.Artifacts = append(r.report.Artifacts, a)
-			continue
+			return
 		}
 		a.SHA256 = hex.EncodeToString(d)
 		a.Checks = append(a.Checks, Check{Name: CheckFetch, Status: Passed, Detail: fmt.Sprintf("read %d bytes from %s", size, r.dir)})
@@ -669,8 +713,8 @@ func (r *verifyRun) offline(ctx context.Context) {
 			bp, berr = "", fmt.Errorf("%w: %s not in %s", ErrMissing, filepath.Base(bp), r.dir)
 		}
 		r.fileChecks(ctx, &a, a.SHA256, bp, berr)
-		r.report.Artifacts = append(r.report.Artifacts, a)
-	}
+	})
+	r.addStarted(arts)
 	if n == 0 {
 		a := Artifact{Name: pypi.NormalizeName(r.cfg.Project) + "==" + r.cfg.Version, Kind: KindIndex, Source: r.dir}
 		a.Checks = append(a.Checks, r.fail(a.Name, CheckFetch, ErrMissing, "a wheel or sdist of "+r.cfg.Version, "none in "+r.dir,
