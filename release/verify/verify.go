@@ -27,6 +27,7 @@ import (
 
 	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/oci"
+	"github.com/tagship/tagship/preflight"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/sign"
 )
@@ -385,8 +386,7 @@ func (r *Report) String() string {
 }
 
 var (
-	verifyRepoRE    = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$`)
-	verifyVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+	verifyRepoRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$`)
 )
 
 // verifyRun carries one Release call's state.
@@ -435,8 +435,8 @@ func Release(ctx context.Context, cfg Config) (*Report, error) {
 	if !verifyRepoRE.MatchString(cfg.Repository) {
 		return nil, fmt.Errorf("%w: Repository %q: expected OWNER/REPO", ErrConfig, cfg.Repository)
 	}
-	if !verifyVersionRE.MatchString(cfg.Version) {
-		return nil, fmt.Errorf("%w: Version %q: expected X.Y.Z (release tags are strict vX.Y.Z)", ErrConfig, cfg.Version)
+	if _, err := preflight.ParseTag("v" + cfg.Version); err != nil {
+		return nil, fmt.Errorf("%w: Version %q: expected X.Y.Z (release tags are strict vX.Y.Z): %w", ErrConfig, cfg.Version, err)
 	}
 	if cfg.Project == "" {
 		cfg.Project = cfg.Repository[strings.IndexByte(cfg.Repository, '/')+1:]

@@ -484,6 +484,7 @@ func TestVerifyReleaseMissingParts(t *testing.T) {
 	for _, bad := range []Config{
 		{Repository: "octo-org", Version: "1.0.0"},
 		{Repository: verifyTRepo, Version: "1.0"},
+		{Repository: verifyTRepo, Version: "01.2.3"}, // preflight's strict rule: no leading zeros
 		{Repository: verifyTRepo, Version: "1.0.0", Image: "ghcr.io/o/r:latest", Verifier: f.verifier},
 		{Repository: verifyTRepo, Version: "1.0.0", Dir: "/does/not/exist", Verifier: f.verifier},
 		{Repository: verifyTRepo, Version: "1.0.0", GitHubAPI: "http://github.example.org/api/v3/", Verifier: f.verifier},
