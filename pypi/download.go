@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tagship/tagship/internal/pep"
 	"golang.org/x/net/html"
 )
 
@@ -212,29 +213,7 @@ func (x *Index) VersionFiles(ctx context.Context, project, version string) ([]In
 
 // fileVersion extracts the version and file type of a project's file name.
 func fileVersion(norm, filename string) (version, filetype string) {
-	lower := strings.ToLower(filename)
-	switch {
-	case strings.HasSuffix(lower, ".whl"):
-		w, err := ParseWheelFilename(filename)
-		if err != nil || NormalizeName(w.Name) != norm {
-			return "", ""
-		}
-		return w.Version, "bdist_wheel"
-	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".zip"):
-		stem := filename[:len(filename)-len(".zip")]
-		if strings.HasSuffix(lower, ".tar.gz") {
-			stem = filename[:len(filename)-len(".tar.gz")]
-		}
-		i := strings.LastIndexByte(stem, '-')
-		if i <= 0 || NormalizeName(stem[:i]) != norm {
-			return "", ""
-		}
-		if _, err := NormalizeVersion(stem[i+1:]); err != nil {
-			return "", ""
-		}
-		return stem[i+1:], "sdist"
-	}
-	return "", ""
+	return pep.DistFileVersion(norm, filename)
 }
 
 // ParseSimplePage parses a simple-API project page: PEP 691 JSON when

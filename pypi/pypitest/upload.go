@@ -19,12 +19,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
 	"golang.org/x/crypto/blake2b"
 
+	"github.com/tagship/tagship/internal/pep"
 	"github.com/tagship/tagship/pypi"
 )
 
@@ -236,7 +236,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, capture *Capture
 	if name == "" {
 		return invalid(name, "Name", "This field is required.")
 	}
-	if !nameRe.MatchString(name) {
+	if !pep.ValidName(name) {
 		return invalid(name, "Name", "Start and end with a letter or numeral containing only ASCII numeric and '.', '_' and '-'.")
 	}
 	version := get("version")
@@ -399,8 +399,6 @@ func (s *Server) rejectAfterStore(dir, msg string) (int, string) {
 	}
 	return reply(http.StatusBadRequest, msg)
 }
-
-var nameRe = regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
 
 func normalize(name string) string { return pypi.NormalizeName(name) }
 

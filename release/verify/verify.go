@@ -26,6 +26,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
 	"github.com/tagship/tagship/ghrelease"
+	"github.com/tagship/tagship/internal/pep"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/preflight"
 	"github.com/tagship/tagship/pypi"
@@ -1135,29 +1136,11 @@ func verifyKind(filetype string) string {
 // project at version, and which ("bdist_wheel", "sdist" or "").
 func verifyDistVersion(project, filename, version string) (string, string) {
 	want, err := pypi.NormalizeVersion(version)
-	if err != nil {
+	if err != nil || !(strings.HasSuffix(filename, ".whl") || strings.HasSuffix(filename, ".tar.gz")) {
 		return "", ""
 	}
-	norm := pypi.NormalizeName(project)
-	var v, ft string
-	switch {
-	case strings.HasSuffix(filename, ".whl"):
-		w, err := pypi.ParseWheelFilename(filename)
-		if err != nil || pypi.NormalizeName(w.Name) != norm {
-			return "", ""
-		}
-		v, ft = w.Version, "bdist_wheel"
-	case strings.HasSuffix(filename, ".tar.gz"):
-		stem := strings.TrimSuffix(filename, ".tar.gz")
-		i := strings.LastIndexByte(stem, '-')
-		if i <= 0 || pypi.NormalizeName(stem[:i]) != norm {
-			return "", ""
-		}
-		v, ft = stem[i+1:], "sdist"
-	default:
-		return "", ""
-	}
-	if nv, err := pypi.NormalizeVersion(v); err != nil || nv != want {
+	v, ft := pep.DistFileVersion(pypi.NormalizeName(project), filename)
+	if nv, err := pypi.NormalizeVersion(v); ft == "" || err != nil || nv != want {
 		return "", ""
 	}
 	return v, ft
