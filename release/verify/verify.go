@@ -401,7 +401,7 @@ type verifyRun struct {
 	keep    bool   // files in dir outlive the call
 	sums    map[string]string
 	sumsOK  bool
-	sbom    *verifySBOM
+	sbom    *ghrelease.ReleaseSBOM
 	release *ghrelease.PublishedRelease
 	gh      *ghrelease.Downloader
 	idx     *pypi.Index
@@ -705,15 +705,15 @@ func (r *verifyRun) loadRecords(ctx context.Context) {
 		ba.Path = path
 	}
 	data, err := verifyReadSmall(path, 64<<20)
-	var sb *verifySBOM
+	var sb *ghrelease.ReleaseSBOM
 	if err == nil {
-		sb, err = verifyParseSBOM(data)
+		sb, err = ghrelease.ParseSBOM(data)
 	}
 	if err != nil {
 		ba.Checks = append(ba.Checks, r.fail(ba.Name, CheckParse, ErrFileReplaced, "a CycloneDX JSON document", "", "the SBOM asset is not valid CycloneDX JSON", err))
 	} else {
 		r.sbom = sb
-		ba.Checks = append(ba.Checks, Check{Name: CheckFetch, Status: Passed, Detail: fmt.Sprintf("CycloneDX %s, %d components", sb.SpecVersion, len(sb.Components))})
+		ba.Checks = append(ba.Checks, Check{Name: CheckFetch, Status: Passed, Detail: fmt.Sprintf("CycloneDX %s, %d components", sb.SpecVersion, len(sb.Components()))})
 	}
 	ba.Checks = append(ba.Checks, r.sumsCheck(ba.Name, ba.SHA256))
 	// A signed SBOM is verified too; an unsigned one is noted.
@@ -877,11 +877,11 @@ func (r *verifyRun) sbomFileCheck(artifact, sum string) Check {
 	if r.sbom == nil {
 		return Check{Name: CheckSBOM, Status: Skipped, Detail: "no usable SBOM"}
 	}
-	c, ok := r.sbom.file(artifact)
+	got, ok := r.sbom.FileSHA256(artifact)
 	if !ok {
 		return r.fail(artifact, CheckSBOM, ErrMissing, "a file component "+artifact, "none", "the SBOM does not describe this file", nil)
 	}
-	if got := c.sha256(); got != sum {
+	if got != sum {
 		return r.fail(artifact, CheckSBOM, ErrFileReplaced, "sha256 "+verifyOr(got, "(no SHA-256 in the SBOM)"), "sha256 "+sum,
 			"the file differs from the one the SBOM describes: it was replaced after the release, or the SBOM belongs to another build", nil)
 	}
@@ -897,9 +897,7 @@ func (r *verifyRun) image(ctx context.Context) {
 
 	var released string // the digest the SBOM records, "sha256:…"
 	if r.sbom != nil {
-		if c, ok := r.sbom.image(r.cfg.Image); ok {
-			released = c.digest()
-		}
+		released, _ = r.sbom.ImageDigest(r.cfg.Image)
 	}
 	tr, kc := r.registryAccess()
 	opts := []oci.Option{oci.WithLogger(r.log)}
@@ -1173,83 +1171,6 @@ func verifyReadSmall(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
 	return data, nil
-}
-
-// verifySBOM is the part of a CycloneDX JSON document verification reads.
-type verifySBOM struct {
-	BOMFormat   string                `json:"bomFormat"`
-	SpecVersion string                `json:"specVersion"`
-	Components  []verifySBOMComponent `json:"components"`
-}
-
-type verifySBOMComponent struct {
-	Type    string `json:"type"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-	PURL    string `json:"purl"`
-	Hashes  []struct {
-		Alg     string `json:"alg"`
-		Content string `json:"content"`
-	} `json:"hashes"`
-}
-
-func verifyParseSBOM(data []byte) (*verifySBOM, error) {
-	var s verifySBOM
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, err
-	}
-	if s.BOMFormat != "CycloneDX" {
-		return nil, fmt.Errorf("bomFormat %q, expected CycloneDX", s.BOMFormat)
-	}
-	return &s, nil
-}
-
-func (c verifySBOMComponent) sha256() string {
-	for _, h := range c.Hashes {
-		if strings.EqualFold(h.Alg, "SHA-256") {
-			return strings.ToLower(h.Content)
-		}
-	}
-	return ""
-}
-
-// digest is the image digest a container component records.
-func (c verifySBOMComponent) digest() string {
-	if h := c.sha256(); h != "" {
-		return "sha256:" + h
-	}
-	if strings.HasPrefix(c.Version, "sha256:") {
-		return c.Version
-	}
-	return ""
-}
-
-func (s *verifySBOM) file(filename string) (verifySBOMComponent, bool) {
-	for _, c := range s.Components {
-		if c.Type == "file" && c.Name == filename {
-			return c, true
-		}
-	}
-	return verifySBOMComponent{}, false
-}
-
-// image finds the container component of repository (by name, else the
-// only container component).
-func (s *verifySBOM) image(repository string) (verifySBOMComponent, bool) {
-	var only []verifySBOMComponent
-	for _, c := range s.Components {
-		if c.Type != "container" {
-			continue
-		}
-		if c.Name == repository {
-			return c, true
-		}
-		only = append(only, c)
-	}
-	if len(only) == 1 {
-		return only[0], true
-	}
-	return verifySBOMComponent{}, false
 }
 
 func verifySortedKeys(m map[string]string) []string {
