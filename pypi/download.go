@@ -12,11 +12,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/tagship/tagship/internal/atomicfile"
 	"github.com/tagship/tagship/internal/pep"
 	"golang.org/x/net/html"
 )
@@ -411,17 +410,11 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 	if err := x.checkURL(u); err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	tmp, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("pypi: download %s: %w", f.Filename, err)
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	defer tmp.Abort()
 	res := &DownloadedFile{Path: path, Filename: f.Filename}
 	var sum string
 	err = x.do(ctx, f.URL, "application/octet-stream, */*;q=0.1", func(resp *http.Response) error {
@@ -447,16 +440,9 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 		return nil, &HashMismatchError{Filename: f.Filename, URL: f.URL, Expected: f.SHA256, Found: sum, Size: res.Size}
 	}
 	res.SHA256 = sum
-	if err := tmp.Sync(); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return nil, fmt.Errorf("pypi: download %s: %w", f.Filename, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("pypi: download %s: %w", f.Filename, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return nil, fmt.Errorf("pypi: download %s: %w", f.Filename, err)
-	}
-	keep = true
 	x.c.o.logger.Info("downloaded", "file", f.Filename, "sha256", sum, "bytes", res.Size)
 	return res, nil
 }

@@ -59,7 +59,9 @@ func fileSHA(t *testing.T, path string) string {
 
 func noLeftovers(t *testing.T, dir string) {
 	t.Helper()
-	ms, _ := filepath.Glob(filepath.Join(dir, ".*.part"))
+	// Any hidden file is a temporary one (internal/atomicfile names them
+	// ".<name>.tmp-*").
+	ms, _ := filepath.Glob(filepath.Join(dir, ".*"))
 	if len(ms) != 0 {
 		t.Fatalf("partial files left behind: %v", ms)
 	}

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/tagship/tagship/changelog"
+	"github.com/tagship/tagship/internal/atomicfile"
 	"github.com/tagship/tagship/preflight"
 )
 
@@ -1095,44 +1096,22 @@ func (p *preparer) write(files []File) error {
 	return nil
 }
 
+// prepareMode is the mode a rewritten file gets: path's own, else 0644.
+func prepareMode(path string) fs.FileMode {
+	if st, err := os.Stat(path); err == nil {
+		return st.Mode().Perm()
+	}
+	return 0o644
+}
+
 // prepareTempFile writes b to a new temporary file next to path, with
 // path's permissions, and returns its name.
 func prepareTempFile(path string, b []byte) (string, error) {
-	mode := fs.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tagship-*")
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
+	return atomicfile.Temp(path, b, prepareMode(path))
 }
 
 func prepareWriteAtomic(path string, b []byte) error {
-	tmp, err := prepareTempFile(path, b)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return atomicfile.WriteFile(path, b, prepareMode(path))
 }
 
 // ---- git ----
