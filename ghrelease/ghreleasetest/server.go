@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -389,20 +390,22 @@ func (s *Server) AddAsset(owner, repo string, releaseID int64, name, contentType
 	return a.Asset, nil
 }
 
+// assetNameSpecial is what GitHub's documentation ("About releases":
+// "GitHub renames asset filenames that have special characters,
+// non-alphanumeric characters, and leading or trailing periods") means by
+// special characters, as observed on github.com: every character except
+// ASCII letters, digits, '.', '_' and '-'.
+var assetNameSpecial = regexp.MustCompile(`[^0-9A-Za-z._-]`)
+
 // RewriteAssetName renames an asset file name the way GitHub does: every
-// character outside [A-Za-z0-9._-] becomes '.', and leading and trailing
-// periods are removed. An empty result becomes "default".
+// special character becomes '.', and leading and trailing periods are
+// removed. An empty result becomes "default".
+//
+// This is the double's own reading of GitHub's behaviour, written apart
+// from the client's rule (ghrelease.ValidateAssetName) on purpose: a test
+// of ghrelease compares the two, so a wrong client rule is caught.
 func RewriteAssetName(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('.')
-		}
-	}
-	out := strings.Trim(b.String(), ".")
+	out := strings.Trim(assetNameSpecial.ReplaceAllLiteralString(name, "."), ".")
 	if out == "" {
 		return "default"
 	}
