@@ -88,8 +88,7 @@ var stdNames = []string{"pkg-1.0.0-py3-none-any.whl", "pkg-1.0.0-py3-none-any.wh
 
 func TestPublishFresh(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	p, _ := newPub(t, srv)
 	f := makeFiles(t, std)
 	res, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Body: "notes", Assets: f.assets(stdNames...)})
@@ -162,8 +161,7 @@ func TestPublishFresh(t *testing.T) {
 
 func TestMakeLatest(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v2.0.0", CreatedAt: time.Now().Add(-time.Hour)})
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v3.0.0-rc1", Prerelease: true, MakeLatest: "false"})
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v9.0.0", Draft: true})
@@ -193,8 +191,7 @@ func TestMakeLatest(t *testing.T) {
 
 func TestFailureLeavesDraftAndRerunCompletes(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	p, _ := newPub(t, srv, WithConcurrency(1))
 	f := makeFiles(t, std)
 	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Status: http.StatusBadRequest, Message: "boom",
@@ -245,8 +242,7 @@ func TestFailureLeavesDraftAndRerunCompletes(t *testing.T) {
 
 func TestDraftOnSecondPage(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	old := time.Now().Add(-1000 * time.Hour)
 	draft := srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0", Draft: true, CreatedAt: old})
 	for i := range 120 {
@@ -286,8 +282,7 @@ func TestRetries(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := ghreleasetest.NewServer()
-			defer srv.Close()
+			srv := ghreleasetest.New(t)
 			p, sl := newPub(t, srv, WithChecksumsAsset(""))
 			if tc.fault.RateLimit != ghreleasetest.NoRateLimit {
 				real := sl.sleep
@@ -325,8 +320,7 @@ func TestRetries(t *testing.T) {
 
 func TestNoRetryOn4xxAndLongWaits(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	f := makeFiles(t, map[string]string{"a.txt": "a"})
 
 	bad, err := New(WithBaseURL(srv.BaseURL(), srv.UploadURL()), WithToken("wrong-token"), WithRetry(fastRetry))
@@ -359,8 +353,7 @@ func TestAssetConflict(t *testing.T) {
 	for _, viaSums := range []bool{false, true} {
 		t.Run(fmt.Sprintf("checksums=%v", viaSums), func(t *testing.T) {
 			t.Parallel()
-			srv := ghreleasetest.NewServer()
-			defer srv.Close()
+			srv := ghreleasetest.New(t)
 			draft := srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0", Draft: true})
 			if _, err := srv.AddAsset("o", "r", draft.ID, "a.tar.gz", "application/gzip", []byte("other")); err != nil {
 				t.Fatal(err)
@@ -398,8 +391,7 @@ func TestAssetConflict(t *testing.T) {
 
 func TestImmutableRelease(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer(ghreleasetest.WithImmutableReleases())
-	defer srv.Close()
+	srv := ghreleasetest.New(t, ghreleasetest.WithImmutableReleases())
 	p, _ := newPub(t, srv)
 	f := makeFiles(t, map[string]string{"a.tar.gz": "a", "b.tar.gz": "b"})
 	if _, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("a.tar.gz")}); err != nil {
@@ -421,8 +413,7 @@ func TestImmutableRelease(t *testing.T) {
 
 func TestValidationUpFront(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	p, _ := newPub(t, srv)
 	f := makeFiles(t, map[string]string{"ok.txt": "x"})
 	for name, rel := range map[string]Release{
@@ -452,8 +443,7 @@ func TestValidationUpFront(t *testing.T) {
 
 func TestAmbiguousDrafts(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0", Draft: true})
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0", Draft: true})
 	p, _ := newPub(t, srv)
@@ -486,8 +476,7 @@ func TestNewOptions(t *testing.T) {
 
 func TestConcurrencyBound(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	var mu sync.Mutex
 	inFlight, peak := 0, 0
 	srv.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
@@ -524,8 +513,7 @@ func TestConcurrencyBound(t *testing.T) {
 // the wrong asset removed.
 func TestFileChangedBetweenAttempts(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	f := makeFiles(t, map[string]string{"a.tar.gz": "original"})
 	srv.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost && r.URL.Query().Get("name") == "a.tar.gz" {
@@ -549,8 +537,7 @@ func TestFileChangedBetweenAttempts(t *testing.T) {
 // JSON did not say "immutable".
 func TestImmutableFrom422(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0"})
 	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Status: 422, Message: "Cannot upload assets to an immutable release."})
 	f := makeFiles(t, map[string]string{"a.txt": "a"})
@@ -565,8 +552,7 @@ func TestImmutableFrom422(t *testing.T) {
 // followed without the token.
 func TestDownloadRedirectWithoutToken(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	var mu sync.Mutex
 	var sawAuth []string
 	objects := http.NewServeMux()

@@ -32,7 +32,7 @@ type signEnv struct {
 
 func newSignEnv(t *testing.T, regOpts ...ocitest.Option) *signEnv {
 	t.Helper()
-	e := &signEnv{reg: ocitest.New(t, regOpts...), st: signtest.Start(t)}
+	e := &signEnv{reg: ocitest.New(t, regOpts...), st: signtest.New(t)}
 	var err error
 	if e.signer, err = e.st.NewSigner(); err != nil {
 		t.Fatal(err)

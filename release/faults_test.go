@@ -270,8 +270,7 @@ func faultConfig(t *testing.T, env *releasetest.Env, dir, state string) release.
 // prepared project.
 func faultWorld(t *testing.T, opts ...releasetest.Option) *faultCase {
 	t.Helper()
-	reg := ocitest.Start()
-	t.Cleanup(reg.Close)
+	reg := ocitest.New(t)
 	env, dir := prepared(t, append(opts, releasetest.WithRegistry(reg.Host()))...)
 	return &faultCase{env: env, reg: reg, dir: dir}
 }

@@ -30,7 +30,7 @@ import (
 // have pushed it.
 func prepared(t *testing.T, opts ...releasetest.Option) (*releasetest.Env, string) {
 	t.Helper()
-	env, err := releasetest.Start(opts...)
+	env, err := releasetest.NewEnv(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +334,7 @@ func TestStandardRefusesReleaseOfRepointedImage(t *testing.T) {
 // tag fails preflight, and nothing is built or published.
 func TestStandardPreflightStopsEverything(t *testing.T) {
 	t.Parallel()
-	env, err := releasetest.Start()
+	env, err := releasetest.NewEnv()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func ExampleGitHubReleasePolicy() {
 // SignerOptions: the signer then uses the job's OIDC token and the
 // public-good Sigstore.
 func ExampleSigner_SignFile() {
-	st, err := signtest.New(signtest.WithWorkflow(signtest.Workflow{Repository: "octo-org/octo-repo", Ref: "v1.2.3"}))
+	st, err := signtest.NewServer(signtest.WithWorkflow(signtest.Workflow{Repository: "octo-org/octo-repo", Ref: "v1.2.3"}))
 	if err != nil {
 		panic(err)
 	}
@@ -77,7 +77,7 @@ func ExampleSigner_SignFile() {
 // Sign an image manifest digest (the oci package does this) and verify by
 // digest.
 func ExampleSigner_SignDigest() {
-	st, err := signtest.New()
+	st, err := signtest.NewServer()
 	if err != nil {
 		panic(err)
 	}

@@ -10,7 +10,10 @@ import (
 )
 
 func Example() {
-	srv := ghreleasetest.NewServer()
+	srv, err := ghreleasetest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	client := srv.Client() // go-github, authenticated, WithEnterpriseURLs
 

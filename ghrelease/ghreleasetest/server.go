@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -206,8 +207,21 @@ type Server struct {
 	graphqlQs []string
 }
 
-// NewServer starts a server on 127.0.0.1. Close it when done.
-func NewServer(opts ...Option) *Server {
+// New starts a server for a test: it fails tb on error and closes the
+// server in tb.Cleanup.
+func New(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := NewServer(opts...)
+	if err != nil {
+		tb.Fatalf("ghreleasetest: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// NewServer starts a server on 127.0.0.1 outside a test (a sandbox, an
+// Example, a benchmark driver). Call Close when done. In a test, use [New].
+func NewServer(opts ...Option) (*Server, error) {
 	s := &Server{
 		cfg:      config{token: DefaultToken, rateLimit: 5000, maxPerPage: 100},
 		start:    time.Now(),
@@ -228,7 +242,7 @@ func NewServer(opts ...Option) *Server {
 		s.srv.Start()
 	}
 	s.URL = s.srv.URL
-	return s
+	return s, nil
 }
 
 // Close shuts the server down.

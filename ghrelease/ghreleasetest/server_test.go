@@ -49,8 +49,7 @@ func TestReleasesAndAssets(t *testing.T) {
 			if tlsOn {
 				opts = append(opts, WithTLS())
 			}
-			s := NewServer(opts...)
-			defer s.Close()
+			s := New(t, opts...)
 			if tlsOn != strings.HasPrefix(s.URL, "https://") {
 				t.Fatalf("URL %s", s.URL)
 			}
@@ -149,8 +148,7 @@ func TestReleasesAndAssets(t *testing.T) {
 
 func TestAuthAndRateLimitHeaders(t *testing.T) {
 	t.Parallel()
-	s := NewServer(WithToken("sekrit"), WithRateLimit(3))
-	defer s.Close()
+	s := New(t, WithToken("sekrit"), WithRateLimit(3))
 	get := func(auth string) *http.Response {
 		req, _ := http.NewRequest(http.MethodGet, s.BaseURL()+"repos/o/r/releases", nil)
 		if auth != "" {
@@ -173,8 +171,7 @@ func TestAuthAndRateLimitHeaders(t *testing.T) {
 		t.Errorf("rate limit: %d %v", r.StatusCode, r.Header)
 	}
 
-	s2 := NewServer()
-	defer s2.Close()
+	s2 := New(t)
 	c := s2.Client() // Bearer
 	_, resp, err := c.Repositories.ListReleases(context.Background(), "o", "r", nil)
 	if err != nil || resp.Rate.Limit != 5000 || resp.Rate.Remaining != 4999 {
@@ -184,8 +181,7 @@ func TestAuthAndRateLimitHeaders(t *testing.T) {
 
 func TestPagination(t *testing.T) {
 	t.Parallel()
-	s := NewServer()
-	defer s.Close()
+	s := New(t)
 	base := time.Now().Add(-time.Hour)
 	for i := range 75 {
 		s.AddRelease("o", "r", Release{Tag: "v0.0." + strconv.Itoa(i), CreatedAt: base.Add(time.Duration(i) * time.Second)})
@@ -217,8 +213,7 @@ func TestPagination(t *testing.T) {
 
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	s := NewServer()
-	defer s.Close()
+	s := New(t)
 	c := s.Client()
 	ctx := context.Background()
 	rel := s.AddRelease("o", "r", Release{Tag: "v1.0.0", Draft: true})
@@ -287,8 +282,7 @@ func TestFaults(t *testing.T) {
 
 func TestImmutableAndGraphQL(t *testing.T) {
 	t.Parallel()
-	s := NewServer(WithImmutableReleases())
-	defer s.Close()
+	s := New(t, WithImmutableReleases())
 	c := s.Client()
 	ctx := context.Background()
 	rel, _, err := c.Repositories.CreateRelease(ctx, "o", "r", &github.RepositoryRelease{TagName: github.String("v1.0.0")})

@@ -2,13 +2,17 @@ package ocitest_test
 
 import (
 	"fmt"
+	"log"
 	"net/http"
 
 	"github.com/tagship/tagship/oci/ocitest"
 )
 
 func ExampleRegistry_Inject() {
-	reg := ocitest.Start()
+	reg, err := ocitest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer reg.Close()
 	// The next two manifest writes answer 503 with Retry-After: 1.
 	reg.Inject(ocitest.Fault{Match: ocitest.MatchManifestPut, Status: http.StatusServiceUnavailable, RetryAfter: "1", Times: 2})

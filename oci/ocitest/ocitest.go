@@ -94,17 +94,21 @@ type activeFault struct {
 	left int
 }
 
-// New starts a registry and closes it when the test ends.
-func New(t testing.TB, opts ...Option) *Registry {
-	t.Helper()
-	r := Start(opts...)
-	t.Cleanup(r.Close)
+// New starts a registry for a test: it fails tb on error and closes the
+// registry in tb.Cleanup.
+func New(tb testing.TB, opts ...Option) *Registry {
+	tb.Helper()
+	r, err := NewServer(opts...)
+	if err != nil {
+		tb.Fatalf("ocitest: %v", err)
+	}
+	tb.Cleanup(r.Close)
 	return r
 }
 
-// Start starts a registry outside a test (e.g. in an Example or a
-// benchmark driver); call Close when done.
-func Start(opts ...Option) *Registry {
+// NewServer starts a registry outside a test (a sandbox, an Example, a
+// benchmark driver). Call Close when done. In a test, use [New].
+func NewServer(opts ...Option) (*Registry, error) {
 	r := &Registry{}
 	for _, o := range opts {
 		o(&r.cfg)
@@ -117,7 +121,7 @@ func Start(opts ...Option) *Registry {
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.serve(inner, w, req)
 	}))
-	return r
+	return r, nil
 }
 
 // Close stops the registry.

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -263,7 +264,20 @@ type mintedToken struct {
 	oidc    bool
 }
 
-// NewServer starts a server on 127.0.0.1. Close it when done.
+// New starts a server for a test: it fails tb on error and closes the
+// server in tb.Cleanup.
+func New(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := NewServer(opts...)
+	if err != nil {
+		tb.Fatalf("pypitest: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// NewServer starts a server on 127.0.0.1 outside a test (a sandbox, an
+// Example, a benchmark driver). Call Close when done. In a test, use [New].
 func NewServer(opts ...Option) (*Server, error) {
 	s := &Server{
 		cfg:    config{audience: DefaultAudience, lifetime: 15 * time.Minute},

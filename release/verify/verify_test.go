@@ -129,7 +129,7 @@ func newVerifyTFixture(t *testing.T, o verifyTOptions) *verifyTFixture {
 		o.ref = "refs/tags/" + tag
 	}
 	f := &verifyTFixture{dir: t.TempDir()}
-	f.st = signtest.Start(t, signtest.WithWorkflow(signtest.Workflow{Repository: verifyTRepo, Ref: o.ref}))
+	f.st = signtest.New(t, signtest.WithWorkflow(signtest.Workflow{Repository: verifyTRepo, Ref: o.ref}))
 	var err error
 	if f.verifier, err = f.st.NewVerifier(); err != nil {
 		t.Fatal(err)
@@ -200,8 +200,7 @@ func newVerifyTFixture(t *testing.T, o verifyTOptions) *verifyTFixture {
 	}
 	sbomPath := filepath.Join(f.dir, ghrelease.SBOMAssetName("demo", verifyTVersion))
 	os.WriteFile(sbomPath, sbom, 0o644)
-	f.gh = ghreleasetest.NewServer()
-	t.Cleanup(f.gh.Close)
+	f.gh = ghreleasetest.New(t)
 	pub, err := ghrelease.New(ghrelease.WithBaseURL(f.gh.BaseURL(), f.gh.UploadURL()), ghrelease.WithToken(f.gh.Token()))
 	if err != nil {
 		t.Fatal(err)

@@ -49,7 +49,7 @@
 // [Sigstore.NewSigner], [Sigstore.NewVerifier], [Sigstore.Policy]) connect
 // package sign to it in two lines:
 //
-//	st := signtest.Start(t)
+//	st := signtest.New(t)
 //	s, _ := st.NewSigner()
 //	fs, _ := s.SignFile(ctx, path)
 //	v, _ := st.NewVerifier()

@@ -11,7 +11,7 @@ import (
 )
 
 func Example() {
-	st, err := signtest.New(signtest.WithWorkflow(signtest.Workflow{Repository: "Metbcy/securescan", Ref: "v0.11.0"}))
+	st, err := signtest.NewServer(signtest.WithWorkflow(signtest.Workflow{Repository: "Metbcy/securescan", Ref: "v0.11.0"}))
 	if err != nil {
 		panic(err)
 	}
@@ -37,7 +37,7 @@ func Example() {
 
 // Make Fulcio fail twice with 503: the signer retries and succeeds.
 func ExampleSigstore_Fail() {
-	st, _ := signtest.New()
+	st, _ := signtest.NewServer()
 	defer st.Close()
 	signer, _ := st.NewSigner()
 	st.Fail(signtest.Fulcio, signtest.Fault{Status: 503, Times: 2})
