@@ -155,8 +155,8 @@ func TestDownloaderFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		a, _ := rel.Asset("demo-1.0.0.tar.gz")
-		srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteGetAsset, Status: 503})
-		srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteGetAsset, Truncate: true})
+		srv.AddFault(ghreleasetest.RouteGetAsset, ghreleasetest.Fault{Status: 503})
+		srv.AddFault(ghreleasetest.RouteGetAsset, ghreleasetest.Fault{Truncate: true})
 		got, err := d.DownloadAsset(ctx, rel, a, filepath.Join(t.TempDir(), a.Name))
 		if err != nil || got.SHA256 != sha(files[a.Name]) {
 			t.Fatalf("got %+v, err %v", got, err)

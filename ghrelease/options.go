@@ -125,10 +125,11 @@ func WithReplaceAssets() Option {
 }
 
 // WithLogger sets the logger for progress. Default: discard.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
-			return fmt.Errorf("ghrelease: WithLogger(nil)")
+			l = slog.New(slog.DiscardHandler)
 		}
 		o.logger = l
 		return nil

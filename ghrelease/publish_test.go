@@ -194,7 +194,7 @@ func TestFailureLeavesDraftAndRerunCompletes(t *testing.T) {
 	srv := ghreleasetest.New(t)
 	p, _ := newPub(t, srv, WithConcurrency(1))
 	f := makeFiles(t, std)
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Status: http.StatusBadRequest, Message: "boom",
+	srv.AddFault(ghreleasetest.RouteUploadAsset, ghreleasetest.Fault{Status: http.StatusBadRequest, Message: "boom",
 		Match: func(r *http.Request) bool { return r.URL.Query().Get("name") == "pkg-1.0.0.tar.gz" }})
 	rel := Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Body: "notes", Assets: f.assets(stdNames...)}
 	_, err := p.Publish(context.Background(), rel)
@@ -269,22 +269,22 @@ func TestRetries(t *testing.T) {
 		attempts int
 		minWait  time.Duration
 	}{
-		{"502 twice", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Status: 502, Times: 2}, 3, 0},
-		{"429 Retry-After", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Status: 429, RetryAfter: 3 * time.Second}, 2, 3 * time.Second},
+		{"502 twice", ghreleasetest.Fault{Status: 502, Times: 2}, 3, 0},
+		{"429 Retry-After", ghreleasetest.Fault{Status: 429, RetryAfter: 3 * time.Second}, 2, 3 * time.Second},
 		// go-github remembers rate limits against the real clock, so these
 		// two really wait (about a second).
-		{"secondary rate limit", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, RateLimit: ghreleasetest.SecondaryRateLimit, RetryAfter: time.Second}, 2, time.Second},
-		{"primary rate limit", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, RateLimit: ghreleasetest.PrimaryRateLimit, RetryAfter: time.Second}, 2, time.Second},
-		{"429 with X-RateLimit-Remaining 0", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, RateLimit: ghreleasetest.PrimaryRateLimit, Status: 429, RetryAfter: time.Second}, 2, time.Second},
-		{"connection reset mid-body", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Reset: true, Times: 2}, 3, 0},
-		{"truncated answer", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Truncate: true}, 2, 0},
-		{"stall then 503", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Stall: 10 * time.Millisecond, Status: 503}, 2, 0},
+		{"secondary rate limit", ghreleasetest.Fault{Kind: ghreleasetest.SecondaryRateLimit, RetryAfter: time.Second}, 2, time.Second},
+		{"primary rate limit", ghreleasetest.Fault{Kind: ghreleasetest.PrimaryRateLimit, RetryAfter: time.Second}, 2, time.Second},
+		{"429 with X-RateLimit-Remaining 0", ghreleasetest.Fault{Kind: ghreleasetest.PrimaryRateLimit, Status: 429, RetryAfter: time.Second}, 2, time.Second},
+		{"connection reset mid-body", ghreleasetest.Fault{Reset: true, Times: 2}, 3, 0},
+		{"truncated answer", ghreleasetest.Fault{Truncate: true}, 2, 0},
+		{"stall then 503", ghreleasetest.Fault{Stall: 10 * time.Millisecond, Status: 503}, 2, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := ghreleasetest.New(t)
 			p, sl := newPub(t, srv, WithChecksumsAsset(""))
-			if tc.fault.RateLimit != ghreleasetest.NoRateLimit {
+			if tc.fault.Kind != "" {
 				real := sl.sleep
 				p.o.sleep = func(d time.Duration) <-chan time.Time { real(d); return time.After(d) }
 			}
@@ -292,7 +292,7 @@ func TestRetries(t *testing.T) {
 			f := makeFiles(t, map[string]string{"big.tar.gz": big})
 			f2 := tc.fault
 			f2.Match = func(r *http.Request) bool { return r.URL.Query().Get("name") == "big.tar.gz" }
-			srv.AddFault(f2)
+			srv.AddFault(ghreleasetest.RouteUploadAsset, f2)
 			res, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("big.tar.gz")})
 			if err != nil {
 				t.Fatal(err)
@@ -333,14 +333,14 @@ func TestNoRetryOn4xxAndLongWaits(t *testing.T) {
 		t.Fatalf("err = %v, want a 401 without retries or token", err)
 	}
 
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteReleaseByTag, RateLimit: ghreleasetest.PrimaryRateLimit, RetryAfter: time.Hour})
+	srv.AddFault(ghreleasetest.RouteReleaseByTag, ghreleasetest.Fault{Kind: ghreleasetest.PrimaryRateLimit, RetryAfter: time.Hour})
 	p, _ := newPub(t, srv)
 	_, err = p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("a.txt")})
 	if !errors.As(err, &apiErr) || apiErr.Attempts != 1 || !strings.Contains(err.Error(), "retry after") {
 		t.Fatalf("err = %v, want an immediate failure naming when to retry", err)
 	}
 
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteCreateRelease, Status: 500, Times: -1})
+	srv.AddFault(ghreleasetest.RouteCreateRelease, ghreleasetest.Fault{Status: 500, Times: -1})
 	p2, _ := newPub(t, srv)
 	_, err = p2.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("a.txt")})
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 500 || apiErr.Attempts != fastRetry.Attempts {
@@ -521,7 +521,7 @@ func TestFileChangedBetweenAttempts(t *testing.T) {
 		}
 		return false
 	})
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Reset: true})
+	srv.AddFault(ghreleasetest.RouteUploadAsset, ghreleasetest.Fault{Reset: true})
 	p, _ := newPub(t, srv)
 	_, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("a.tar.gz")})
 	if !errors.Is(err, ErrAssetChanged) {
@@ -539,7 +539,7 @@ func TestImmutableFrom422(t *testing.T) {
 	t.Parallel()
 	srv := ghreleasetest.New(t)
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0"})
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Status: 422, Message: "Cannot upload assets to an immutable release."})
+	srv.AddFault(ghreleasetest.RouteUploadAsset, ghreleasetest.Fault{Status: 422, Message: "Cannot upload assets to an immutable release."})
 	f := makeFiles(t, map[string]string{"a.txt": "a"})
 	p, _ := newPub(t, srv)
 	_, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("a.txt")})

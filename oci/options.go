@@ -213,8 +213,15 @@ func WithProgress(fn func(done, total int64)) Option {
 }
 
 // WithLogger sets the logger. Default: discard.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
-	return func(o *options) error { o.logger = l; return nil }
+	return func(o *options) error {
+		if l == nil {
+			l = slog.New(slog.DiscardHandler)
+		}
+		o.logger = l
+		return nil
+	}
 }
 
 // WithRecursive makes [Sign] also sign every platform manifest of an

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -336,8 +337,8 @@ func TestSignVerifyRegistryFaults(t *testing.T) {
 	ctx := context.Background()
 	e := newSignEnv(t)
 	// Transient failures while writing signatures are retried.
-	e.reg.Inject(ocitest.Fault{Match: ocitest.MatchManifestPut, Status: 503, RetryAfter: "0", Times: 2})
-	e.reg.Inject(ocitest.Fault{Match: ocitest.MatchBlobUpload, Reset: true})
+	e.reg.AddFault(ocitest.Fault{Match: ocitest.MatchManifestPut, Status: 503, Header: http.Header{"Retry-After": {"0"}}, Times: 2})
+	e.reg.AddFault(ocitest.Fault{Match: ocitest.MatchBlobUpload, Reset: true})
 	if _, err := Sign(ctx, e.signer, e.push.DigestRef(), fastRetry); err != nil {
 		t.Fatalf("sign through transient faults: %v", err)
 	}
@@ -345,7 +346,7 @@ func TestSignVerifyRegistryFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A registry that keeps failing is an error, never "no signature".
-	e.reg.Inject(ocitest.Fault{Match: ocitest.MatchManifestRead, Status: 500, Times: -1})
+	e.reg.AddFault(ocitest.Fault{Match: ocitest.MatchManifestRead, Status: 500, Times: -1})
 	_, err := Verify(ctx, e.ref, e.st.Policy(), e.verifier, fastRetry)
 	if err == nil || errors.Is(err, ErrNoSignature) {
 		t.Fatalf("verify against a failing registry: err = %v", err)

@@ -106,8 +106,15 @@ func WithHTTPClient(hc *http.Client) Option {
 }
 
 // WithLogger sets the logger. Default: discard.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
-	return func(o *options) error { o.logger = l; return nil }
+	return func(o *options) error {
+		if l == nil {
+			l = slog.New(slog.DiscardHandler)
+		}
+		o.logger = l
+		return nil
+	}
 }
 
 // WithRetry sets the retry policy. Default: DefaultRetryPolicy().

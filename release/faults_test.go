@@ -136,7 +136,7 @@ func sigstoreStep(name string, ep signtest.Endpoint) faultStep {
 			}
 			// Count the endpoint's requests with a hook that never answers.
 			fc.env.Sigstore.SetHook(ep, func(_ http.ResponseWriter, r *http.Request) bool { fc.hit(r.Method); return false })
-			fc.env.Sigstore.Fail(ep, f)
+			fc.env.Sigstore.AddFault(ep, f)
 			return ""
 		}}
 }
@@ -155,7 +155,7 @@ func registryStep(name string, match func(*http.Request) bool) faultStep {
 			case "500", "502", "503", "outage":
 				f.Status = map[string]int{"500": 500, "502": 502, "503": 503, "outage": 503}[k.key]
 			case "429":
-				f.Status, f.RetryAfter = 429, "1"
+				f.Status, f.RetryAfter = 429, time.Second
 			case "reset":
 				f.Reset = true
 			case "stall":
@@ -163,7 +163,7 @@ func registryStep(name string, match func(*http.Request) bool) faultStep {
 			case "truncate":
 				f.Truncate = true
 			}
-			fc.reg.Inject(f)
+			fc.reg.AddFault(f)
 			return ""
 		}}
 }
@@ -171,19 +171,19 @@ func registryStep(name string, match func(*http.Request) bool) faultStep {
 func pypiStep(name, method, path string) faultStep {
 	return faultStep{name: name, jobs: []string{release.JobPublishPyPI}, counted: "pypi",
 		inject: func(fc *faultCase, k faultKind, times int) string {
-			f := pypitest.Fault{Method: method, Path: path, Times: times}
+			f := pypitest.Fault{Match: pypitest.MatchPath(method, path), Times: times}
 			switch k.key {
 			case "500", "502", "503", "outage":
 				f.Status = map[string]int{"500": 500, "502": 502, "503": 503, "outage": 503}[k.key]
-				f.Body = http.StatusText(f.Status)
+				f.Message = http.StatusText(f.Status)
 			case "429":
-				f.Status, f.RetryAfter, f.Body = 429, "1", "Too Many Requests"
+				f.Status, f.RetryAfter, f.Message = 429, time.Second, "Too Many Requests"
 			case "reset":
 				f.Reset, f.ResetAfter = true, 512
 			case "stall":
 				f.Stall = faultStall
 			case "truncate":
-				f.Truncate = 16
+				f.Truncate, f.TruncateAfter = true, 16
 			}
 			fc.env.PyPI.SetHook(func(_ http.ResponseWriter, r *http.Request) bool {
 				if (method == "" || r.Method == method) && strings.HasPrefix(r.URL.Path, path) {
@@ -199,7 +199,7 @@ func pypiStep(name, method, path string) faultStep {
 func githubStep(name string, route ghreleasetest.Route) faultStep {
 	return faultStep{name: name, jobs: []string{release.JobPublishRelease}, counted: "github",
 		inject: func(fc *faultCase, k faultKind, times int) string {
-			f := ghreleasetest.Fault{Route: route, Times: times, Match: func(r *http.Request) bool { fc.hit(r.Method); return true }}
+			f := ghreleasetest.Fault{Times: times, Match: func(r *http.Request) bool { fc.hit(r.Method); return true }}
 			switch k.key {
 			case "500", "502", "503", "outage":
 				f.Status = map[string]int{"500": 500, "502": 502, "503": 503, "outage": 503}[k.key]
@@ -212,7 +212,7 @@ func githubStep(name string, route ghreleasetest.Route) faultStep {
 			case "truncate":
 				f.Truncate = true
 			}
-			fc.env.GitHub.AddFault(f)
+			fc.env.GitHub.AddFault(route, f)
 			return ""
 		}}
 }

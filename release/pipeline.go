@@ -95,10 +95,11 @@ func WithStateDir(dir string) Option {
 
 // WithLogger sets the logger that receives one record per event. Default: a
 // logger that discards everything.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
-			return errors.New("release: WithLogger(nil)")
+			l = slog.New(slog.DiscardHandler)
 		}
 		o.logger = l
 		return nil

@@ -153,10 +153,11 @@ func WithHTTPClient(c *http.Client) Option {
 }
 
 // WithLogger sets the logger (default: discard). Tokens are never logged.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
-			return fmt.Errorf("%w: WithLogger(nil)", ErrConfig)
+			l = slog.New(slog.DiscardHandler)
 		}
 		o.logger = l
 		return nil

@@ -317,7 +317,7 @@ func TestRetries(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.Fail(tc.ep, tc.fault)
+			st.AddFault(tc.ep, tc.fault)
 			art := mkFile(t, t.TempDir(), "f", "data")
 			start := time.Now()
 			_, err = s.SignFile(context.Background(), art)
@@ -467,7 +467,7 @@ func TestCancellation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.Fail(signtest.Fulcio, signtest.Fault{Stall: 10 * time.Second})
+	st.AddFault(signtest.Fulcio, signtest.Fault{Stall: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()

@@ -84,8 +84,15 @@ func WithRegistry(host string) Option {
 }
 
 // WithLogger logs the doubles' requests. Default: discard.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
-	return func(o *options) error { o.logger = l; return nil }
+	return func(o *options) error {
+		if l == nil {
+			l = slog.New(slog.DiscardHandler)
+		}
+		o.logger = l
+		return nil
+	}
 }
 
 // WithSigstoreOptions, WithPyPIOptions and WithGitHubOptions pass options

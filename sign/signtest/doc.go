@@ -59,7 +59,7 @@
 // [Fulcio], [Rekor], [TSA]): a status code (with Retry-After), a connection
 // reset, a stall, or a truncated answer, for the next Times requests:
 //
-//	st.Fail(signtest.Fulcio, signtest.Fault{Status: 503, Times: 2})
+//	st.AddFault(signtest.Fulcio, signtest.Fault{Status: 503, Times: 2})
 //
 // [Sigstore.SetHook] installs an arbitrary handler in front of an endpoint;
 // [Sigstore.Requests], [Sigstore.Entries], [Sigstore.Certificates] and

@@ -349,7 +349,7 @@ func TestFaults(t *testing.T) {
 		b, err := io.ReadAll(resp.Body)
 		return resp, b, err
 	}
-	st.Fail(signtest.Issuer, signtest.Fault{Status: 429, RetryAfter: 1500 * time.Millisecond, Times: 2})
+	st.AddFault(signtest.Issuer, signtest.Fault{Status: 429, RetryAfter: 1500 * time.Millisecond, Times: 2})
 	for range 2 {
 		resp, _, err := get()
 		if err != nil || resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "2" {
@@ -359,20 +359,20 @@ func TestFaults(t *testing.T) {
 	if resp, _, err := get(); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("after the fault: %v %v", resp, err)
 	}
-	st.Fail(signtest.Issuer, signtest.Fault{Reset: true})
+	st.AddFault(signtest.Issuer, signtest.Fault{Reset: true})
 	if _, _, err := get(); err == nil {
 		t.Fatal("reset fault: no error")
 	}
-	st.Fail(signtest.Issuer, signtest.Fault{Truncate: true})
+	st.AddFault(signtest.Issuer, signtest.Fault{Truncate: true})
 	if _, _, err := get(); err == nil {
 		t.Fatal("truncate fault: no error")
 	}
-	st.Fail(signtest.Issuer, signtest.Fault{Stall: 300 * time.Millisecond})
+	st.AddFault(signtest.Issuer, signtest.Fault{Stall: 300 * time.Millisecond})
 	start := time.Now()
 	if resp, _, err := get(); err != nil || resp.StatusCode != 200 || time.Since(start) < 300*time.Millisecond {
 		t.Fatalf("stall fault: %v %v %v", resp, err, time.Since(start))
 	}
-	st.Fail(signtest.Issuer, signtest.Fault{Status: 500, Times: signtest.Always})
+	st.AddFault(signtest.Issuer, signtest.Fault{Status: 500, Times: signtest.Always})
 	for range 3 {
 		if resp, _, _ := get(); resp == nil || resp.StatusCode != 500 {
 			t.Fatal("Always fault stopped")
