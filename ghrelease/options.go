@@ -1,6 +1,7 @@
 package ghrelease
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
@@ -128,10 +129,7 @@ func WithReplaceAssets() Option {
 // WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		if l == nil {
-			l = slog.New(slog.DiscardHandler)
-		}
-		o.logger = l
+		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
 		return nil
 	}
 }

@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
@@ -216,10 +217,7 @@ func WithProgress(fn func(done, total int64)) Option {
 // WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		if l == nil {
-			l = slog.New(slog.DiscardHandler)
-		}
-		o.logger = l
+		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
 		return nil
 	}
 }

@@ -275,6 +275,26 @@ func checkMemberPath(name string) error {
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 
+// openRegular opens the distribution's file, which must be a regular
+// file, and records its modification time.
+func (d *Distribution) openRegular() (*os.File, os.FileInfo, error) {
+	f, err := os.Open(d.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &DistributionError{Reason: "not a regular file"}
+	}
+	d.modTime = st.ModTime().UnixNano()
+	return f, st, nil
+}
+
 func (d *Distribution) openWheel() error {
 	wf, err := ParseWheelFilename(d.Filename)
 	if err != nil {
@@ -284,19 +304,11 @@ func (d *Distribution) openWheel() error {
 	d.PyVersion = wf.PythonTag
 	d.BuildTag, d.ABITag, d.PlatformTag = wf.BuildTag, wf.ABITag, wf.PlatformTag
 
-	f, err := os.Open(d.Path)
+	f, st, err := d.openRegular()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !st.Mode().IsRegular() {
-		return &DistributionError{Reason: "not a regular file"}
-	}
-	d.modTime = st.ModTime().UnixNano()
 	zr, err := zip.NewReader(f, st.Size())
 	if err != nil {
 		return &DistributionError{Reason: "not a valid zip archive (truncated or corrupt?)", Err: err}
@@ -446,19 +458,11 @@ func (d *Distribution) openSdist() error {
 	d.PyVersion = "source"
 	stem := strings.TrimSuffix(d.Filename, ".tar.gz")
 
-	f, err := os.Open(d.Path)
+	f, st, err := d.openRegular()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !st.Mode().IsRegular() {
-		return &DistributionError{Reason: "not a regular file"}
-	}
-	d.modTime = st.ModTime().UnixNano()
 	h := newHashes()
 	defer h.close()
 	raw := bufio.NewReaderSize(io.TeeReader(f, h), 64<<10)
@@ -513,7 +517,8 @@ func (d *Distribution) openSdist() error {
 			return &DistributionError{Reason: want + " appears twice"}
 		}
 		found = true
-		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA {
+		// archive/tar reports the legacy TypeRegA ('\x00') as TypeReg.
+		if hdr.Typeflag != tar.TypeReg {
 			return &DistributionError{Reason: want + " is not a regular file"}
 		}
 		if hdr.Size > MaxMetadataSize {

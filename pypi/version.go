@@ -32,7 +32,3 @@ func NormalizeName(name string) string { return pep.NormalizeName(name) }
 
 // validName reports whether name is a valid core-metadata project name.
 func validName(name string) bool { return pep.ValidName(name) }
-
-// sdistName is the PEP 625 file-name form of a project name: the PEP 503
-// normalised name with "_" in place of "-".
-func sdistName(name string) string { return pep.SdistName(name) }

@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
@@ -156,10 +157,7 @@ func WithHTTPClient(c *http.Client) Option {
 // WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		if l == nil {
-			l = slog.New(slog.DiscardHandler)
-		}
-		o.logger = l
+		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
 		return nil
 	}
 }

@@ -622,10 +622,12 @@ func (c *rekorV2Client) Add(ctx context.Context, entry any) (*protorekor.Transpa
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusCreated {
+		//lint:ignore ST1005 Rekor is a proper name
 		return nil, fmt.Errorf("Rekor v2 answered %s: %s", resp.Status, truncate(string(body), 512))
 	}
 	tle := &protorekor.TransparencyLogEntry{}
 	if err := protojson.Unmarshal(body, tle); err != nil {
+		//lint:ignore ST1005 Rekor is a proper name
 		return nil, fmt.Errorf("Rekor v2 answer: %w", err)
 	}
 	return tle, nil

@@ -478,14 +478,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type route struct {
-	name    Route
-	owner   string
-	repo    string
-	id      int64
-	tag     string
-	extra   string
-	isAPI   bool
-	badPath bool
+	name  Route
+	owner string
+	repo  string
+	id    int64
+	tag   string
+	extra string
+	isAPI bool
 }
 
 func parseRoute(r *http.Request) route {

@@ -1,6 +1,7 @@
 package pypitest
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/rand"
 	"encoding/base64"
@@ -225,10 +226,7 @@ func WithDir(dir string) Option {
 // WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
-		if l == nil {
-			l = slog.New(slog.DiscardHandler)
-		}
-		c.logger = l
+		c.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
 		return nil
 	}
 }

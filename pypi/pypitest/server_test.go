@@ -237,7 +237,7 @@ func TestIndexPages(t *testing.T) {
 		len(page.Files) != 1 || page.Files[0].Hashes["sha256"] != d.SHA256 || page.Files[0].RequiresPython != ">=3.9" {
 		t.Fatalf("JSON simple page: %s %s", resp.Header.Get("Content-Type"), body)
 	}
-	resp, body = get("/simple/demo-pkg/", "text/html")
+	_, body = get("/simple/demo-pkg/", "text/html")
 	if !strings.Contains(body, "#sha256="+d.SHA256+`" data-requires-python="&gt;=3.9">`+d.Filename+"</a>") {
 		t.Errorf("HTML simple page: %s", body)
 	}

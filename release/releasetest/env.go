@@ -1,6 +1,7 @@
 package releasetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log"
@@ -87,10 +88,7 @@ func WithRegistry(host string) Option {
 // WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		if l == nil {
-			l = slog.New(slog.DiscardHandler)
-		}
-		o.logger = l
+		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
 		return nil
 	}
 }

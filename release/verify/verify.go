@@ -829,15 +829,18 @@ func (r *verifyRun) signatureCheck(ctx context.Context, artifact, sum, bundlePat
 	if err == nil {
 		return Check{Name: CheckSignature, Status: Passed, Detail: verifySignedDetail(res)}
 	}
-	reason, exp, found, hint := verifyExplain(err, r.policy)
+	x := verifyExplain(err, r.policy)
+	reason, exp, found, hint := x.condition, x.expected, x.found, x.hint
 	if errors.Is(err, sign.ErrDigestMismatch) {
-		exp, found, reason, hint = r.explainDigest(artifact, sum, b)
+		x = r.explainDigest(artifact, sum, b)
+		reason, exp, found, hint = x.condition, x.expected, x.found, x.hint
 	}
 	return r.fail(artifact, CheckSignature, reason, exp, found, hint, err)
 }
 
 // explainDigest says which file a bundle signs when it is not artifact.
-func (r *verifyRun) explainDigest(artifact, sum string, b *bundle.Bundle) (exp, found string, reason error, hint string) {
+func (r *verifyRun) explainDigest(artifact, sum string, b *bundle.Bundle) explanation {
+	var exp, found string
 	signed := ""
 	if ms := b.GetMessageSignature(); ms != nil && ms.GetMessageDigest() != nil {
 		signed = hex.EncodeToString(ms.GetMessageDigest().GetDigest())
@@ -847,15 +850,15 @@ func (r *verifyRun) explainDigest(artifact, sum string, b *bundle.Bundle) (exp, 
 	recorded, listed := r.sums[artifact]
 	switch {
 	case listed && recorded != sum && signed == recorded:
-		return exp, found, ErrFileReplaced, fmt.Sprintf("the bundle and SHA256SUMS both record sha256 %s for %s, but the file obtained hashes to %s: the file was replaced after the release (e.g. on the index or a mirror); do not use it", recorded, artifact, sum)
+		return explanation{ErrFileReplaced, exp, found, fmt.Sprintf("the bundle and SHA256SUMS both record sha256 %s for %s, but the file obtained hashes to %s: the file was replaced after the release (e.g. on the index or a mirror); do not use it", recorded, artifact, sum)}
 	case signed != "":
 		for n, h := range r.sums {
 			if h == signed && n != artifact {
-				return exp, found, ErrBundleMismatch, fmt.Sprintf("%s.sigstore.json is the bundle of %s (SHA256SUMS lists that hash for it): the bundle for another file was attached under this name", artifact, n)
+				return explanation{ErrBundleMismatch, exp, found, fmt.Sprintf("%s.sigstore.json is the bundle of %s (SHA256SUMS lists that hash for it): the bundle for another file was attached under this name", artifact, n)}
 			}
 		}
 	}
-	return exp, found, ErrBundleMismatch, "the bundle signs another artifact than this file: the bundle for another file was attached, or the file is not the released one"
+	return explanation{ErrBundleMismatch, exp, found, "the bundle signs another artifact than this file: the bundle for another file was attached, or the file is not the released one"}
 }
 
 func (r *verifyRun) sumsCheck(artifact, sum string) Check {
@@ -930,7 +933,8 @@ func (r *verifyRun) image(ctx context.Context) {
 	if err == nil {
 		a.Checks = append(a.Checks, Check{Name: CheckSignature, Status: Passed, Detail: verifyImageDetail(res)})
 	} else {
-		reason, exp, found, hint := verifyExplain(err, r.policy)
+		x := verifyExplain(err, r.policy)
+		reason, exp, found, hint := x.condition, x.expected, x.found, x.hint
 		if errors.Is(err, oci.ErrNoSignature) {
 			reason, exp, found, hint = ErrSignature, "a signature by "+r.policy.Identity, "no signature for "+digest.String(), "the image the tag points to was never signed"
 		} else if errors.Is(err, oci.ErrDigestMismatch) {
@@ -955,7 +959,8 @@ func (r *verifyRun) image(ctx context.Context) {
 			fmt.Sprintf("the tag %s now points to another digest than the release recorded: it was re-pointed; use %s@%s", r.report.Tag, r.cfg.Image, released), nil))
 		// Is what the release recorded still signed?
 		if _, err := oci.Verify(ctx, r.cfg.Image+"@"+released, r.policy, r.v, opts...); err != nil {
-			reason, exp, found, hint := verifyExplain(err, r.policy)
+			x := verifyExplain(err, r.policy)
+			reason, exp, found, hint := x.condition, x.expected, x.found, x.hint
 			a.Checks = append(a.Checks, r.fail(ref, CheckReleased, reason, exp, found, hint, err))
 		} else {
 			a.Checks = append(a.Checks, Check{Name: CheckReleased, Status: Passed, Detail: released + " (from the SBOM) is signed by the pinned identity"})
@@ -1036,9 +1041,19 @@ func (r *verifyRun) fail(artifact, check string, reason error, expected, found, 
 	return Check{Name: check, Status: Failed, Detail: detail, Err: ve}
 }
 
-// verifyExplain maps a sign/oci verification error to a reason, the
+// explanation is why a check failed, in the module's error vocabulary:
+// the condition (a sentinel), what was expected, what was found, and a
+// hint to fix or understand it.
+type explanation struct {
+	condition       error
+	expected, found string
+	hint            string
+}
+
+// verifyExplain maps a sign/oci verification error to a condition, the
 // expected and found values, and a troubleshooting hint.
-func verifyExplain(err error, p sign.Policy) (reason error, expected, found, hint string) {
+func verifyExplain(err error, p sign.Policy) explanation {
+	var expected, found string
 	var ve *sign.VerificationError
 	if errors.As(err, &ve) {
 		expected, found = ve.Expected, ve.Found
@@ -1048,26 +1063,26 @@ func verifyExplain(err error, p sign.Policy) (reason error, expected, found, hin
 		if expected == "" {
 			expected = p.Identity
 		}
-		return ErrIdentity, expected, found, verifyIdentityHint(p.Identity, found)
+		return explanation{ErrIdentity, expected, found, verifyIdentityHint(p.Identity, found)}
 	case errors.Is(err, sign.ErrIssuerMismatch):
 		if expected == "" {
 			expected = p.Issuer
 		}
-		return ErrIdentity, expected, found, "the certificate was issued for a token of another OIDC issuer: release signatures come from GitHub Actions (" + sign.GitHubActionsIssuer + "); anything else was signed outside the release workflow"
+		return explanation{ErrIdentity, expected, found, "the certificate was issued for a token of another OIDC issuer: release signatures come from GitHub Actions (" + sign.GitHubActionsIssuer + "); anything else was signed outside the release workflow"}
 	case errors.Is(err, sign.ErrClaimMismatch):
-		return ErrIdentity, expected, found, "a GitHub claim of the certificate (repository, ref, event) is not the release's: the signature was made by another run than the tag-triggered release"
+		return explanation{ErrIdentity, expected, found, "a GitHub claim of the certificate (repository, ref, event) is not the release's: the signature was made by another run than the tag-triggered release"}
 	case errors.Is(err, sign.ErrDigestMismatch):
-		return ErrBundleMismatch, expected, found, "the bundle signs another artifact: the bundle of another file was attached, or the file was replaced"
+		return explanation{ErrBundleMismatch, expected, found, "the bundle signs another artifact: the bundle of another file was attached, or the file was replaced"}
 	case errors.Is(err, sign.ErrNotInLog):
-		return ErrNotInLog, expected, found, "no transparency-log entry the trusted root accepts: if the release is minutes old, wait and retry; otherwise the signature was never logged, or logged in a log the trusted root does not list (check the trusted root)"
+		return explanation{ErrNotInLog, expected, found, "no transparency-log entry the trusted root accepts: if the release is minutes old, wait and retry; otherwise the signature was never logged, or logged in a log the trusted root does not list (check the trusted root)"}
 	case errors.Is(err, sign.ErrUntrustedCertificate):
-		return ErrSignature, expected, found, "the certificate does not chain to a trusted Fulcio CA: the signature was made against another Sigstore instance than the trusted root describes (check the trusted root)"
+		return explanation{ErrSignature, expected, found, "the certificate does not chain to a trusted Fulcio CA: the signature was made against another Sigstore instance than the trusted root describes (check the trusted root)"}
 	case errors.Is(err, sign.ErrCertificateExpired), errors.Is(err, sign.ErrTimestamp):
-		return ErrSignature, expected, found, "no trusted signing time inside the certificate's validity: the bundle lacks a log entry or timestamp the trusted root accepts"
+		return explanation{ErrSignature, expected, found, "no trusted signing time inside the certificate's validity: the bundle lacks a log entry or timestamp the trusted root accepts"}
 	case errors.Is(err, sign.ErrInvalidBundle), errors.Is(err, sign.ErrSignatureInvalid):
-		return ErrSignature, expected, found, "the bundle is malformed or its signature does not verify: it was altered"
+		return explanation{ErrSignature, expected, found, "the bundle is malformed or its signature does not verify: it was altered"}
 	}
-	return ErrSignature, expected, found, ""
+	return explanation{ErrSignature, expected, found, ""}
 }
 
 // verifyIdentityHint explains an identity mismatch from the SAN found.
