@@ -99,7 +99,7 @@ func ExampleSigner_SignDigest() {
 }
 
 func ExampleVerificationError() {
-	err := error(&sign.VerificationError{Check: "issuer", Expected: sign.GitHubActionsIssuer, Found: "https://accounts.google.com", Sentinel: sign.ErrIssuerMismatch})
+	err := error(&sign.VerificationError{Check: "issuer", Expected: sign.GitHubActionsIssuer, Found: "https://accounts.google.com", Condition: sign.ErrIssuerMismatch})
 	var ve *sign.VerificationError
 	fmt.Println(errors.Is(err, sign.ErrIssuerMismatch), errors.As(err, &ve), ve.Check)
 	// Output: true true issuer

@@ -244,11 +244,11 @@ func LoadBundle(path string) (*bundle.Bundle, error) {
 // ParseBundle parses a Sigstore bundle from its JSON form.
 func ParseBundle(data []byte) (*bundle.Bundle, error) {
 	if len(data) > maxBundleSize {
-		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: fmt.Errorf("bundle larger than %d bytes", maxBundleSize)}
+		return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: fmt.Errorf("bundle larger than %d bytes", maxBundleSize)}
 	}
 	b := &bundle.Bundle{}
 	if err := b.UnmarshalJSON(data); err != nil {
-		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: err}
+		return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: err}
 	}
 	return b, nil
 }
@@ -299,36 +299,36 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 		return nil, err
 	}
 	if b == nil || b.Bundle == nil {
-		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: errors.New("nil bundle")}
+		return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: errors.New("nil bundle")}
 	}
 	vc, err := b.VerificationContent()
 	if err != nil {
-		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: err}
+		return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: err}
 	}
 	cert := vc.Certificate()
 	if cert == nil {
-		return nil, &VerificationError{Check: "certificate", Expected: "a Fulcio certificate", Found: "a public key", Sentinel: ErrUntrustedCertificate,
+		return nil, &VerificationError{Check: "certificate", Expected: "a Fulcio certificate", Found: "a public key", Condition: ErrUntrustedCertificate,
 			Hint: "the bundle was signed with a long-lived key, not keylessly"}
 	}
 	sum, err := certificate.SummarizeCertificate(cert)
 	if err != nil {
-		return nil, &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err}
+		return nil, &VerificationError{Check: "certificate", Condition: ErrUntrustedCertificate, Err: err}
 	}
 	if err := checkPolicy(p, sum); err != nil {
 		return nil, err
 	}
 	sc, err := b.SignatureContent()
 	if err != nil {
-		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: err}
+		return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: err}
 	}
 	if ms := sc.MessageSignatureContent(); ms != nil {
 		if digest == nil {
-			return nil, &VerificationError{Check: "bundle", Expected: "a DSSE envelope", Found: "a message signature", Sentinel: ErrInvalidBundle,
+			return nil, &VerificationError{Check: "bundle", Expected: "a DSSE envelope", Found: "a message signature", Condition: ErrInvalidBundle,
 				Hint: "use VerifyFile or VerifyDigest for message signatures"}
 		}
 		if ms.DigestAlgorithm() != "SHA2_256" || !bytes.Equal(ms.Digest(), digest) {
 			return nil, &VerificationError{Check: "digest", Expected: "sha256:" + hex.EncodeToString(digest),
-				Found: strings.ToLower(ms.DigestAlgorithm()) + ":" + hex.EncodeToString(ms.Digest()), Sentinel: ErrDigestMismatch,
+				Found: strings.ToLower(ms.DigestAlgorithm()) + ":" + hex.EncodeToString(ms.Digest()), Condition: ErrDigestMismatch,
 				Hint: "the bundle belongs to another file, or the file changed after signing"}
 		}
 	}
@@ -358,7 +358,7 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 			out.PayloadType = raw.PayloadType
 			out.Payload, err = base64.StdEncoding.DecodeString(raw.Payload)
 			if err != nil {
-				return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: err}
+				return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: err}
 			}
 		}
 	}
@@ -383,7 +383,7 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 func checkPolicy(p Policy, sum certificate.Summary) error {
 	switch {
 	case p.Identity != "" && sum.SubjectAlternativeName != p.Identity:
-		return &VerificationError{Check: "identity", Expected: p.Identity, Found: sum.SubjectAlternativeName, Sentinel: ErrIdentityMismatch,
+		return &VerificationError{Check: "identity", Expected: p.Identity, Found: sum.SubjectAlternativeName, Condition: ErrIdentityMismatch,
 			Hint: "the bundle was signed by another workflow, repository or ref"}
 	case p.IdentityRegexpLoose != "":
 		re, err := regexp.Compile(p.IdentityRegexpLoose)
@@ -391,27 +391,27 @@ func checkPolicy(p Policy, sum certificate.Summary) error {
 			return fmt.Errorf("%w: %v", ErrInvalidPolicy, err)
 		}
 		if !re.MatchString(sum.SubjectAlternativeName) {
-			return &VerificationError{Check: "identity", Expected: "~" + p.IdentityRegexpLoose, Found: sum.SubjectAlternativeName, Sentinel: ErrIdentityMismatch}
+			return &VerificationError{Check: "identity", Expected: "~" + p.IdentityRegexpLoose, Found: sum.SubjectAlternativeName, Condition: ErrIdentityMismatch}
 		}
 	}
 	if sum.Extensions.Issuer != p.Issuer {
-		return &VerificationError{Check: "issuer", Expected: p.Issuer, Found: sum.Extensions.Issuer, Sentinel: ErrIssuerMismatch}
+		return &VerificationError{Check: "issuer", Expected: p.Issuer, Found: sum.Extensions.Issuer, Condition: ErrIssuerMismatch}
 	}
 	ext := sum.Extensions
 	if p.Repository != "" {
 		want := "https://github.com/" + strings.Trim(p.Repository, "/")
 		if ext.SourceRepositoryURI != want {
-			return &VerificationError{Check: "repository", Expected: want, Found: ext.SourceRepositoryURI, Sentinel: ErrClaimMismatch}
+			return &VerificationError{Check: "repository", Expected: want, Found: ext.SourceRepositoryURI, Condition: ErrClaimMismatch}
 		}
 	}
 	if p.Ref != "" && ext.SourceRepositoryRef != p.Ref {
-		return &VerificationError{Check: "ref", Expected: p.Ref, Found: ext.SourceRepositoryRef, Sentinel: ErrClaimMismatch}
+		return &VerificationError{Check: "ref", Expected: p.Ref, Found: ext.SourceRepositoryRef, Condition: ErrClaimMismatch}
 	}
 	if p.EventName != "" && ext.BuildTrigger != p.EventName {
-		return &VerificationError{Check: "event", Expected: p.EventName, Found: ext.BuildTrigger, Sentinel: ErrClaimMismatch}
+		return &VerificationError{Check: "event", Expected: p.EventName, Found: ext.BuildTrigger, Condition: ErrClaimMismatch}
 	}
 	if p.WorkflowSHA != "" && !strings.EqualFold(ext.SourceRepositoryDigest, p.WorkflowSHA) {
-		return &VerificationError{Check: "workflow-sha", Expected: p.WorkflowSHA, Found: ext.SourceRepositoryDigest, Sentinel: ErrClaimMismatch}
+		return &VerificationError{Check: "workflow-sha", Expected: p.WorkflowSHA, Found: ext.SourceRepositoryDigest, Condition: ErrClaimMismatch}
 	}
 	return nil
 }
@@ -440,38 +440,38 @@ func sigstoreIdentity(p Policy) (verify.CertificateIdentity, error) {
 // classify maps a sigstore-go verification error to a VerificationError.
 func classify(err error, cfg verifierConfig, cert *x509.Certificate, tlogEntries int) error {
 	msg := err.Error()
-	ve := &VerificationError{Cause: err}
+	ve := &VerificationError{Err: err}
 	switch {
 	case strings.Contains(msg, "outside certificate validity") || strings.Contains(msg, "expired or is not yet valid") ||
 		strings.Contains(msg, "outside of public key validity"):
-		ve.Check, ve.Sentinel = "certificate", ErrCertificateExpired
+		ve.Check, ve.Condition = "certificate", ErrCertificateExpired
 		ve.Expected = "signing time within the certificate validity " + cert.NotBefore.UTC().Format(time.RFC3339) + " – " + cert.NotAfter.UTC().Format(time.RFC3339)
 		ve.Found = "a signing time outside it"
 		ve.Hint = "the signature was not made while the certificate was valid"
 	case strings.HasPrefix(msg, "failed to verify log inclusion"):
-		ve.Check, ve.Sentinel = "tlog", ErrNotInLog
+		ve.Check, ve.Condition = "tlog", ErrNotInLog
 		ve.Expected = fmt.Sprintf("%d verified transparency-log entries", cfg.tlog)
 		ve.Found = fmt.Sprintf("%d entries in the bundle", tlogEntries)
 		ve.Hint = "the bundle has no entry from a transparency log in the trusted root"
 	case strings.HasPrefix(msg, "failed to verify timestamps"):
-		ve.Check, ve.Sentinel = "timestamp", ErrTimestamp
+		ve.Check, ve.Condition = "timestamp", ErrTimestamp
 		ve.Expected = fmt.Sprintf("%d signed and %d observer timestamps", cfg.signedTS, cfg.observerTS)
 	case strings.Contains(msg, "signed certificate timestamp") || strings.Contains(msg, "SCT"):
-		ve.Check, ve.Sentinel = "certificate", ErrUntrustedCertificate
+		ve.Check, ve.Condition = "certificate", ErrUntrustedCertificate
 		ve.Expected = fmt.Sprintf("%d embedded SCTs from a trusted CT log", cfg.sct)
 	case strings.HasPrefix(msg, "failed to verify leaf certificate"):
-		ve.Check, ve.Sentinel = "certificate", ErrUntrustedCertificate
+		ve.Check, ve.Condition = "certificate", ErrUntrustedCertificate
 		ve.Hint = "the certificate does not chain to a Fulcio CA of the trusted root"
 	case strings.HasPrefix(msg, "failed to verify signature"):
 		if strings.Contains(msg, "digest") || strings.Contains(msg, "subject") {
-			ve.Check, ve.Sentinel = "digest", ErrDigestMismatch
+			ve.Check, ve.Condition = "digest", ErrDigestMismatch
 		} else {
-			ve.Check, ve.Sentinel = "signature", ErrSignatureInvalid
+			ve.Check, ve.Condition = "signature", ErrSignatureInvalid
 		}
 	case strings.HasPrefix(msg, "failed to verify certificate identity"):
-		ve.Check, ve.Sentinel = "identity", ErrIdentityMismatch
+		ve.Check, ve.Condition = "identity", ErrIdentityMismatch
 	default:
-		ve.Check, ve.Sentinel = "bundle", ErrVerification
+		ve.Check, ve.Condition = "bundle", ErrVerification
 	}
 	return ve
 }

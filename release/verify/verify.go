@@ -220,23 +220,23 @@ type Check struct {
 	Err *Error
 }
 
-// Error describes a failed check: the reason (one of the
-// ErrVerify… sentinels), what was expected and found, and how to
-// troubleshoot. It matches its reason and the underlying error with
-// errors.Is.
+// Error describes a failed check in the module's error vocabulary: the
+// condition (one of the Err… sentinels), what was expected and found, a
+// hint to troubleshoot, and the underlying error. It matches its condition
+// and the underlying error with errors.Is.
 type Error struct {
-	Artifact string
-	Check    string
-	Reason   error
-	Expected string
-	Found    string
-	Hint     string
-	Err      error
+	Artifact  string
+	Check     string
+	Condition error
+	Expected  string
+	Found     string
+	Hint      string
+	Err       error
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s: %v", e.Artifact, e.Check, e.Reason)
+	fmt.Fprintf(&b, "%s: %s: %v", e.Artifact, e.Check, e.Condition)
 	if e.Expected != "" || e.Found != "" {
 		fmt.Fprintf(&b, " (expected %s, found %s)", verifyOr(e.Expected, "-"), verifyOr(e.Found, "-"))
 	}
@@ -261,8 +261,8 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 		Hint     string `json:"hint,omitempty"`
 		Error    string `json:"error,omitempty"`
 	}{Artifact: e.Artifact, Check: e.Check, Expected: e.Expected, Found: e.Found, Hint: e.Hint}
-	if e.Reason != nil {
-		v.Reason = e.Reason.Error()
+	if e.Condition != nil {
+		v.Reason = e.Condition.Error()
 	}
 	if e.Err != nil {
 		v.Error = e.Err.Error()
@@ -273,9 +273,9 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 // Unwrap returns the reason and the underlying error.
 func (e *Error) Unwrap() []error {
 	if e.Err == nil {
-		return []error{e.Reason}
+		return []error{e.Condition}
 	}
-	return []error{e.Reason, e.Err}
+	return []error{e.Condition, e.Err}
 }
 
 // OK reports whether every check passed (or was skipped) and there was
@@ -369,7 +369,7 @@ func (r *Report) String() string {
 	}
 	fmt.Fprintf(&b, "FAILED: %d of %d checks failed.\n", failed, total)
 	for _, f := range r.Failures() {
-		fmt.Fprintf(&b, "\n%s — %s: %v\n", f.Artifact, f.Check, f.Reason)
+		fmt.Fprintf(&b, "\n%s — %s: %v\n", f.Artifact, f.Check, f.Condition)
 		if f.Expected != "" {
 			fmt.Fprintf(&b, "  expected: %s\n", f.Expected)
 		}
@@ -1030,7 +1030,7 @@ func (g *verifyHTTPGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func (r *verifyRun) fail(artifact, check string, reason error, expected, found, hint string, err error) Check {
-	ve := &Error{Artifact: artifact, Check: check, Reason: reason, Expected: expected, Found: found, Hint: hint, Err: err}
+	ve := &Error{Artifact: artifact, Check: check, Condition: reason, Expected: expected, Found: found, Hint: hint, Err: err}
 	detail := strings.TrimPrefix(reason.Error(), "verify: ")
 	if found != "" {
 		detail += "; found " + found
