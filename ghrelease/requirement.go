@@ -1,7 +1,6 @@
 package ghrelease
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/tagship/tagship/internal/pep"
@@ -31,12 +30,7 @@ func NormalizeName(name string) string { return pep.NormalizeName(name) }
 func ParseRequirement(s string) (Requirement, error) {
 	r, err := pep.ParseRequirement(s)
 	if err != nil {
-		reason := err.Error()
-		var pe *pep.Error
-		if errors.As(err, &pe) {
-			reason = pe.Reason
-		}
-		return Requirement{}, fmt.Errorf("ghrelease: requirement %q: %s", truncate(s, 200), reason)
+		return Requirement{}, fmt.Errorf("ghrelease: requirement %q: %s", truncate(s, 200), pep.Reason(err))
 	}
 	return r, nil
 }

@@ -64,9 +64,5 @@ func NormalizePEP440(version string) (string, error) {
 
 // versionError turns internal/pep's refusal into a [*VersionError].
 func versionError(version string, err error) error {
-	var pe *pep.Error
-	if errors.As(err, &pe) {
-		return &VersionError{Version: version, Reason: pe.Reason}
-	}
-	return &VersionError{Version: version, Reason: err.Error()}
+	return &VersionError{Version: version, Reason: pep.Reason(err)}
 }

@@ -93,12 +93,7 @@ func ParseSdistFilename(filename string) (name, version string, err error) {
 // distFilenameError turns internal/pep's refusal of a file name into a
 // [*DistributionError].
 func distFilenameError(filename string, err error) error {
-	reason := err.Error()
-	var pe *pep.Error
-	if errors.As(err, &pe) {
-		reason = pe.Reason
-	}
-	return &DistributionError{Path: filename, Reason: reason}
+	return &DistributionError{Path: filename, Reason: pep.Reason(err)}
 }
 
 // OpenDistribution opens the wheel (.whl) or sdist (.tar.gz) at path,

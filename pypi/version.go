@@ -1,7 +1,6 @@
 package pypi
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/tagship/tagship/internal/pep"
@@ -15,12 +14,7 @@ import (
 func NormalizeVersion(v string) (string, error) {
 	n, err := pep.NormalizeVersion(v)
 	if err != nil {
-		reason := err.Error()
-		var pe *pep.Error
-		if errors.As(err, &pe) {
-			reason = pe.Reason
-		}
-		return "", fmt.Errorf("%w: %q is not a PEP 440 version: %s (expected something like 1.2.3, 1.2.3rc1, 1.2.3.post1)", ErrInvalidVersion, pep.Clip(v, 256), reason)
+		return "", fmt.Errorf("%w: %q is not a PEP 440 version: %s (expected something like 1.2.3, 1.2.3rc1, 1.2.3.post1)", ErrInvalidVersion, pep.Clip(v, 256), pep.Reason(err))
 	}
 	return n, nil
 }

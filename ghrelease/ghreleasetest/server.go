@@ -25,6 +25,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/tagship/tagship/internal/double"
 	"github.com/tagship/tagship/internal/httpfault"
 )
 
@@ -188,12 +189,7 @@ type Server struct {
 // server in tb.Cleanup.
 func New(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	s, err := NewServer(opts...)
-	if err != nil {
-		tb.Fatalf("ghreleasetest: %v", err)
-	}
-	tb.Cleanup(s.Close)
-	return s
+	return double.Start(tb, "ghreleasetest", func() (*Server, error) { return NewServer(opts...) })
 }
 
 // NewServer starts a server on 127.0.0.1 outside a test (a sandbox, an

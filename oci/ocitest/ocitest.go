@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/registry"
 
+	"github.com/tagship/tagship/internal/double"
 	"github.com/tagship/tagship/internal/httpfault"
 )
 
@@ -79,12 +80,7 @@ type Registry struct {
 // registry in tb.Cleanup.
 func New(tb testing.TB, opts ...Option) *Registry {
 	tb.Helper()
-	r, err := NewServer(opts...)
-	if err != nil {
-		tb.Fatalf("ocitest: %v", err)
-	}
-	tb.Cleanup(r.Close)
-	return r
+	return double.Start(tb, "ocitest", func() (*Registry, error) { return NewServer(opts...) })
 }
 
 // NewServer starts a registry outside a test (a sandbox, an Example, a

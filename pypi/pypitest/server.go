@@ -23,6 +23,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/tagship/tagship/internal/double"
 	"github.com/tagship/tagship/internal/httpfault"
 )
 
@@ -266,12 +267,7 @@ type mintedToken struct {
 // server in tb.Cleanup.
 func New(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	s, err := NewServer(opts...)
-	if err != nil {
-		tb.Fatalf("pypitest: %v", err)
-	}
-	tb.Cleanup(s.Close)
-	return s
+	return double.Start(tb, "pypitest", func() (*Server, error) { return NewServer(opts...) })
 }
 
 // NewServer starts a server on 127.0.0.1 outside a test (a sandbox, an

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/ghrelease/ghreleasetest"
+	"github.com/tagship/tagship/internal/double"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/pypi/pypitest"
@@ -117,12 +118,7 @@ const PyPIEnvironment = "pypi"
 // them in tb.Cleanup.
 func New(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
-	e, err := NewEnv(opts...)
-	if err != nil {
-		tb.Fatalf("releasetest: %v", err)
-	}
-	tb.Cleanup(e.Close)
-	return e
+	return double.Start(tb, "releasetest", func() (*Env, error) { return NewEnv(opts...) })
 }
 
 // NewEnv starts every double outside a test (the sandbox, the quickstart,

@@ -25,6 +25,7 @@ import (
 
 	prototrustroot "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/tagship/tagship/internal/double"
 	"github.com/tagship/tagship/sign"
 )
 
@@ -205,12 +206,7 @@ func NewServer(opts ...Option) (*Sigstore, error) {
 // the double in tb.Cleanup.
 func New(tb testing.TB, opts ...Option) *Sigstore {
 	tb.Helper()
-	s, err := NewServer(opts...)
-	if err != nil {
-		tb.Fatalf("signtest: %v", err)
-	}
-	tb.Cleanup(s.Close)
-	return s
+	return double.Start(tb, "signtest", func() (*Sigstore, error) { return NewServer(opts...) })
 }
 
 // Close shuts all servers down.
