@@ -53,3 +53,20 @@ func FuzzValidateAssetNameAgreesWithDouble(f *testing.F) {
 		checkAssetName(t, name)
 	})
 }
+
+func TestValidRepository(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		owner, repo string
+		ok          bool
+	}{
+		{"octo-org", "demo", true}, {"a", "b.c_d-e", true}, {"-octo", "demo", false},
+		{strings.Repeat("a", 39), "r", true}, {strings.Repeat("a", 40), "r", false},
+		{"o", ".", false}, {"o", "..", false}, {"o", "", false}, {"", "r", false},
+		{"o", "a/b", false}, {"o", strings.Repeat("r", 101), false}, {"o_o", "r", false},
+	} {
+		if got := ghrelease.ValidRepository(tc.owner, tc.repo); got != tc.ok {
+			t.Errorf("ValidRepository(%q, %q) = %v, want %v", tc.owner, tc.repo, got, tc.ok)
+		}
+	}
+}

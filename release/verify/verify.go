@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -386,10 +385,6 @@ func (r *Report) String() string {
 	return b.String()
 }
 
-var (
-	verifyRepoRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$`)
-)
-
 // verifyRun carries one Release call's state.
 type verifyRun struct {
 	cfg     Config
@@ -433,7 +428,7 @@ type verifyRun struct {
 func Release(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	cfg.Version = strings.TrimPrefix(cfg.Version, "v")
-	if !verifyRepoRE.MatchString(cfg.Repository) {
+	if owner, repo, _ := strings.Cut(cfg.Repository, "/"); !ghrelease.ValidRepository(owner, repo) {
 		return nil, fmt.Errorf("%w: Repository %q: expected OWNER/REPO", ErrConfig, cfg.Repository)
 	}
 	if _, err := preflight.ParseTag("v" + cfg.Version); err != nil {
