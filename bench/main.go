@@ -40,13 +40,12 @@ type bench struct {
 	strict     bool   // TAGSHIP_INTEROP=1
 	cmdTimeout time.Duration
 
-	rows      []Row
-	notes     []string
-	versions  map[string]string // anchor tool → version
-	failures  []string
-	built     map[string]buildResult
-	only      map[string]bool
-	verbosity int
+	rows     []Row
+	notes    []string
+	versions map[string]string // anchor tool → version
+	failures []string
+	built    map[string]buildResult
+	only     map[string]bool
 }
 
 type buildResult struct {

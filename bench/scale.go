@@ -169,7 +169,10 @@ done`
 				return nil, err
 			}
 			closers = append(closers, idx.Close)
-			gh := ghreleasetest.NewServer()
+			gh, err := ghreleasetest.NewServer()
+			if err != nil {
+				return nil, err
+			}
 			closers = append(closers, gh.Close)
 			run := filepath.Join(b.work, fmt.Sprintf("scale-run-%d-%d", dists, len(closers)))
 			if err := os.CopyFS(run, os.DirFS(template)); err != nil {

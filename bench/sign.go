@@ -54,7 +54,7 @@ func (e *sigEnv) close() {
 
 func (b *bench) startSigstore(ctx context.Context) (*sigEnv, error) {
 	// Tokens outlive the slowest cosign run (4 GiB) comfortably.
-	st, err := signtest.New(signtest.WithIssuerSelfURL(), signtest.WithTokenLifetime(30*time.Minute))
+	st, err := signtest.NewServer(signtest.WithIssuerSelfURL(), signtest.WithTokenLifetime(30*time.Minute))
 	if err != nil {
 		return nil, fmt.Errorf("signtest: %w", err)
 	}

@@ -28,8 +28,7 @@ func benchFile(b *testing.B) string {
 // uploading) + publish, against ghreleasetest. Compare with
 // BenchmarkAnchorRawUpload, the same bytes POSTed with plain net/http.
 func BenchmarkPublish(b *testing.B) {
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(b)
 	path := benchFile(b)
 	p, err := New(WithBaseURL(srv.BaseURL(), srv.UploadURL()), WithToken(srv.Token()), WithChecksumsAsset(""))
 	if err != nil {
@@ -47,8 +46,7 @@ func BenchmarkPublish(b *testing.B) {
 // BenchmarkAnchorRawUpload: the anchor — one POST of the file to the same
 // server's upload endpoint, no API calls, no hashing.
 func BenchmarkAnchorRawUpload(b *testing.B) {
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(b)
 	path := benchFile(b)
 	b.SetBytes(benchSize)
 	b.ResetTimer()

@@ -11,11 +11,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/google/go-github/v60/github"
+	"github.com/tagship/tagship/internal/atomicfile"
 )
 
 // Reading a published release: the downstream side (gh release download).
@@ -245,17 +245,11 @@ func (d *Downloader) withAssets(ctx context.Context, owner, repo string, rel *gh
 // 5xx, 429 and rate limits are retried per WithRetry.
 func (d *Downloader) DownloadAsset(ctx context.Context, rel *PublishedRelease, a ReleaseAsset, path string) (*DownloadedAsset, error) {
 	p := d.p
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	tmp, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("ghrelease: download %s: %w", a.Name, err)
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	defer tmp.Abort()
 	var sum string
 	var n int64
 	err = p.call(ctx, "download asset "+a.Name, func() (*github.Response, error) {
@@ -290,13 +284,9 @@ func (d *Downloader) DownloadAsset(ctx context.Context, rel *PublishedRelease, a
 	if a.Size > 0 && n != a.Size {
 		return nil, fmt.Errorf("%w: %s: the release lists %d bytes but %d were received", ErrDownload, a.Name, a.Size, n)
 	}
-	if err := tmp.Close(); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return nil, fmt.Errorf("ghrelease: download %s: %w", a.Name, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return nil, fmt.Errorf("ghrelease: download %s: %w", a.Name, err)
-	}
-	keep = true
 	p.o.logger.Info("downloaded asset", "name", a.Name, "bytes", n, "sha256", sum)
 	return &DownloadedAsset{Path: path, Name: a.Name, Size: n, SHA256: sum}, nil
 }

@@ -3,6 +3,7 @@ package ghrelease_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 
@@ -14,7 +15,10 @@ import (
 // `gh release download` does. Against github.com no option is needed (a
 // token is optional for public repositories).
 func ExampleDownloader() {
-	srv := ghreleasetest.NewServer()
+	srv, err := ghreleasetest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	rel := srv.AddRelease("octo", "demo", ghreleasetest.Release{Tag: "v1.0.0"})
 	srv.AddAsset("octo", "demo", rel.ID, "SHA256SUMS", "text/plain", []byte("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae  demo-1.0.0.tar.gz\n"))

@@ -18,8 +18,7 @@ import (
 
 func newDownloadFixture(t *testing.T) (*ghreleasetest.Server, *Downloader, map[string][]byte) {
 	t.Helper()
-	srv := ghreleasetest.NewServer()
-	t.Cleanup(srv.Close)
+	srv := ghreleasetest.New(t)
 	rel := srv.AddRelease("octo", "demo", ghreleasetest.Release{Tag: "v1.0.0", Name: "v1.0.0"})
 	files := map[string][]byte{
 		"demo-1.0.0.tar.gz": []byte("sdist bytes"),
@@ -156,8 +155,8 @@ func TestDownloaderFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		a, _ := rel.Asset("demo-1.0.0.tar.gz")
-		srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteGetAsset, Status: 503})
-		srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteGetAsset, Truncate: true})
+		srv.AddFault(ghreleasetest.RouteGetAsset, ghreleasetest.Fault{Status: 503})
+		srv.AddFault(ghreleasetest.RouteGetAsset, ghreleasetest.Fault{Truncate: true})
 		got, err := d.DownloadAsset(ctx, rel, a, filepath.Join(t.TempDir(), a.Name))
 		if err != nil || got.SHA256 != sha(files[a.Name]) {
 			t.Fatalf("got %+v, err %v", got, err)
@@ -195,8 +194,7 @@ func TestDownloaderFailures(t *testing.T) {
 
 func TestDownloaderListsEveryAssetPage(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	t.Cleanup(srv.Close)
+	srv := ghreleasetest.New(t)
 	rel := srv.AddRelease("octo", "demo", ghreleasetest.Release{Tag: "v2.0.0"})
 	const n = 130 // more than one page of 100
 	for i := range n {

@@ -53,7 +53,10 @@ func ExampleNotes() {
 }
 
 func ExamplePublisher_Publish() {
-	srv := ghreleasetest.NewServer()
+	srv, err := ghreleasetest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 
 	dir, _ := os.MkdirTemp("", "example")

@@ -57,8 +57,7 @@ func runGH(t *testing.T, gh string, env []string, args ...string) []byte {
 func TestInteropGHCLI(t *testing.T) {
 	t.Parallel()
 	gh := interop.Tool(t, "gh")
-	srv := ghreleasetest.NewServer(ghreleasetest.WithTLS())
-	defer srv.Close()
+	srv := ghreleasetest.New(t, ghreleasetest.WithTLS())
 
 	contents := map[string]string{
 		"securescan-0.11.0-py3-none-any.whl":               strings.Repeat("wheel", 50000),

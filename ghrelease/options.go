@@ -1,6 +1,7 @@
 package ghrelease
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
@@ -125,12 +126,10 @@ func WithReplaceAssets() Option {
 }
 
 // WithLogger sets the logger for progress. Default: discard.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		if l == nil {
-			return fmt.Errorf("ghrelease: WithLogger(nil)")
-		}
-		o.logger = l
+		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
 		return nil
 	}
 }

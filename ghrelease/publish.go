@@ -145,6 +145,14 @@ var (
 	repoNmRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
 )
 
+// ValidRepository reports whether owner and repo name a GitHub repository:
+// a user or organisation name (letters, digits and "-", at most 39
+// characters, not starting with "-") and a repository name (letters,
+// digits, ".", "_" and "-", at most 100 characters, not "." or "..").
+func ValidRepository(owner, repo string) bool {
+	return ownerRE.MatchString(owner) && repoNmRE.MatchString(repo) && repo != "." && repo != ".."
+}
+
 // Publish makes rel public with all its assets, safely and idempotently:
 //
 //  1. everything is validated and every file hashed before GitHub is

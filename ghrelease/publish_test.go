@@ -88,8 +88,7 @@ var stdNames = []string{"pkg-1.0.0-py3-none-any.whl", "pkg-1.0.0-py3-none-any.wh
 
 func TestPublishFresh(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	p, _ := newPub(t, srv)
 	f := makeFiles(t, std)
 	res, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Body: "notes", Assets: f.assets(stdNames...)})
@@ -162,8 +161,7 @@ func TestPublishFresh(t *testing.T) {
 
 func TestMakeLatest(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v2.0.0", CreatedAt: time.Now().Add(-time.Hour)})
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v3.0.0-rc1", Prerelease: true, MakeLatest: "false"})
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v9.0.0", Draft: true})
@@ -193,11 +191,10 @@ func TestMakeLatest(t *testing.T) {
 
 func TestFailureLeavesDraftAndRerunCompletes(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	p, _ := newPub(t, srv, WithConcurrency(1))
 	f := makeFiles(t, std)
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Status: http.StatusBadRequest, Message: "boom",
+	srv.AddFault(ghreleasetest.RouteUploadAsset, ghreleasetest.Fault{Status: http.StatusBadRequest, Message: "boom",
 		Match: func(r *http.Request) bool { return r.URL.Query().Get("name") == "pkg-1.0.0.tar.gz" }})
 	rel := Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Body: "notes", Assets: f.assets(stdNames...)}
 	_, err := p.Publish(context.Background(), rel)
@@ -245,8 +242,7 @@ func TestFailureLeavesDraftAndRerunCompletes(t *testing.T) {
 
 func TestDraftOnSecondPage(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	old := time.Now().Add(-1000 * time.Hour)
 	draft := srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0", Draft: true, CreatedAt: old})
 	for i := range 120 {
@@ -273,23 +269,22 @@ func TestRetries(t *testing.T) {
 		attempts int
 		minWait  time.Duration
 	}{
-		{"502 twice", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Status: 502, Times: 2}, 3, 0},
-		{"429 Retry-After", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Status: 429, RetryAfter: 3 * time.Second}, 2, 3 * time.Second},
+		{"502 twice", ghreleasetest.Fault{Status: 502, Times: 2}, 3, 0},
+		{"429 Retry-After", ghreleasetest.Fault{Status: 429, RetryAfter: 3 * time.Second}, 2, 3 * time.Second},
 		// go-github remembers rate limits against the real clock, so these
 		// two really wait (about a second).
-		{"secondary rate limit", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, RateLimit: ghreleasetest.SecondaryRateLimit, RetryAfter: time.Second}, 2, time.Second},
-		{"primary rate limit", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, RateLimit: ghreleasetest.PrimaryRateLimit, RetryAfter: time.Second}, 2, time.Second},
-		{"429 with X-RateLimit-Remaining 0", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, RateLimit: ghreleasetest.PrimaryRateLimit, Status: 429, RetryAfter: time.Second}, 2, time.Second},
-		{"connection reset mid-body", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Reset: true, Times: 2}, 3, 0},
-		{"truncated answer", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Truncate: true}, 2, 0},
-		{"stall then 503", ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Stall: 10 * time.Millisecond, Status: 503}, 2, 0},
+		{"secondary rate limit", ghreleasetest.Fault{Kind: ghreleasetest.SecondaryRateLimit, RetryAfter: time.Second}, 2, time.Second},
+		{"primary rate limit", ghreleasetest.Fault{Kind: ghreleasetest.PrimaryRateLimit, RetryAfter: time.Second}, 2, time.Second},
+		{"429 with X-RateLimit-Remaining 0", ghreleasetest.Fault{Kind: ghreleasetest.PrimaryRateLimit, Status: 429, RetryAfter: time.Second}, 2, time.Second},
+		{"connection reset mid-body", ghreleasetest.Fault{Reset: true, Times: 2}, 3, 0},
+		{"truncated answer", ghreleasetest.Fault{Truncate: true}, 2, 0},
+		{"stall then 503", ghreleasetest.Fault{Stall: 10 * time.Millisecond, Status: 503}, 2, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := ghreleasetest.NewServer()
-			defer srv.Close()
+			srv := ghreleasetest.New(t)
 			p, sl := newPub(t, srv, WithChecksumsAsset(""))
-			if tc.fault.RateLimit != ghreleasetest.NoRateLimit {
+			if tc.fault.Kind != "" {
 				real := sl.sleep
 				p.o.sleep = func(d time.Duration) <-chan time.Time { real(d); return time.After(d) }
 			}
@@ -297,7 +292,7 @@ func TestRetries(t *testing.T) {
 			f := makeFiles(t, map[string]string{"big.tar.gz": big})
 			f2 := tc.fault
 			f2.Match = func(r *http.Request) bool { return r.URL.Query().Get("name") == "big.tar.gz" }
-			srv.AddFault(f2)
+			srv.AddFault(ghreleasetest.RouteUploadAsset, f2)
 			res, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("big.tar.gz")})
 			if err != nil {
 				t.Fatal(err)
@@ -325,8 +320,7 @@ func TestRetries(t *testing.T) {
 
 func TestNoRetryOn4xxAndLongWaits(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	f := makeFiles(t, map[string]string{"a.txt": "a"})
 
 	bad, err := New(WithBaseURL(srv.BaseURL(), srv.UploadURL()), WithToken("wrong-token"), WithRetry(fastRetry))
@@ -339,14 +333,14 @@ func TestNoRetryOn4xxAndLongWaits(t *testing.T) {
 		t.Fatalf("err = %v, want a 401 without retries or token", err)
 	}
 
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteReleaseByTag, RateLimit: ghreleasetest.PrimaryRateLimit, RetryAfter: time.Hour})
+	srv.AddFault(ghreleasetest.RouteReleaseByTag, ghreleasetest.Fault{Kind: ghreleasetest.PrimaryRateLimit, RetryAfter: time.Hour})
 	p, _ := newPub(t, srv)
 	_, err = p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("a.txt")})
 	if !errors.As(err, &apiErr) || apiErr.Attempts != 1 || !strings.Contains(err.Error(), "retry after") {
 		t.Fatalf("err = %v, want an immediate failure naming when to retry", err)
 	}
 
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteCreateRelease, Status: 500, Times: -1})
+	srv.AddFault(ghreleasetest.RouteCreateRelease, ghreleasetest.Fault{Status: 500, Times: -1})
 	p2, _ := newPub(t, srv)
 	_, err = p2.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("a.txt")})
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 500 || apiErr.Attempts != fastRetry.Attempts {
@@ -359,8 +353,7 @@ func TestAssetConflict(t *testing.T) {
 	for _, viaSums := range []bool{false, true} {
 		t.Run(fmt.Sprintf("checksums=%v", viaSums), func(t *testing.T) {
 			t.Parallel()
-			srv := ghreleasetest.NewServer()
-			defer srv.Close()
+			srv := ghreleasetest.New(t)
 			draft := srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0", Draft: true})
 			if _, err := srv.AddAsset("o", "r", draft.ID, "a.tar.gz", "application/gzip", []byte("other")); err != nil {
 				t.Fatal(err)
@@ -398,8 +391,7 @@ func TestAssetConflict(t *testing.T) {
 
 func TestImmutableRelease(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer(ghreleasetest.WithImmutableReleases())
-	defer srv.Close()
+	srv := ghreleasetest.New(t, ghreleasetest.WithImmutableReleases())
 	p, _ := newPub(t, srv)
 	f := makeFiles(t, map[string]string{"a.tar.gz": "a", "b.tar.gz": "b"})
 	if _, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("a.tar.gz")}); err != nil {
@@ -421,8 +413,7 @@ func TestImmutableRelease(t *testing.T) {
 
 func TestValidationUpFront(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	p, _ := newPub(t, srv)
 	f := makeFiles(t, map[string]string{"ok.txt": "x"})
 	for name, rel := range map[string]Release{
@@ -452,8 +443,7 @@ func TestValidationUpFront(t *testing.T) {
 
 func TestAmbiguousDrafts(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0", Draft: true})
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0", Draft: true})
 	p, _ := newPub(t, srv)
@@ -486,8 +476,7 @@ func TestNewOptions(t *testing.T) {
 
 func TestConcurrencyBound(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	var mu sync.Mutex
 	inFlight, peak := 0, 0
 	srv.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
@@ -524,8 +513,7 @@ func TestConcurrencyBound(t *testing.T) {
 // the wrong asset removed.
 func TestFileChangedBetweenAttempts(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	f := makeFiles(t, map[string]string{"a.tar.gz": "original"})
 	srv.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost && r.URL.Query().Get("name") == "a.tar.gz" {
@@ -533,7 +521,7 @@ func TestFileChangedBetweenAttempts(t *testing.T) {
 		}
 		return false
 	})
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Reset: true})
+	srv.AddFault(ghreleasetest.RouteUploadAsset, ghreleasetest.Fault{Reset: true})
 	p, _ := newPub(t, srv)
 	_, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("a.tar.gz")})
 	if !errors.Is(err, ErrAssetChanged) {
@@ -549,10 +537,9 @@ func TestFileChangedBetweenAttempts(t *testing.T) {
 // JSON did not say "immutable".
 func TestImmutableFrom422(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	srv.AddRelease("o", "r", ghreleasetest.Release{Tag: "v1.0.0"})
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteUploadAsset, Status: 422, Message: "Cannot upload assets to an immutable release."})
+	srv.AddFault(ghreleasetest.RouteUploadAsset, ghreleasetest.Fault{Status: 422, Message: "Cannot upload assets to an immutable release."})
 	f := makeFiles(t, map[string]string{"a.txt": "a"})
 	p, _ := newPub(t, srv)
 	_, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Assets: f.assets("a.txt")})
@@ -565,8 +552,7 @@ func TestImmutableFrom422(t *testing.T) {
 // followed without the token.
 func TestDownloadRedirectWithoutToken(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer()
-	defer srv.Close()
+	srv := ghreleasetest.New(t)
 	var mu sync.Mutex
 	var sawAuth []string
 	objects := http.NewServeMux()

@@ -2,130 +2,35 @@ package ghrelease
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
+
+	"github.com/tagship/tagship/internal/pep"
 )
 
 // Requirement is a parsed PEP 508 dependency specification, as found in a
-// wheel's METADATA "Requires-Dist" fields.
-type Requirement struct {
-	// Name as written, and Normalized per PEP 503 (lowercase, runs of
-	// "-", "_", "." replaced by "-").
-	Name, Normalized string
-	Extras           []string
-	// Specifier is the version specifier with white space removed, e.g.
-	// ">=2.0,<3"; empty when none.
-	Specifier string
-	// URL is set for "name @ url" requirements.
-	URL string
-	// Marker is the environment marker after ";", trimmed; empty when none.
-	Marker string
-}
-
-var (
-	pep508Name   = regexp.MustCompile(`^(?i:[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9])`)
-	pep508Clause = regexp.MustCompile(`^(~=|===|==|!=|<=|>=|<|>)\s*([A-Za-z0-9._+!*-]+)$`)
-	pep503Runs   = regexp.MustCompile(`[-_.]+`)
-	extraMarker  = regexp.MustCompile(`\bextra\s*==`)
-)
+// wheel's METADATA "Requires-Dist" fields:
+//
+//   - Name as written, and Normalized per PEP 503 (lowercase, runs of
+//     "-", "_", "." replaced by "-");
+//   - Extras, the names in "[…]";
+//   - Specifier, the version specifier with white space removed, e.g.
+//     ">=2.0,<3"; empty when none;
+//   - URL, set for "name @ url" requirements;
+//   - Marker, the environment marker after ";", trimmed; empty when none.
+//
+// Its methods are PinnedVersion (the version of an exact "==X" pin, or "")
+// and Optional (whether it only applies with an extra). The rule lives in
+// the module's one home for Python packaging standards (internal/pep).
+type Requirement = pep.Requirement
 
 // NormalizeName normalises a Python project name per PEP 503.
-func NormalizeName(name string) string {
-	return pep503Runs.ReplaceAllString(strings.ToLower(name), "-")
-}
+func NormalizeName(name string) string { return pep.NormalizeName(name) }
 
 // ParseRequirement parses one PEP 508 requirement ("requests[socks]
 // (>=2.31,<3) ; python_version >= '3.8'", "pkg @ https://…").
 func ParseRequirement(s string) (Requirement, error) {
-	var r Requirement
-	fail := func(why string) (Requirement, error) {
-		return Requirement{}, fmt.Errorf("ghrelease: requirement %q: %s", truncate(s, 200), why)
-	}
-	if strings.ContainsAny(s, "\r\n\x00") {
-		return fail("expected a single line")
-	}
-	rest := strings.TrimSpace(s)
-	name := pep508Name.FindString(rest)
-	if name == "" {
-		return fail("expected a project name first")
-	}
-	r.Name, r.Normalized = name, NormalizeName(name)
-	rest = strings.TrimLeft(rest[len(name):], " \t")
-	if strings.HasPrefix(rest, "[") {
-		end := strings.IndexByte(rest, ']')
-		if end < 0 {
-			return fail("unclosed \"[\" of extras")
-		}
-		for _, e := range strings.Split(rest[1:end], ",") {
-			e = strings.TrimSpace(e)
-			if e == "" {
-				continue
-			}
-			if pep508Name.FindString(e) != e {
-				return fail(fmt.Sprintf("extra %q is not a valid name", e))
-			}
-			r.Extras = append(r.Extras, e)
-		}
-		rest = strings.TrimLeft(rest[end+1:], " \t")
-	}
-	if strings.HasPrefix(rest, "@") {
-		rest = strings.TrimSpace(rest[1:])
-		u, marker, _ := strings.Cut(rest, " ;")
-		if i := strings.IndexAny(u, " \t"); i >= 0 {
-			if strings.TrimSpace(u[i:]) != "" {
-				return fail("expected white space before \";\" after a URL")
-			}
-			u = u[:i]
-		}
-		if u == "" || !strings.Contains(u, ":") {
-			return fail("expected a URL after \"@\"")
-		}
-		r.URL = u
-		r.Marker = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(marker), ";"))
-		if strings.Contains(rest, " ;") && r.Marker == "" {
-			return fail("empty marker after \";\"")
-		}
-		return r, nil
-	}
-	spec, marker, hasMarker := strings.Cut(rest, ";")
-	if hasMarker {
-		r.Marker = strings.TrimSpace(marker)
-		if r.Marker == "" {
-			return fail("empty marker after \";\"")
-		}
-	}
-	spec = strings.TrimSpace(spec)
-	if strings.HasPrefix(spec, "(") {
-		if !strings.HasSuffix(spec, ")") {
-			return fail("unclosed \"(\" of the version specifier")
-		}
-		spec = strings.TrimSpace(spec[1 : len(spec)-1])
-	}
-	if spec != "" {
-		var clauses []string
-		for _, c := range strings.Split(spec, ",") {
-			m := pep508Clause.FindStringSubmatch(strings.TrimSpace(c))
-			if m == nil {
-				return fail(fmt.Sprintf("version clause %q: expected an operator (~= == != <= >= < > ===) and a version", strings.TrimSpace(c)))
-			}
-			clauses = append(clauses, m[1]+m[2])
-		}
-		r.Specifier = strings.Join(clauses, ",")
+	r, err := pep.ParseRequirement(s)
+	if err != nil {
+		return Requirement{}, fmt.Errorf("ghrelease: requirement %q: %s", truncate(s, 200), pep.Reason(err))
 	}
 	return r, nil
-}
-
-// PinnedVersion returns the version of an exact "==X" pin (no wildcard),
-// or "".
-func (r Requirement) PinnedVersion() string {
-	if strings.HasPrefix(r.Specifier, "==") && !strings.HasPrefix(r.Specifier, "===") && !strings.Contains(r.Specifier, ",") && !strings.Contains(r.Specifier, "*") {
-		return r.Specifier[2:]
-	}
-	return ""
-}
-
-// Optional reports whether the requirement only applies with an extra
-// ("; extra == 'dev'").
-func (r Requirement) Optional() bool {
-	return extraMarker.MatchString(r.Marker)
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/tagship/tagship/internal/pep"
 )
 
 // SBOMSpecVersion is the CycloneDX specification version SBOM writes.
@@ -160,7 +161,7 @@ func PyPIPackageURL(name, version string) string {
 
 func buildSBOM(ctx context.Context, in SBOMInput) (*cdx.BOM, error) {
 	var errs []error
-	if pypiNameRE.FindString(in.Name) != in.Name || in.Name == "" {
+	if !pep.ValidName(in.Name) {
 		errs = append(errs, fmt.Errorf("ghrelease: SBOM: Name %q: expected a PyPI project name", in.Name))
 	}
 	if !versionRE.MatchString(in.Version) {

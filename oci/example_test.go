@@ -61,7 +61,10 @@ func ExampleAssemble() {
 }
 
 func ExamplePush() {
-	reg := ocitest.Start() // an in-process registry on 127.0.0.1
+	reg, err := ocitest.NewServer() // an in-process registry on 127.0.0.1
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer reg.Close()
 	amd64, arm64 := exampleDirs()
 	defer os.RemoveAll(filepath.Dir(amd64))
@@ -97,9 +100,12 @@ func ExamplePush() {
 }
 
 func ExampleVerify() {
-	reg := ocitest.Start()
+	reg, err := ocitest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer reg.Close()
-	st, err := signtest.New() // an in-process Sigstore; use sign.NewSigner in CI
+	st, err := signtest.NewServer() // an in-process Sigstore; use sign.NewSigner in CI
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -168,7 +168,7 @@ func TestInteropDockerRegistry(t *testing.T) {
 			// Sign (in-process Sigstore) and verify against the real registry:
 			// no referrers API here, so the bundle goes through the
 			// sha256-<hex> referrers tag.
-			st := signtest.Start(t)
+			st := signtest.New(t)
 			signer, err := st.NewSigner()
 			if err != nil {
 				t.Fatal(err)
@@ -218,7 +218,7 @@ func TestInteropDockerRegistry(t *testing.T) {
 // Rekor v2, TSA; internal/sigstack), in a real docker-registry 2.8.
 func TestInteropCosign(t *testing.T) {
 	ctx := context.Background()
-	st := signtest.Start(t, signtest.WithIssuerSelfURL())
+	st := signtest.New(t, signtest.WithIssuerSelfURL())
 	stack := sigstack.Start(t, st.Issuer())
 	reg := ocitest.StartDockerRegistry(t)
 	signer, err := sign.NewSigner(
@@ -392,7 +392,7 @@ func TestInteropCosign(t *testing.T) {
 	t.Run("legacy form with a Rekor v1 log, cosign v2 default flags", func(t *testing.T) {
 		// signtest's log is Rekor v1-compatible: its signed entry timestamp
 		// goes into dev.sigstore.cosign/bundle, which cosign checks offline.
-		st1 := signtest.Start(t)
+		st1 := signtest.New(t)
 		s1, err := st1.NewSigner()
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
@@ -213,8 +214,12 @@ func WithProgress(fn func(done, total int64)) Option {
 }
 
 // WithLogger sets the logger. Default: discard.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
-	return func(o *options) error { o.logger = l; return nil }
+	return func(o *options) error {
+		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
+		return nil
+	}
 }
 
 // WithRecursive makes [Sign] also sign every platform manifest of an

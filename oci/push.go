@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,6 +19,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/tagship/tagship/preflight"
 )
 
 // Tag conditions; test with errors.Is.
@@ -74,13 +75,13 @@ type PushResult struct {
 // DigestRef returns "REGISTRY/REPO@sha256:…", the reference to sign.
 func (r *PushResult) DigestRef() string { return r.Repository + "@" + r.Digest.String() }
 
-var strictVersionTag = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
-
 // CheckTag reports whether tag is a strict release tag vX.Y.Z (no leading
-// zeros, no pre-release or build suffix).
+// zeros, no pre-release or build suffix). The rule is preflight's
+// ([preflight.ParseTag]), the module's only definition of it; the error
+// matches both [ErrTagNotVersion] and [preflight.ErrInvalidTag].
 func CheckTag(tag string) error {
-	if !strictVersionTag.MatchString(tag) {
-		return fmt.Errorf("%w: got %q; push to REGISTRY/REPO:vX.Y.Z (e.g. v1.2.3), or pass WithMutableTagUnsafe to write a mutable tag", ErrTagNotVersion, tag)
+	if _, err := preflight.ParseTag(tag); err != nil {
+		return fmt.Errorf("%w: got %q; push to REGISTRY/REPO:vX.Y.Z (e.g. v1.2.3), or pass WithMutableTagUnsafe to write a mutable tag: %w", ErrTagNotVersion, tag, err)
 	}
 	return nil
 }

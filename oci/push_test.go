@@ -190,7 +190,7 @@ func TestPushFaults(t *testing.T) {
 	}{
 		{name: "503 on blob uploads", faults: []ocitest.Fault{{Match: ocitest.MatchBlobUpload, Status: 503, Times: 3}}},
 		{name: "502 on manifest put", faults: []ocitest.Fault{{Match: ocitest.MatchManifestPut, Status: 502, Times: 2}}},
-		{name: "429 with Retry-After honoured", faults: []ocitest.Fault{{Match: ocitest.MatchBlobUpload, Status: 429, RetryAfter: "1"}}, minTime: time.Second},
+		{name: "429 with Retry-After honoured", faults: []ocitest.Fault{{Match: ocitest.MatchBlobUpload, Status: 429, RetryAfter: time.Second}}, minTime: time.Second},
 		{name: "connection reset on blob upload", faults: []ocitest.Fault{{Match: ocitest.MatchBlobUpload, Reset: true, Times: 2}}},
 		{name: "connection reset on tag put", faults: []ocitest.Fault{{Match: ocitest.MatchTag("v1.0.0"), Reset: true}}},
 		{name: "500 on tag lookup", faults: []ocitest.Fault{{Match: ocitest.MatchManifestRead, Status: 500}}},
@@ -218,7 +218,7 @@ func TestPushFaults(t *testing.T) {
 			t.Parallel()
 			reg := ocitest.New(t)
 			for _, f := range tt.faults {
-				reg.Inject(f)
+				reg.AddFault(f)
 			}
 			idx := twoPlatformIndex(t)
 			start := time.Now()

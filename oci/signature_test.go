@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ type signEnv struct {
 
 func newSignEnv(t *testing.T, regOpts ...ocitest.Option) *signEnv {
 	t.Helper()
-	e := &signEnv{reg: ocitest.New(t, regOpts...), st: signtest.Start(t)}
+	e := &signEnv{reg: ocitest.New(t, regOpts...), st: signtest.New(t)}
 	var err error
 	if e.signer, err = e.st.NewSigner(); err != nil {
 		t.Fatal(err)
@@ -341,8 +342,8 @@ func TestSignVerifyRegistryFaults(t *testing.T) {
 	ctx := context.Background()
 	e := newSignEnv(t)
 	// Transient failures while writing signatures are retried.
-	e.reg.Inject(ocitest.Fault{Match: ocitest.MatchManifestPut, Status: 503, RetryAfter: "0", Times: 2})
-	e.reg.Inject(ocitest.Fault{Match: ocitest.MatchBlobUpload, Reset: true})
+	e.reg.AddFault(ocitest.Fault{Match: ocitest.MatchManifestPut, Status: 503, Header: http.Header{"Retry-After": {"0"}}, Times: 2})
+	e.reg.AddFault(ocitest.Fault{Match: ocitest.MatchBlobUpload, Reset: true})
 	if _, err := Sign(ctx, e.signer, e.push.DigestRef(), fastRetry); err != nil {
 		t.Fatalf("sign through transient faults: %v", err)
 	}
@@ -350,7 +351,7 @@ func TestSignVerifyRegistryFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A registry that keeps failing is an error, never "no signature".
-	e.reg.Inject(ocitest.Fault{Match: ocitest.MatchManifestRead, Status: 500, Times: -1})
+	e.reg.AddFault(ocitest.Fault{Match: ocitest.MatchManifestRead, Status: 500, Times: -1})
 	_, err := Verify(ctx, e.ref, e.st.Policy(), e.verifier, fastRetry)
 	if err == nil || errors.Is(err, ErrNoSignature) {
 		t.Fatalf("verify against a failing registry: err = %v", err)

@@ -85,13 +85,13 @@ func (s Severity) String() string {
 
 // Problem is one failed check.
 type Problem struct {
-	Check    string   // CheckTag, CheckVersion, CheckChangelog or CheckEvent
-	Where    string   // what was looked at: "pyproject.toml", "CHANGELOG.md:12", "GITHUB_REF"
-	Severity Severity // SeverityError unless said otherwise
-	Expected string   // what the release needs
-	Found    string   // what is there
-	Fix      string   // how to fix it
-	Err      error    // the underlying condition (ErrInvalidTag, ErrDynamicVersion, …), may be nil
+	Check     string   // CheckTag, CheckVersion, CheckChangelog or CheckEvent
+	Where     string   // what was looked at: "pyproject.toml", "CHANGELOG.md:12", "GITHUB_REF"
+	Severity  Severity // SeverityError unless said otherwise
+	Expected  string   // what the release needs
+	Found     string   // what is there
+	Hint      string   // how to fix it
+	Condition error    // the underlying condition (ErrInvalidTag, ErrDynamicVersion, …), may be nil
 }
 
 // String returns the problem on one line.
@@ -100,7 +100,7 @@ func (p Problem) String() string {
 	if p.Where != "" {
 		where = " (" + p.Where + ")"
 	}
-	return fmt.Sprintf("%s%s: expected %s, found %s; fix: %s", p.Check, where, p.Expected, p.Found, p.Fix)
+	return fmt.Sprintf("%s%s: expected %s, found %s; fix: %s", p.Check, where, p.Expected, p.Found, p.Hint)
 }
 
 // Pass is one successful check.
@@ -168,7 +168,7 @@ func (r *Report) String() string {
 		fmt.Fprintf(&b, "  %s  %-9s  %s\n", mark, p.Check, p.Where)
 		fmt.Fprintf(&b, "        expected: %s\n", p.Expected)
 		fmt.Fprintf(&b, "        found:    %s\n", p.Found)
-		fmt.Fprintf(&b, "        fix:      %s\n", p.Fix)
+		fmt.Fprintf(&b, "        fix:      %s\n", p.Hint)
 	}
 	for _, p := range r.Passed {
 		where := ""
@@ -223,8 +223,8 @@ func (e *CheckError) Error() string {
 func (e *CheckError) Unwrap() []error {
 	errs := []error{ErrCheckFailed}
 	for _, p := range e.Report.Problems {
-		if p.Err != nil && p.Severity == SeverityError {
-			errs = append(errs, p.Err)
+		if p.Condition != nil && p.Severity == SeverityError {
+			errs = append(errs, p.Condition)
 		}
 	}
 	return errs
@@ -334,10 +334,10 @@ func (c *checker) checkTag() {
 		case !c.inActions:
 			c.fail(Problem{
 				Check: CheckTag, Where: "Config.Tag",
-				Expected: "a release tag such as v1.2.3",
-				Found:    "no tag (outside GitHub Actions it is not derived from the environment)",
-				Fix:      "pass the tag to check, e.g. -tag v1.2.3",
-				Err:      ErrInvalidTag,
+				Expected:  "a release tag such as v1.2.3",
+				Found:     "no tag (outside GitHub Actions it is not derived from the environment)",
+				Hint:      "pass the tag to check, e.g. -tag v1.2.3",
+				Condition: ErrInvalidTag,
 			})
 			return
 		case strings.HasPrefix(ref, "refs/tags/"):
@@ -347,10 +347,10 @@ func (c *checker) checkTag() {
 		default:
 			c.fail(Problem{
 				Check: CheckTag, Where: "GITHUB_REF",
-				Expected: "refs/tags/vX.Y.Z (a run triggered by a tag push)",
-				Found:    orUnset(ref),
-				Fix:      "run releases only on tag pushes (on: push: tags: ['v[0-9]+.[0-9]+.[0-9]+']) and push the tag: git tag vX.Y.Z && git push origin vX.Y.Z",
-				Err:      ErrInvalidTag,
+				Expected:  "refs/tags/vX.Y.Z (a run triggered by a tag push)",
+				Found:     orUnset(ref),
+				Hint:      "run releases only on tag pushes (on: push: tags: ['v[0-9]+.[0-9]+.[0-9]+']) and push the tag: git tag vX.Y.Z && git push origin vX.Y.Z",
+				Condition: ErrInvalidTag,
 			})
 			return
 		}
@@ -365,10 +365,10 @@ func (c *checker) checkTag() {
 		}
 		c.fail(Problem{
 			Check: CheckTag, Where: where,
-			Expected: "a strict release tag vMAJOR.MINOR.PATCH, e.g. v1.2.3",
-			Found:    fmt.Sprintf("%q: %s", tag, reason),
-			Fix:      "release from a tag of the form vX.Y.Z (no leading zeros, no pre-release or build suffix); pre-release tags are deliberately not released",
-			Err:      err,
+			Expected:  "a strict release tag vMAJOR.MINOR.PATCH, e.g. v1.2.3",
+			Found:     fmt.Sprintf("%q: %s", tag, reason),
+			Hint:      "release from a tag of the form vX.Y.Z (no leading zeros, no pre-release or build suffix); pre-release tags are deliberately not released",
+			Condition: err,
 		})
 		return
 	}
@@ -411,7 +411,7 @@ func (c *checker) checkEvent() {
 			Check: CheckEvent, Where: "GITHUB_EVENT_NAME",
 			Expected: "push (of tag " + orPlaceholder(tag) + ")",
 			Found:    orUnset(event),
-			Fix:      fix,
+			Hint:     fix,
 		})
 	}
 	switch {
@@ -421,7 +421,7 @@ func (c *checker) checkEvent() {
 			Check: CheckEvent, Where: "GITHUB_REF",
 			Expected: wantRef,
 			Found:    orUnset(ref),
-			Fix:      why + "Trigger the release workflow only on tag pushes (on: push: tags: ['v[0-9]+.[0-9]+.[0-9]+']), not on branches.",
+			Hint:     why + "Trigger the release workflow only on tag pushes (on: push: tags: ['v[0-9]+.[0-9]+.[0-9]+']), not on branches.",
 		})
 	case tag != "" && ref != wantRef:
 		ok = false
@@ -429,7 +429,7 @@ func (c *checker) checkEvent() {
 			Check: CheckEvent, Where: "GITHUB_REF",
 			Expected: wantRef,
 			Found:    ref,
-			Fix:      fmt.Sprintf("the run was triggered by %s but tag %s is being released; check the tag the run was triggered for (leave Config.Tag empty to use GITHUB_REF)", ref, tag),
+			Hint:     fmt.Sprintf("the run was triggered by %s but tag %s is being released; check the tag the run was triggered for (leave Config.Tag empty to use GITHUB_REF)", ref, tag),
 		})
 	default:
 		// The ref is right; the workflow ref is what ends up in the
@@ -440,7 +440,7 @@ func (c *checker) checkEvent() {
 				Check: CheckEvent, Where: "GITHUB_WORKFLOW_REF",
 				Expected: "…@" + wantRef,
 				Found:    wr,
-				Fix:      fmt.Sprintf("the signing identity would be %s/%s, not one pinned to %s; run the release workflow from the tag itself, not as a reusable workflow from another ref", c.server(), wr, wantRef),
+				Hint:     fmt.Sprintf("the signing identity would be %s/%s, not one pinned to %s; run the release workflow from the tag itself, not as a reusable workflow from another ref", c.server(), wr, wantRef),
 			})
 		}
 	}
@@ -512,7 +512,7 @@ func (c *checker) checkSources(ctx context.Context) (string, error) {
 		if src == nil {
 			c.fail(Problem{
 				Check: CheckVersion, Where: fmt.Sprintf("Config.Sources[%d]", i),
-				Expected: "a VersionSource", Found: "nil", Fix: "remove the nil entry from Config.Sources",
+				Expected: "a VersionSource", Found: "nil", Hint: "remove the nil entry from Config.Sources",
 			})
 			continue
 		}
@@ -528,10 +528,10 @@ func (c *checker) checkSources(ctx context.Context) (string, error) {
 			}
 			c.fail(Problem{
 				Check: CheckVersion, Where: src.Name(),
-				Expected: "a static version " + versionOr(c.r.Version),
-				Found:    found,
-				Fix:      c.sourceFix(err, src.Name()),
-				Err:      err,
+				Expected:  "a static version " + versionOr(c.r.Version),
+				Found:     found,
+				Hint:      c.sourceFix(err, src.Name()),
+				Condition: err,
 			})
 			continue
 		}
@@ -564,13 +564,13 @@ func (c *checker) compareVersion(name, raw string) (string, bool) {
 	}
 	p, err := ParsePEP440(raw)
 	if err != nil {
-		c.fail(Problem{Check: CheckVersion, Where: name, Expected: "a PEP 440 version " + versionOr(want), Found: fmt.Sprintf("%q (%v)", raw, err), Fix: set + c.retagHint(), Err: err})
+		c.fail(Problem{Check: CheckVersion, Where: name, Expected: "a PEP 440 version " + versionOr(want), Found: fmt.Sprintf("%q (%v)", raw, err), Hint: set + c.retagHint(), Condition: err})
 		return "", false
 	}
 	norm := p.String()
 	release := strings.Join(p.Release, ".")
 	bad := func(why string) (string, bool) {
-		c.fail(Problem{Check: CheckVersion, Where: name, Expected: "final release " + versionOr(want), Found: fmt.Sprintf("%q: %s", raw, why), Fix: set + c.retagHint()})
+		c.fail(Problem{Check: CheckVersion, Where: name, Expected: "final release " + versionOr(want), Found: fmt.Sprintf("%q: %s", raw, why), Hint: set + c.retagHint()})
 		return "", false
 	}
 	switch {
@@ -589,7 +589,7 @@ func (c *checker) compareVersion(name, raw string) (string, bool) {
 		return bad(fmt.Sprintf("it has %d release components (%s); a strict vX.Y.Z tag needs exactly 3", len(p.Release), norm))
 	}
 	if want != "" && release != want {
-		c.fail(Problem{Check: CheckVersion, Where: name, Expected: want + " (from tag " + c.r.Tag + ")", Found: fmt.Sprintf("%q", raw), Fix: set + c.retagHint()})
+		c.fail(Problem{Check: CheckVersion, Where: name, Expected: want + " (from tag " + c.r.Tag + ")", Found: fmt.Sprintf("%q", raw), Hint: set + c.retagHint()})
 		return release, true
 	}
 	if raw != norm {
@@ -597,7 +597,7 @@ func (c *checker) compareVersion(name, raw string) (string, bool) {
 			Check: CheckVersion, Where: name, Severity: SeverityWarning,
 			Expected: fmt.Sprintf("the normalised spelling %q", norm),
 			Found:    fmt.Sprintf("%q", raw),
-			Fix:      fmt.Sprintf("write %q in %s: build tools normalise it anyway, and the normal form avoids surprises in file names", norm, name),
+			Hint:     fmt.Sprintf("write %q in %s: build tools normalise it anyway, and the normal form avoids surprises in file names", norm, name),
 		})
 	}
 	if want != "" {
@@ -632,10 +632,10 @@ func (c *checker) checkChangelog(fallback string) {
 		}
 		c.fail(Problem{
 			Check: CheckChangelog, Where: path,
-			Expected: "a Keep a Changelog file with a section " + section,
-			Found:    found,
-			Fix:      "create " + path + " with a section " + section + " describing the release, or set Config.ChangelogPath",
-			Err:      err,
+			Expected:  "a Keep a Changelog file with a section " + section,
+			Found:     found,
+			Hint:      "create " + path + " with a section " + section + " describing the release, or set Config.ChangelogPath",
+			Condition: err,
 		})
 		return
 	}
@@ -643,10 +643,10 @@ func (c *checker) checkChangelog(fallback string) {
 	if err != nil {
 		c.fail(Problem{
 			Check: CheckChangelog, Where: path,
-			Expected: "a Keep a Changelog 1.1 file that parses",
-			Found:    err.Error(),
-			Fix:      "fix " + path + " as the message says",
-			Err:      err,
+			Expected:  "a Keep a Changelog 1.1 file that parses",
+			Found:     err.Error(),
+			Hint:      "fix " + path + " as the message says",
+			Condition: err,
 		})
 		return
 	}
@@ -670,7 +670,7 @@ func (c *checker) checkChangelog(fallback string) {
 			Check: CheckChangelog, Where: path,
 			Expected: "a section " + section,
 			Found:    "no section for " + version + latestRelease(cl),
-			Fix:      fix + c.retagHint(),
+			Hint:     fix + c.retagHint(),
 		})
 		return
 	}
@@ -679,18 +679,18 @@ func (c *checker) checkChangelog(fallback string) {
 	switch {
 	case rel.Date == "":
 		ok = false
-		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "a dated heading " + section, Found: "no date", Fix: "add the release date: ## [" + version + "] - " + time.Now().UTC().Format(time.DateOnly) + c.retagHint()})
+		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "a dated heading " + section, Found: "no date", Hint: "add the release date: ## [" + version + "] - " + time.Now().UTC().Format(time.DateOnly) + c.retagHint()})
 	case !isISODate(rel.Date):
 		ok = false
-		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "an ISO 8601 date YYYY-MM-DD", Found: fmt.Sprintf("%q", rel.Date), Fix: "write the date as YYYY-MM-DD" + c.retagHint()})
+		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "an ISO 8601 date YYYY-MM-DD", Found: fmt.Sprintf("%q", rel.Date), Hint: "write the date as YYYY-MM-DD" + c.retagHint()})
 	}
 	if rel.Yanked {
 		ok = false
-		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "a section that is not yanked", Found: "[YANKED]", Fix: "a yanked version is never released again: release the next version instead"})
+		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "a section that is not yanked", Found: "[YANKED]", Hint: "a yanked version is never released again: release the next version instead"})
 	}
 	if strings.TrimSpace(rel.Body) == "" {
 		ok = false
-		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "release notes under " + section, Found: "an empty section", Fix: "describe the changes of " + version + " (### Added, ### Fixed, …); the release notes are taken from this section" + c.retagHint()})
+		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "release notes under " + section, Found: "an empty section", Hint: "describe the changes of " + version + " (### Added, ### Fixed, …); the release notes are taken from this section" + c.retagHint()})
 	}
 	if ok {
 		c.pass(CheckChangelog, where, "section "+version+" dated "+rel.Date)

@@ -189,7 +189,7 @@ func TestCheckReportsEverything(t *testing.T) {
 	if ev.Found != "workflow_dispatch" {
 		t.Errorf("Found %q", ev.Found)
 	}
-	contains(t, "workflow_dispatch fix", ev.Fix,
+	contains(t, "workflow_dispatch fix", ev.Hint,
 		"workflow_dispatch runs are refused on purpose",
 		"https://github.com/Metbcy/securescan/.github/workflows/release.yml@refs/heads/main",
 		"@refs/tags/v0.12.0-rc1",
@@ -234,9 +234,9 @@ func TestCheckBranchRun(t *testing.T) {
 		t.Fatalf("a branch run passed:\n%s", r)
 	}
 	tag := problem(t, r, preflight.CheckTag, "GITHUB_REF")
-	contains(t, "tag fix", tag.Fix, "tags: ['v[0-9]+.[0-9]+.[0-9]+']")
+	contains(t, "tag fix", tag.Hint, "tags: ['v[0-9]+.[0-9]+.[0-9]+']")
 	ref := problem(t, r, preflight.CheckEvent, "GITHUB_REF")
-	contains(t, "ref fix", ref.Fix, "https://github.com/o/r/.github/workflows/release.yml@refs/heads/main", "refs/tags/vX.Y.Z")
+	contains(t, "ref fix", ref.Hint, "https://github.com/o/r/.github/workflows/release.yml@refs/heads/main", "refs/tags/vX.Y.Z")
 	if len(r.Problems) != 2 {
 		t.Fatalf("want 2 problems:\n%s", r)
 	}
@@ -272,7 +272,7 @@ func TestCheckRefMismatch(t *testing.T) {
 		return e(k)
 	}})
 	p = problem(t, r, preflight.CheckEvent, "GITHUB_WORKFLOW_REF")
-	contains(t, "workflow ref fix", p.Fix, "https://github.com/Metbcy/securescan/.github/workflows/release.yml@refs/heads/dev")
+	contains(t, "workflow ref fix", p.Hint, "https://github.com/Metbcy/securescan/.github/workflows/release.yml@refs/heads/dev")
 	if len(r.Problems) != 1 {
 		t.Fatalf("want 1 problem:\n%s", r)
 	}
@@ -283,7 +283,7 @@ func TestCheckNoTag(t *testing.T) {
 	dir := project(t, "0.10.2", goodChangelog)
 	r := check(t, preflight.Config{Dir: dir})
 	p := problem(t, r, preflight.CheckTag, "Config.Tag")
-	contains(t, "fix", p.Fix, "-tag v1.2.3")
+	contains(t, "fix", p.Hint, "-tag v1.2.3")
 	if len(r.Problems) != 1 || r.Tag != "" {
 		t.Fatalf("want only the tag problem:\n%s", r)
 	}
@@ -335,17 +335,17 @@ func TestCheckVersions(t *testing.T) {
 				t.Fatalf("severity %v, OK %v; want warning=%v:\n%s", p.Severity, r.OK(), tc.warning, r)
 			}
 			if !tc.warning {
-				contains(t, "Fix", p.Fix, `to "0.11.0"`, "tag that commit v0.11.0")
+				contains(t, "Fix", p.Hint, `to "0.11.0"`, "tag that commit v0.11.0")
 				if len(r.Problems) != 1 {
 					t.Fatalf("want 1 problem:\n%s", r)
 				}
 			} else {
-				contains(t, "Fix", p.Fix, `write "0.11.0"`)
+				contains(t, "Fix", p.Hint, `write "0.11.0"`)
 				if r.Err() != nil {
 					t.Fatalf("a warning made Err() non-nil: %v", r.Err())
 				}
 				// Next to a blocking problem, the warning is listed too.
-				r.Problems = append(r.Problems, preflight.Problem{Check: "x", Expected: "a", Found: "b", Fix: "c"})
+				r.Problems = append(r.Problems, preflight.Problem{Check: "x", Expected: "a", Found: "b", Hint: "c"})
 				contains(t, "CheckError", r.Err().Error(), "1 problem blocking", "\n  1. x: expected a, found b; fix: c", "\n  - warning (not blocking): version (")
 			}
 		})
@@ -370,10 +370,10 @@ func TestCheckMultipleSources(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 	// In Actions the tag is pushed already: never move it.
-	contains(t, "fix", p.Fix, "already pushed", "never moved", "e.g. 0.11.1, and push tag v0.11.1")
+	contains(t, "fix", p.Hint, "already pushed", "never moved", "e.g. 0.11.1, and push tag v0.11.1")
 	m := problem(t, r, preflight.CheckVersion, "package.json")
-	if !errors.Is(m.Err, fs.ErrNotExist) {
-		t.Fatalf("Err = %v", m.Err)
+	if !errors.Is(m.Condition, fs.ErrNotExist) {
+		t.Fatalf("Err = %v", m.Condition)
 	}
 }
 
@@ -412,7 +412,7 @@ func TestCheckChangelog(t *testing.T) {
 			}
 			p := problem(t, r, preflight.CheckChangelog, tc.where)
 			contains(t, "Found", p.Found, tc.found...)
-			contains(t, "Fix", p.Fix, tc.fix...)
+			contains(t, "Fix", p.Hint, tc.fix...)
 		})
 	}
 	// v-prefixed headings, a CRLF file and a custom relative path.
@@ -435,10 +435,10 @@ func TestCheckMessagesNameTheProject(t *testing.T) {
 		PrepareCommand: "make release-prep VERSION=0.11.0",
 		Getenv:         env("GITHUB_ACTIONS", "true", "GITHUB_EVENT_NAME", "push", "GITHUB_REF", "refs/heads/main")})
 	ref := problem(t, r, preflight.CheckEvent, "GITHUB_REF")
-	contains(t, "ref fix", ref.Fix, "https://github.com/Metbcy/securescan/.github/workflows/publish.yml@refs/heads/main",
+	contains(t, "ref fix", ref.Hint, "https://github.com/Metbcy/securescan/.github/workflows/publish.yml@refs/heads/main",
 		"https://github.com/Metbcy/securescan/.github/workflows/publish.yml@refs/tags/v0.11.0")
 	cl := problem(t, r, preflight.CheckChangelog, "CHANGELOG.md")
-	contains(t, "changelog fix", cl.Fix, "e.g. make release-prep VERSION=0.11.0")
+	contains(t, "changelog fix", cl.Hint, "e.g. make release-prep VERSION=0.11.0")
 	for _, p := range r.Problems {
 		for _, bad := range []string{"OWNER/REPO", "./examples/", "examples/"} {
 			if strings.Contains(p.String(), bad) {
@@ -482,7 +482,7 @@ func TestCheckOtherEventOnTag(t *testing.T) {
 		return e(k)
 	}})
 	p := problem(t, r, preflight.CheckEvent, "GITHUB_EVENT_NAME")
-	contains(t, "fix", p.Fix, "releases run only from the push of the tag", "a release run would publish a second time")
+	contains(t, "fix", p.Hint, "releases run only from the push of the tag", "a release run would publish a second time")
 	if len(r.Problems) != 1 {
 		t.Fatalf("want 1 problem:\n%s", r)
 	}

@@ -10,6 +10,7 @@ import (
 
 	toml "github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
+	"github.com/tagship/tagship/internal/pep"
 )
 
 // ErrNoVersion means a manifest has no version at all: no
@@ -197,7 +198,7 @@ func SetPyprojectVersion(src []byte, version string) ([]byte, error) {
 	if _, err := ParsePEP440(version); err != nil {
 		return nil, err
 	}
-	if strings.Trim(version, pep440Space) != version {
+	if strings.Trim(version, pep.Whitespace) != version {
 		return nil, &VersionError{Version: version, Reason: "it has surrounding whitespace"}
 	}
 	_, key, err := pyprojectVersion(path, src)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"strings"
+
+	"github.com/tagship/tagship/internal/pep"
 )
 
 // A VersionSource reads the version a project declares for itself: a
@@ -100,7 +102,7 @@ func setVersionFile(path string, src []byte, version string) ([]byte, error) {
 	if _, err := ParsePEP440(version); err != nil {
 		return nil, err
 	}
-	if strings.Trim(version, pep440Space) != version {
+	if strings.Trim(version, pep.Whitespace) != version {
 		return nil, &VersionError{Version: version, Reason: "it has surrounding whitespace"}
 	}
 	before, _, after, err := splitVersionFile(path, src)
@@ -119,8 +121,8 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // the version, and the bytes after it.
 func splitVersionFile(path string, src []byte) (before []byte, version string, after []byte, err error) {
 	body := bytes.TrimPrefix(src, utf8BOM)
-	lead := len(src) - len(body) + len(body) - len(bytes.TrimLeft(body, pep440Space))
-	trimmed := bytes.Trim(body, pep440Space)
+	lead := len(src) - len(body) + len(body) - len(bytes.TrimLeft(body, pep.Whitespace))
+	trimmed := bytes.Trim(body, pep.Whitespace)
 	if len(trimmed) == 0 {
 		return nil, "", nil, &ManifestError{Path: path, Reason: "the version file is empty; write the version, e.g. 1.2.3, on its only line", Err: ErrNoVersion}
 	}

@@ -49,7 +49,7 @@ try {
 func TestInteropCosign(t *testing.T) {
 	ctx := context.Background()
 	wf := signtest.Workflow{Repository: "octo-org/hello", Ref: "refs/tags/v1.2.3", RunID: "99", RunAttempt: "3"}
-	st := signtest.Start(t, signtest.WithIssuerSelfURL(), signtest.WithWorkflow(wf))
+	st := signtest.New(t, signtest.WithIssuerSelfURL(), signtest.WithWorkflow(wf))
 	stack := sigstack.Start(t, st.Issuer())
 	signer, err := sign.NewSigner(sign.WithSigningConfigFile(stack.SigningConfigPath), sign.WithTrustedRootFile(stack.TrustedRootPath),
 		sign.WithTokenSource(st.TokenSource()))
@@ -159,7 +159,7 @@ func TestInteropCosign(t *testing.T) {
 		}
 		// With a Rekor v1 log (dsse v0.0.1 entries; the signtest double),
 		// sigstore-js verifies the same statement signed the same way.
-		st1 := signtest.Start(t, signtest.WithWorkflow(wf))
+		st1 := signtest.New(t, signtest.WithWorkflow(wf))
 		s1, err := st1.NewSigner()
 		if err != nil {
 			t.Fatal(err)

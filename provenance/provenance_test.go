@@ -246,7 +246,7 @@ func TestParseRefuses(t *testing.T) {
 func TestVerify(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := signtest.Start(t, signtest.WithWorkflow(workflow()))
+	st := signtest.New(t, signtest.WithWorkflow(workflow()))
 	signer, err := st.NewSigner()
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ import (
 // every attestation with sign.Verifier against the workflow identity.
 func pep740Env(t *testing.T) (*signtest.Sigstore, *pypitest.Server, *sign.Signer, *atomic.Int32) {
 	t.Helper()
-	st, err := signtest.New(signtest.WithWorkflow(signtest.Workflow{Repository: "octo/demo", Ref: "v1.0.0"}))
+	st, err := signtest.NewServer(signtest.WithWorkflow(signtest.Workflow{Repository: "octo/demo", Ref: "v1.0.0"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestAttestationWrongIdentity(t *testing.T) {
 	st, srv, _, _ := pep740Env(t)
 	// Sign as a different workflow of another repository, but mint as the
 	// trusted one: the attestation's certificate identity is wrong.
-	other, err := signtest.New(signtest.WithWorkflow(signtest.Workflow{Repository: "evil/demo", Ref: "v1.0.0"}))
+	other, err := signtest.NewServer(signtest.WithWorkflow(signtest.Workflow{Repository: "evil/demo", Ref: "v1.0.0"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package pypi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -110,8 +111,12 @@ func WithHTTPClient(hc *http.Client) Option {
 }
 
 // WithLogger sets the logger. Default: discard.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
-	return func(o *options) error { o.logger = l; return nil }
+	return func(o *options) error {
+		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
+		return nil
+	}
 }
 
 // WithRetry sets the retry policy. Default: DefaultRetryPolicy().

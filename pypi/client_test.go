@@ -222,11 +222,11 @@ func TestSkipExisting(t *testing.T) {
 	// "already exists" (400, Warehouse's words) or 409 with the same
 	// content is also a skip, after looking the file up.
 	lookupDown := func() {
-		env.srv.AddFault(pypitest.Fault{Method: "GET", Path: "/simple/", Status: 404})
-		env.srv.AddFault(pypitest.Fault{Method: "GET", Path: "/pypi/", Status: 404})
+		env.srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("GET", "/simple/"), Status: 404})
+		env.srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("GET", "/pypi/"), Status: 404})
 	}
 	lookupDown()
-	env.srv.AddFault(pypitest.Fault{Method: "POST", Path: "/legacy/", Status: 400, Body: "400 File already exists ('demo-1.0.0-py3-none-any.whl', with blake2_256 hash 'x')."})
+	env.srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("POST", "/legacy/"), Status: 400, Message: "400 File already exists ('demo-1.0.0-py3-none-any.whl', with blake2_256 hash 'x')."})
 	res, err = c.Upload(ctx, w)
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +235,7 @@ func TestSkipExisting(t *testing.T) {
 		t.Errorf("status %s, want skipped", res[0].Status)
 	}
 	lookupDown()
-	env.srv.AddFault(pypitest.Fault{Method: "POST", Path: "/legacy/", Status: 409})
+	env.srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("POST", "/legacy/"), Status: 409})
 	if res, err := c.Upload(ctx, w); err != nil || res[0].Status != pypi.Skipped {
 		t.Fatalf("409: %v %+v", err, res)
 	}
@@ -250,7 +250,7 @@ func TestSkipExisting(t *testing.T) {
 		t.Errorf("conflict error %q lacks the hashes", err)
 	}
 	// When the PEP 691 page is unavailable the JSON API is used.
-	env.srv.AddFault(pypitest.Fault{Method: "GET", Path: "/simple/", Status: 404, Times: -1})
+	env.srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("GET", "/simple/"), Status: 404, Times: -1})
 	if res, err := c.Upload(ctx, w); err != nil || res[0].Status != pypi.Skipped {
 		t.Fatalf("JSON API fallback: %v %+v", err, res)
 	}
@@ -272,14 +272,14 @@ func TestUploadRetries(t *testing.T) {
 		wantAttempts int
 		minDuration  time.Duration
 	}{
-		{"503 twice", []pypitest.Fault{{Path: "/legacy/", Status: 503, Times: 2}}, nil, 3, 0},
-		{"429 retry-after", []pypitest.Fault{{Path: "/legacy/", Status: 429, RetryAfter: "1"}}, nil, 2, 900 * time.Millisecond},
-		{"connection reset mid-body", []pypitest.Fault{{Path: "/legacy/", Reset: true, ResetAfter: 100}}, nil, 2, 0},
-		{"500 forever", []pypitest.Fault{{Path: "/legacy/", Status: 500, Times: -1}}, pypi.ErrUpload, 4, 0},
-		{"403 not retried", []pypitest.Fault{{Path: "/legacy/", Status: 403, Body: "Invalid API Token"}}, pypi.ErrUpload, 1, 0},
-		{"400 not retried", []pypitest.Fault{{Path: "/legacy/", Status: 400, Body: "bad"}}, pypi.ErrUpload, 1, 0},
-		{"redirect", []pypitest.Fault{{Path: "/legacy/", Status: 301}}, pypi.ErrRedirect, 1, 0},
-		{"mint 502 then ok", []pypitest.Fault{{Path: "/_/oidc/mint-token", Status: 502}}, nil, 1, 0},
+		{"503 twice", []pypitest.Fault{{Match: pypitest.MatchPath("", "/legacy/"), Status: 503, Times: 2}}, nil, 3, 0},
+		{"429 retry-after", []pypitest.Fault{{Match: pypitest.MatchPath("", "/legacy/"), Status: 429, RetryAfter: time.Second}}, nil, 2, 900 * time.Millisecond},
+		{"connection reset mid-body", []pypitest.Fault{{Match: pypitest.MatchPath("", "/legacy/"), Reset: true, ResetAfter: 100}}, nil, 2, 0},
+		{"500 forever", []pypitest.Fault{{Match: pypitest.MatchPath("", "/legacy/"), Status: 500, Times: -1}}, pypi.ErrUpload, 4, 0},
+		{"403 not retried", []pypitest.Fault{{Match: pypitest.MatchPath("", "/legacy/"), Status: 403, Message: "Invalid API Token"}}, pypi.ErrUpload, 1, 0},
+		{"400 not retried", []pypitest.Fault{{Match: pypitest.MatchPath("", "/legacy/"), Status: 400, Message: "bad"}}, pypi.ErrUpload, 1, 0},
+		{"redirect", []pypitest.Fault{{Match: pypitest.MatchPath("", "/legacy/"), Status: 301}}, pypi.ErrRedirect, 1, 0},
+		{"mint 502 then ok", []pypitest.Fault{{Match: pypitest.MatchPath("", "/_/oidc/mint-token"), Status: 502}}, nil, 1, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -428,7 +428,7 @@ func TestParseTokenClaims(t *testing.T) {
 func TestUploadContextCancel(t *testing.T) {
 	t.Parallel()
 	env := newTPEnv(t)
-	env.srv.AddFault(pypitest.Fault{Path: "/legacy/", Stall: 30 * time.Second})
+	env.srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("", "/legacy/"), Stall: 30 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -444,7 +444,7 @@ func TestUploadContextCancel(t *testing.T) {
 func TestRetryAfterDate(t *testing.T) {
 	t.Parallel()
 	env := newTPEnv(t)
-	env.srv.AddFault(pypitest.Fault{Path: "/legacy/", Status: 503, RetryAfter: time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)})
+	env.srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("", "/legacy/"), Status: 503, Header: http.Header{"Retry-After": {time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)}}})
 	start := time.Now()
 	res, err := env.client(t).Upload(context.Background(), open(t, makeWheel(t, t.TempDir(), "demo", "1.0.0")))
 	if err != nil || res[0].Attempts != 2 {

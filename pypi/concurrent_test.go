@@ -153,7 +153,7 @@ func TestUploadConcurrentFailureStopsTheRest(t *testing.T) {
 func TestUploadConcurrentCancel(t *testing.T) {
 	t.Parallel()
 	env := newTPEnv(t)
-	env.srv.AddFault(pypitest.Fault{Path: "/legacy/", Stall: 30 * time.Second, Times: -1})
+	env.srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("", "/legacy/"), Stall: 30 * time.Second, Times: -1})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()

@@ -18,8 +18,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode"
 
+	"github.com/tagship/tagship/internal/pep"
 	"golang.org/x/crypto/blake2b"
 )
 
@@ -63,49 +63,17 @@ type Distribution struct {
 	modTime int64
 }
 
-// WheelFilename is a parsed PEP 427 wheel file name.
-type WheelFilename struct {
-	Name, Version, BuildTag, PythonTag, ABITag, PlatformTag string
-}
+// WheelFilename is a parsed PEP 427 wheel file name: Name, Version,
+// BuildTag, PythonTag, ABITag and PlatformTag.
+type WheelFilename = pep.WheelFilename
 
 // ParseWheelFilename splits a wheel file name
 // "{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl" and checks
 // each part. Errors wrap ErrInvalidDistribution.
 func ParseWheelFilename(filename string) (WheelFilename, error) {
-	var w WheelFilename
-	bad := func(reason string) (WheelFilename, error) {
-		return w, &DistributionError{Path: filename, Reason: reason + " (PEP 427: {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl)"}
-	}
-	if !strings.HasSuffix(filename, ".whl") {
-		return bad("a wheel file name must end in .whl")
-	}
-	parts := strings.Split(strings.TrimSuffix(filename, ".whl"), "-")
-	switch len(parts) {
-	case 5:
-		w = WheelFilename{parts[0], parts[1], "", parts[2], parts[3], parts[4]}
-	case 6:
-		w = WheelFilename{parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]}
-		if w.BuildTag == "" || w.BuildTag[0] < '0' || w.BuildTag[0] > '9' {
-			return bad(fmt.Sprintf("build tag %q must start with a digit", w.BuildTag))
-		}
-	default:
-		return bad(fmt.Sprintf("wheel file name has %d dash-separated parts, expected 5 or 6", len(parts)))
-	}
-	if !validName(w.Name) || strings.ContainsAny(w.Name, "-") {
-		return bad(fmt.Sprintf("name part %q is not a valid escaped project name", w.Name))
-	}
-	if _, err := NormalizeVersion(w.Version); err != nil {
-		return bad(fmt.Sprintf("version part %q is not a PEP 440 version", w.Version))
-	}
-	for _, t := range []string{w.BuildTag, w.PythonTag, w.ABITag, w.PlatformTag} {
-		for _, r := range t {
-			if !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '.')) {
-				return bad(fmt.Sprintf("tag %q contains %q", t, r))
-			}
-		}
-	}
-	if w.PythonTag == "" || w.ABITag == "" || w.PlatformTag == "" {
-		return bad("empty compatibility tag")
+	w, err := pep.ParseWheelFilename(filename)
+	if err != nil {
+		return w, distFilenameError(filename, err)
 	}
 	return w, nil
 }
@@ -115,25 +83,17 @@ func ParseWheelFilename(filename string) (WheelFilename, error) {
 // normalised (lower case, "_" for runs of "-_."). Errors wrap
 // ErrInvalidDistribution.
 func ParseSdistFilename(filename string) (name, version string, err error) {
-	bad := func(reason string) (string, string, error) {
-		return "", "", &DistributionError{Path: filename, Reason: reason + " (PEP 625: {normalized_name}-{version}.tar.gz)"}
-	}
-	if !strings.HasSuffix(filename, ".tar.gz") {
-		return bad("an sdist file name must end in .tar.gz")
-	}
-	stem := strings.TrimSuffix(filename, ".tar.gz")
-	i := strings.LastIndexByte(stem, '-')
-	if i <= 0 {
-		return bad("missing '-' between name and version")
-	}
-	name, version = stem[:i], stem[i+1:]
-	if !validName(name) || sdistName(name) != name {
-		return bad(fmt.Sprintf("name part %q is not normalised; expected %q", name, sdistName(name)))
-	}
-	if _, err := NormalizeVersion(version); err != nil {
-		return bad(fmt.Sprintf("version part %q is not a PEP 440 version", version))
+	name, version, err = pep.ParseSdistFilename(filename)
+	if err != nil {
+		return "", "", distFilenameError(filename, err)
 	}
 	return name, version, nil
+}
+
+// distFilenameError turns internal/pep's refusal of a file name into a
+// [*DistributionError].
+func distFilenameError(filename string, err error) error {
+	return &DistributionError{Path: filename, Reason: pep.Reason(err)}
 }
 
 // OpenDistribution opens the wheel (.whl) or sdist (.tar.gz) at path,
@@ -310,6 +270,26 @@ func checkMemberPath(name string) error {
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 
+// openRegular opens the distribution's file, which must be a regular
+// file, and records its modification time.
+func (d *Distribution) openRegular() (*os.File, os.FileInfo, error) {
+	f, err := os.Open(d.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &DistributionError{Reason: "not a regular file"}
+	}
+	d.modTime = st.ModTime().UnixNano()
+	return f, st, nil
+}
+
 func (d *Distribution) openWheel() error {
 	wf, err := ParseWheelFilename(d.Filename)
 	if err != nil {
@@ -319,19 +299,11 @@ func (d *Distribution) openWheel() error {
 	d.PyVersion = wf.PythonTag
 	d.BuildTag, d.ABITag, d.PlatformTag = wf.BuildTag, wf.ABITag, wf.PlatformTag
 
-	f, err := os.Open(d.Path)
+	f, st, err := d.openRegular()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !st.Mode().IsRegular() {
-		return &DistributionError{Reason: "not a regular file"}
-	}
-	d.modTime = st.ModTime().UnixNano()
 	zr, err := zip.NewReader(f, st.Size())
 	if err != nil {
 		return &DistributionError{Reason: "not a valid zip archive (truncated or corrupt?)", Err: err}
@@ -481,19 +453,11 @@ func (d *Distribution) openSdist() error {
 	d.PyVersion = "source"
 	stem := strings.TrimSuffix(d.Filename, ".tar.gz")
 
-	f, err := os.Open(d.Path)
+	f, st, err := d.openRegular()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !st.Mode().IsRegular() {
-		return &DistributionError{Reason: "not a regular file"}
-	}
-	d.modTime = st.ModTime().UnixNano()
 	h := newHashes()
 	defer h.close()
 	raw := bufio.NewReaderSize(io.TeeReader(f, h), 64<<10)
@@ -548,7 +512,8 @@ func (d *Distribution) openSdist() error {
 			return &DistributionError{Reason: want + " appears twice"}
 		}
 		found = true
-		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA {
+		// archive/tar reports the legacy TypeRegA ('\x00') as TypeReg.
+		if hdr.Typeflag != tar.TypeReg {
 			return &DistributionError{Reason: want + " is not a regular file"}
 		}
 		if hdr.Size > MaxMetadataSize {

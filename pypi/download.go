@@ -12,11 +12,11 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/tagship/tagship/internal/atomicfile"
+	"github.com/tagship/tagship/internal/pep"
 	"golang.org/x/net/html"
 )
 
@@ -212,29 +212,7 @@ func (x *Index) VersionFiles(ctx context.Context, project, version string) ([]In
 
 // fileVersion extracts the version and file type of a project's file name.
 func fileVersion(norm, filename string) (version, filetype string) {
-	lower := strings.ToLower(filename)
-	switch {
-	case strings.HasSuffix(lower, ".whl"):
-		w, err := ParseWheelFilename(filename)
-		if err != nil || NormalizeName(w.Name) != norm {
-			return "", ""
-		}
-		return w.Version, "bdist_wheel"
-	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".zip"):
-		stem := filename[:len(filename)-len(".zip")]
-		if strings.HasSuffix(lower, ".tar.gz") {
-			stem = filename[:len(filename)-len(".tar.gz")]
-		}
-		i := strings.LastIndexByte(stem, '-')
-		if i <= 0 || NormalizeName(stem[:i]) != norm {
-			return "", ""
-		}
-		if _, err := NormalizeVersion(stem[i+1:]); err != nil {
-			return "", ""
-		}
-		return stem[i+1:], "sdist"
-	}
-	return "", ""
+	return pep.DistFileVersion(norm, filename)
 }
 
 // ParseSimplePage parses a simple-API project page: PEP 691 JSON when
@@ -432,17 +410,11 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 	if err := x.checkURL(u); err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	tmp, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("pypi: download %s: %w", f.Filename, err)
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	defer tmp.Abort()
 	res := &DownloadedFile{Path: path, Filename: f.Filename}
 	var sum string
 	err = x.do(ctx, f.URL, "application/octet-stream, */*;q=0.1", func(resp *http.Response) error {
@@ -468,16 +440,9 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 		return nil, &HashMismatchError{Filename: f.Filename, URL: f.URL, Expected: f.SHA256, Found: sum, Size: res.Size}
 	}
 	res.SHA256 = sum
-	if err := tmp.Sync(); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return nil, fmt.Errorf("pypi: download %s: %w", f.Filename, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("pypi: download %s: %w", f.Filename, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return nil, fmt.Errorf("pypi: download %s: %w", f.Filename, err)
-	}
-	keep = true
 	x.c.o.logger.Info("downloaded", "file", f.Filename, "sha256", sum, "bytes", res.Size)
 	return res, nil
 }

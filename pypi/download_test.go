@@ -59,7 +59,9 @@ func fileSHA(t *testing.T, path string) string {
 
 func noLeftovers(t *testing.T, dir string) {
 	t.Helper()
-	ms, _ := filepath.Glob(filepath.Join(dir, ".*.part"))
+	// Any hidden file is a temporary one (internal/atomicfile names them
+	// ".<name>.tmp-*").
+	ms, _ := filepath.Glob(filepath.Join(dir, ".*"))
 	if len(ms) != 0 {
 		t.Fatalf("partial files left behind: %v", ms)
 	}
@@ -167,8 +169,8 @@ func TestIndexDownloadFailures(t *testing.T) {
 		noLeftovers(t, dir)
 	})
 	t.Run("retries 503 and truncation", func(t *testing.T) {
-		srv.AddFault(pypitest.Fault{Method: http.MethodGet, Path: "/files/", Status: 503, RetryAfter: "0"})
-		srv.AddFault(pypitest.Fault{Method: http.MethodGet, Path: "/files/", Truncate: 10})
+		srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath(http.MethodGet, "/files/"), Status: 503, Header: http.Header{"Retry-After": {"0"}}})
+		srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath(http.MethodGet, "/files/"), Truncate: true, TruncateAfter: 10})
 		dir := t.TempDir()
 		res, err := x.Download(context.Background(), wf, filepath.Join(dir, wf.Filename))
 		if err != nil {

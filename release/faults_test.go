@@ -111,7 +111,10 @@ type faultStep struct {
 	noBody string
 }
 
-func signFault(k faultKind, times int) (signtest.Fault, string) {
+// faultOf is fault kind k as the one Fault type every double takes
+// (internal/httpfault, aliased as signtest.Fault, ocitest.Fault, …),
+// disturbing times requests.
+func faultOf(k faultKind, times int) signtest.Fault {
 	f := signtest.Fault{Times: times}
 	switch k.key {
 	case "500", "502", "503", "outage":
@@ -125,19 +128,16 @@ func signFault(k faultKind, times int) (signtest.Fault, string) {
 	case "truncate":
 		f.Truncate = true
 	}
-	return f, ""
+	return f
 }
 
 func sigstoreStep(name string, ep signtest.Endpoint) faultStep {
 	return faultStep{name: name, jobs: []string{release.JobBuildWheel, release.JobBuildImage, release.JobPublishPyPI},
 		inject: func(fc *faultCase, k faultKind, times int) string {
-			f, why := signFault(k, times)
-			if why != "" {
-				return why
-			}
+			f := faultOf(k, times)
 			// Count the endpoint's requests with a hook that never answers.
 			fc.env.Sigstore.SetHook(ep, func(_ http.ResponseWriter, r *http.Request) bool { fc.hit(r.Method); return false })
-			fc.env.Sigstore.Fail(ep, f)
+			fc.env.Sigstore.AddFault(ep, f)
 			return ""
 		}}
 }
@@ -145,26 +145,15 @@ func sigstoreStep(name string, ep signtest.Endpoint) faultStep {
 func registryStep(name string, match func(*http.Request) bool) faultStep {
 	return faultStep{name: name, jobs: []string{release.JobBuildImage}, counted: "registry",
 		inject: func(fc *faultCase, k faultKind, times int) string {
-			f := ocitest.Fault{Times: times, Match: func(r *http.Request) bool {
+			f := faultOf(k, times)
+			f.Match = func(r *http.Request) bool {
 				if match(r) {
 					fc.hit(r.Method)
 					return true
 				}
 				return false
-			}}
-			switch k.key {
-			case "500", "502", "503", "outage":
-				f.Status = map[string]int{"500": 500, "502": 502, "503": 503, "outage": 503}[k.key]
-			case "429":
-				f.Status, f.RetryAfter = 429, "1"
-			case "reset":
-				f.Reset = true
-			case "stall":
-				f.Stall = faultStall
-			case "truncate":
-				f.Truncate = true
 			}
-			fc.reg.Inject(f)
+			fc.reg.AddFault(f)
 			return ""
 		}}
 }
@@ -172,20 +161,12 @@ func registryStep(name string, match func(*http.Request) bool) faultStep {
 func pypiStep(name, method, path string) faultStep {
 	return faultStep{name: name, jobs: []string{release.JobPublishPyPI}, counted: "pypi",
 		inject: func(fc *faultCase, k faultKind, times int) string {
-			f := pypitest.Fault{Method: method, Path: path, Times: times}
-			switch k.key {
-			case "500", "502", "503", "outage":
-				f.Status = map[string]int{"500": 500, "502": 502, "503": 503, "outage": 503}[k.key]
-				f.Body = http.StatusText(f.Status)
-			case "429":
-				f.Status, f.RetryAfter, f.Body = 429, "1", "Too Many Requests"
-			case "reset":
-				f.Reset, f.ResetAfter = true, 512
-			case "stall":
-				f.Stall = faultStall
-			case "truncate":
-				f.Truncate = 16
-			}
+			f := faultOf(k, times)
+			f.Match = pypitest.MatchPath(method, path)
+			// Warehouse answers a text body; resets come mid-upload and a
+			// truncated answer keeps 16 bytes.
+			f.Message = http.StatusText(f.Status)
+			f.ResetAfter, f.TruncateAfter = 512, 16
 			fc.env.PyPI.SetHook(func(_ http.ResponseWriter, r *http.Request) bool {
 				if (method == "" || r.Method == method) && strings.HasPrefix(r.URL.Path, path) {
 					fc.hit(r.Method)
@@ -200,20 +181,9 @@ func pypiStep(name, method, path string) faultStep {
 func githubStep(name string, route ghreleasetest.Route) faultStep {
 	return faultStep{name: name, jobs: []string{release.JobPublishRelease}, counted: "github",
 		inject: func(fc *faultCase, k faultKind, times int) string {
-			f := ghreleasetest.Fault{Route: route, Times: times, Match: func(r *http.Request) bool { fc.hit(r.Method); return true }}
-			switch k.key {
-			case "500", "502", "503", "outage":
-				f.Status = map[string]int{"500": 500, "502": 502, "503": 503, "outage": 503}[k.key]
-			case "429":
-				f.Status, f.RetryAfter = 429, time.Second
-			case "reset":
-				f.Reset = true
-			case "stall":
-				f.Stall = faultStall
-			case "truncate":
-				f.Truncate = true
-			}
-			fc.env.GitHub.AddFault(f)
+			f := faultOf(k, times)
+			f.Match = func(r *http.Request) bool { fc.hit(r.Method); return true }
+			fc.env.GitHub.AddFault(route, f)
 			return ""
 		}}
 }
@@ -271,8 +241,7 @@ func faultConfig(t *testing.T, env *releasetest.Env, dir, state string) release.
 // prepared project.
 func faultWorld(t *testing.T, opts ...releasetest.Option) *faultCase {
 	t.Helper()
-	reg := ocitest.Start()
-	t.Cleanup(reg.Close)
+	reg := ocitest.New(t)
 	env, dir := prepared(t, append(opts, releasetest.WithRegistry(reg.Host()))...)
 	return &faultCase{env: env, reg: reg, dir: dir}
 }

@@ -1,6 +1,7 @@
 package release
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -143,12 +144,10 @@ func WithStateDir(dir string) Option {
 
 // WithLogger sets the logger that receives one record per event. Default: a
 // logger that discards everything.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		if l == nil {
-			return errors.New("release: WithLogger(nil)")
-		}
-		o.logger = l
+		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
 		return nil
 	}
 }

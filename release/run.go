@@ -206,198 +206,11 @@ func (p *Pipeline) run(ctx context.Context, only map[string]bool) (*Report, erro
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
 
-	// RunJob: only the selected jobs and what they need take part.
-	var relevant map[string]bool
-	if only != nil {
-		relevant = map[string]bool{}
-		for name := range only {
-			relevant[name] = true
-			for a := range p.ancestors(p.index[name]) {
-				relevant[a] = true
-			}
-		}
-	}
-
-	n := len(p.jobs)
-	status := make([]Status, n)
-	reports := make([]JobReport, n)
-	remaining := make([]int, n) // unmet needs
-	dependents := make([][]int, n)
-	for i, j := range p.jobs {
-		reports[i].Name = j.Name
-		status[i] = StatusPending
-		for _, need := range j.Needs {
-			k := p.index[need]
-			remaining[i]++
-			dependents[k] = append(dependents[k], i)
-		}
-	}
-
-	type done struct {
-		i      int
-		status Status
-		out    json.RawMessage
-		fp     string
-		err    error
-		reason string
-		dur    time.Duration
-	}
-	results := make(chan done, n)
-	sem := make(chan struct{}, p.opts.maxParallel)
-	running := 0
-	finished := 0
-	failFastBy := ""
-	// cancelReason says why a job did not run to the end: fail-fast names
-	// the job that failed, otherwise the run itself was cancelled.
-	cancelReason := func(otherwise string) string {
-		if failFastBy != "" {
-			return "fail-fast: " + failFastBy + " failed"
-		}
-		return otherwise
-	}
-
-	var settle func(i int, d done)
-	var start1 func(i int)
-
-	skipDependents := func(i int, why string) {
-		var walk func(k int)
-		walk = func(k int) {
-			for _, d := range dependents[k] {
-				if status[d] != StatusPending {
-					continue
-				}
-				status[d] = StatusSkipped
-				reports[d].Status = StatusSkipped
-				reports[d].Reason = why
-				finished++
-				p.opts.emit(Event{Job: p.jobs[d].Name, Kind: EventFinished, Status: StatusSkipped, Reason: why})
-				walk(d)
-			}
-		}
-		walk(i)
-	}
-
-	settle = func(i int, d done) {
-		status[i] = d.status
-		reports[i] = JobReport{Name: p.jobs[i].Name, Status: d.status, Duration: d.dur, Err: d.err, Reason: d.reason, Output: d.out}
-		finished++
-		p.opts.emit(Event{Job: p.jobs[i].Name, Kind: EventFinished, Status: d.status, Duration: d.dur, Err: d.err, Reason: d.reason})
-		if d.status.Done() {
-			for _, k := range dependents[i] {
-				if remaining[k]--; remaining[k] == 0 && status[k] == StatusPending {
-					start1(k)
-				}
-			}
-			return
-		}
-		skipDependents(i, fmt.Sprintf("needs %s, which %s", p.jobs[i].Name, d.status))
-		if d.status == StatusFailed && p.opts.failFast && failFastBy == "" {
-			failFastBy = p.jobs[i].Name
-			cancelRun()
-		}
-	}
-
-	// prepare decides, on the scheduler goroutine, whether job i runs.
-	start1 = func(i int) {
-		j := p.jobs[i]
-		if runCtx.Err() != nil {
-			settle(i, done{i: i, status: StatusCancelled, reason: cancelReason("the run was cancelled before it started")})
-			return
-		}
-		in := &Inputs{job: j.Name, p: p, st: st, needs: p.ancestors(i),
-			log: p.opts.logger.With(slog.String("job", j.Name)), emit: p.opts.emit}
-		if relevant != nil && !relevant[j.Name] {
-			status[i] = statusNotSelected
-			return
-		}
-		if only != nil && !only[j.Name] {
-			// RunJob: the jobs around the selected one are only read.
-			js, ok := st.get(j.Name)
-			if ok && js.Status.Done() {
-				settle(i, done{i: i, status: StatusReused, out: js.Output, fp: js.Fingerprint, reason: "recorded by an earlier job run"})
-				return
-			}
-			settle(i, done{i: i, status: StatusSkipped, reason: "not selected, and no recorded success in the state directory"})
-			return
-		}
-		fp, err := p.fingerprint(j, in)
-		if err != nil {
-			d := done{i: i, status: StatusFailed, err: fmt.Errorf("fingerprint: %w", err)}
-			st.put(j.Name, JobState{Status: StatusFailed, Error: d.err.Error()})
-			settle(i, d)
-			return
-		}
-		if js, ok := st.get(j.Name); ok && js.Status.Done() && js.Fingerprint == fp {
-			settle(i, done{i: i, status: StatusReused, out: js.Output, fp: fp, reason: "succeeded earlier with the same inputs"})
-			return
-		}
-		running++
-		status[i] = StatusRunning
-		go func() {
-			select {
-			case sem <- struct{}{}:
-			case <-runCtx.Done():
-				results <- done{i: i, status: StatusCancelled, reason: "cancelled while waiting for a free slot", err: runCtx.Err()}
-				return
-			}
-			defer func() { <-sem }()
-			t0 := time.Now()
-			st.put(j.Name, JobState{Status: StatusRunning, Fingerprint: fp, Started: t0})
-			p.opts.emit(Event{Job: j.Name, Kind: EventStarted, Time: t0})
-			out, err := runJob(runCtx, j, in)
-			d := done{i: i, fp: fp, dur: time.Since(t0)}
-			switch {
-			case err == nil:
-				b, merr := json.Marshal(out)
-				if merr != nil {
-					d.status, d.err = StatusFailed, fmt.Errorf("output does not marshal to JSON: %w", merr)
-				} else {
-					d.status, d.out = StatusSucceeded, b
-				}
-			case runCtx.Err() != nil:
-				d.status, d.err = StatusCancelled, err
-			default:
-				d.status, d.err = StatusFailed, err
-			}
-			js := JobState{Status: d.status, Fingerprint: fp, Output: d.out, Started: t0, Finished: time.Now()}
-			if d.err != nil {
-				js.Error = d.err.Error()
-			}
-			if perr := st.put(j.Name, js); perr != nil && d.status == StatusSucceeded {
-				d.status, d.err = StatusFailed, perr
-			}
-			results <- d
-		}()
-	}
-
-	for i := range p.jobs {
-		if remaining[i] == 0 && status[i] == StatusPending {
-			start1(i)
-		}
-	}
-	for running > 0 {
-		d := <-results
-		running--
-		if d.status == StatusCancelled && d.reason == "" {
-			d.reason = cancelReason("")
-		}
-		settle(d.i, d)
-	}
-	// Anything still pending could not start: its needs never finished
-	// because the run was cancelled.
-	for i := range p.jobs {
-		if status[i] == StatusPending {
-			status[i] = StatusCancelled
-			reports[i].Status = StatusCancelled
-			reports[i].Reason = cancelReason("the run was cancelled")
-		}
-	}
-	r := &Report{Duration: time.Since(start)}
-	for i, jr := range reports {
-		if relevant == nil || relevant[p.jobs[i].Name] {
-			r.Jobs = append(r.Jobs, jr)
-		}
-	}
+	s := newScheduler(p, st, cancelRun, only)
+	s.startReady(runCtx)
+	s.wait(runCtx)
+	s.cancelPending()
+	r := s.report(time.Since(start))
 	if err := r.Err(); err != nil {
 		if ctx.Err() != nil {
 			return r, fmt.Errorf("%w: %w", err, ctx.Err())
@@ -405,6 +218,261 @@ func (p *Pipeline) run(ctx context.Context, only map[string]bool) (*Report, erro
 		return r, err
 	}
 	return r, nil
+}
+
+// scheduler is one run of a Pipeline: it starts each job once its needs
+// are done, at most maxParallel at a time, and settles each job's outcome
+// on the goroutine that called run. Only the job bodies run elsewhere;
+// they report back through results.
+type scheduler struct {
+	p         *Pipeline
+	st        *store
+	cancelRun context.CancelFunc // cancels the run's context (fail-fast)
+
+	only     map[string]bool // RunJob: the selected jobs; nil for Run
+	relevant map[string]bool // RunJob: the selected jobs and their ancestors
+
+	status     []Status
+	reports    []JobReport
+	remaining  []int   // unmet needs per job
+	dependents [][]int // jobs that need each job
+
+	results    chan jobDone
+	sem        chan struct{}
+	running    int
+	failFastBy string // the job whose failure cancelled the run
+}
+
+// jobDone is the outcome of one job.
+type jobDone struct {
+	i      int
+	status Status
+	out    json.RawMessage
+	fp     string
+	err    error
+	reason string
+	dur    time.Duration
+}
+
+func newScheduler(p *Pipeline, st *store, cancel context.CancelFunc, only map[string]bool) *scheduler {
+	n := len(p.jobs)
+	s := &scheduler{
+		p: p, st: st, cancelRun: cancel, only: only,
+		relevant:   p.relevantJobs(only),
+		status:     make([]Status, n),
+		reports:    make([]JobReport, n),
+		remaining:  make([]int, n),
+		dependents: make([][]int, n),
+		results:    make(chan jobDone, n),
+		sem:        make(chan struct{}, p.opts.maxParallel),
+	}
+	for i, j := range p.jobs {
+		s.reports[i].Name = j.Name
+		s.status[i] = StatusPending
+		for _, need := range j.Needs {
+			k := p.index[need]
+			s.remaining[i]++
+			s.dependents[k] = append(s.dependents[k], i)
+		}
+	}
+	return s
+}
+
+// relevantJobs is, for RunJob, the selected jobs and everything they need;
+// nil (every job) for Run.
+func (p *Pipeline) relevantJobs(only map[string]bool) map[string]bool {
+	if only == nil {
+		return nil
+	}
+	relevant := map[string]bool{}
+	for name := range only {
+		relevant[name] = true
+		for a := range p.ancestors(p.index[name]) {
+			relevant[a] = true
+		}
+	}
+	return relevant
+}
+
+// cancelReason says why a job did not run to the end: fail-fast names the
+// job that failed, otherwise the run itself was cancelled.
+func (s *scheduler) cancelReason(otherwise string) string {
+	if s.failFastBy != "" {
+		return "fail-fast: " + s.failFastBy + " failed"
+	}
+	return otherwise
+}
+
+// startReady starts every job that needs nothing.
+func (s *scheduler) startReady(ctx context.Context) {
+	for i := range s.p.jobs {
+		if s.remaining[i] == 0 && s.status[i] == StatusPending {
+			s.start(ctx, i)
+		}
+	}
+}
+
+// wait settles the running jobs as they finish (which may start others).
+func (s *scheduler) wait(ctx context.Context) {
+	for s.running > 0 {
+		d := <-s.results
+		s.running--
+		if d.status == StatusCancelled && d.reason == "" {
+			d.reason = s.cancelReason("")
+		}
+		s.settle(ctx, d.i, d)
+	}
+}
+
+// cancelPending marks what is still pending cancelled: its needs never
+// finished because the run was cancelled.
+func (s *scheduler) cancelPending() {
+	for i := range s.p.jobs {
+		if s.status[i] == StatusPending {
+			s.status[i] = StatusCancelled
+			s.reports[i].Status = StatusCancelled
+			s.reports[i].Reason = s.cancelReason("the run was cancelled")
+		}
+	}
+}
+
+// report lists the relevant jobs' reports in pipeline order.
+func (s *scheduler) report(d time.Duration) *Report {
+	r := &Report{Duration: d}
+	for i, jr := range s.reports {
+		if s.relevant == nil || s.relevant[s.p.jobs[i].Name] {
+			r.Jobs = append(r.Jobs, jr)
+		}
+	}
+	return r
+}
+
+// settle records job i's outcome, then starts the dependents it unblocks
+// or skips those it leaves without a need; a failure under fail-fast
+// cancels the run.
+func (s *scheduler) settle(ctx context.Context, i int, d jobDone) {
+	name := s.p.jobs[i].Name
+	s.status[i] = d.status
+	s.reports[i] = JobReport{Name: name, Status: d.status, Duration: d.dur, Err: d.err, Reason: d.reason, Output: d.out}
+	s.p.opts.emit(Event{Job: name, Kind: EventFinished, Status: d.status, Duration: d.dur, Err: d.err, Reason: d.reason})
+	if d.status.Done() {
+		for _, k := range s.dependents[i] {
+			if s.remaining[k]--; s.remaining[k] == 0 && s.status[k] == StatusPending {
+				s.start(ctx, k)
+			}
+		}
+		return
+	}
+	s.skipDependents(i, fmt.Sprintf("needs %s, which %s", name, d.status))
+	if d.status == StatusFailed && s.p.opts.failFast && s.failFastBy == "" {
+		s.failFastBy = name
+		s.cancelRun()
+	}
+}
+
+// skipDependents skips, transitively, the pending jobs that need job i.
+func (s *scheduler) skipDependents(i int, why string) {
+	for _, d := range s.dependents[i] {
+		if s.status[d] != StatusPending {
+			continue
+		}
+		s.status[d] = StatusSkipped
+		s.reports[d].Status = StatusSkipped
+		s.reports[d].Reason = why
+		s.p.opts.emit(Event{Job: s.p.jobs[d].Name, Kind: EventFinished, Status: StatusSkipped, Reason: why})
+		s.skipDependents(d, why)
+	}
+}
+
+// start decides whether job i runs: cancelled, outside a RunJob
+// selection, reused from the state directory, or launched.
+func (s *scheduler) start(ctx context.Context, i int) {
+	j := s.p.jobs[i]
+	if ctx.Err() != nil {
+		s.settle(ctx, i, jobDone{i: i, status: StatusCancelled, reason: s.cancelReason("the run was cancelled before it started")})
+		return
+	}
+	in := &Inputs{job: j.Name, p: s.p, st: s.st, needs: s.p.ancestors(i),
+		log: s.p.opts.logger.With(slog.String("job", j.Name)), emit: s.p.opts.emit}
+	if s.relevant != nil && !s.relevant[j.Name] {
+		s.status[i] = statusNotSelected
+		return
+	}
+	if s.only != nil && !s.only[j.Name] {
+		s.settle(ctx, i, s.readOnly(i))
+		return
+	}
+	fp, err := s.p.fingerprint(j, in)
+	if err != nil {
+		d := jobDone{i: i, status: StatusFailed, err: fmt.Errorf("fingerprint: %w", err)}
+		s.st.put(j.Name, JobState{Status: StatusFailed, Error: d.err.Error()})
+		s.settle(ctx, i, d)
+		return
+	}
+	if js, ok := s.st.get(j.Name); ok && js.Status.Done() && js.Fingerprint == fp {
+		s.settle(ctx, i, jobDone{i: i, status: StatusReused, out: js.Output, fp: fp, reason: "succeeded earlier with the same inputs"})
+		return
+	}
+	s.launch(ctx, i, in, fp)
+}
+
+// readOnly is, for RunJob, the outcome of a job around the selected ones:
+// only read from the state directory, never run.
+func (s *scheduler) readOnly(i int) jobDone {
+	js, ok := s.st.get(s.p.jobs[i].Name)
+	if ok && js.Status.Done() {
+		return jobDone{i: i, status: StatusReused, out: js.Output, fp: js.Fingerprint, reason: "recorded by an earlier job run"}
+	}
+	return jobDone{i: i, status: StatusSkipped, reason: "not selected, and no recorded success in the state directory"}
+}
+
+// launch runs job i on its own goroutine once a slot is free; its outcome
+// comes back on results.
+func (s *scheduler) launch(ctx context.Context, i int, in *Inputs, fp string) {
+	s.running++
+	s.status[i] = StatusRunning
+	go func() {
+		select {
+		case s.sem <- struct{}{}:
+		case <-ctx.Done():
+			s.results <- jobDone{i: i, status: StatusCancelled, reason: "cancelled while waiting for a free slot", err: ctx.Err()}
+			return
+		}
+		defer func() { <-s.sem }()
+		s.results <- s.execute(ctx, i, in, fp)
+	}()
+}
+
+// execute runs job i's body and records the outcome in the state
+// directory; a success that cannot be recorded is a failure.
+func (s *scheduler) execute(ctx context.Context, i int, in *Inputs, fp string) jobDone {
+	j := s.p.jobs[i]
+	t0 := time.Now()
+	s.st.put(j.Name, JobState{Status: StatusRunning, Fingerprint: fp, Started: t0})
+	s.p.opts.emit(Event{Job: j.Name, Kind: EventStarted, Time: t0})
+	out, err := runJob(ctx, j, in)
+	d := jobDone{i: i, fp: fp, dur: time.Since(t0)}
+	switch {
+	case err == nil:
+		b, merr := json.Marshal(out)
+		if merr != nil {
+			d.status, d.err = StatusFailed, fmt.Errorf("output does not marshal to JSON: %w", merr)
+		} else {
+			d.status, d.out = StatusSucceeded, b
+		}
+	case ctx.Err() != nil:
+		d.status, d.err = StatusCancelled, err
+	default:
+		d.status, d.err = StatusFailed, err
+	}
+	js := JobState{Status: d.status, Fingerprint: fp, Output: d.out, Started: t0, Finished: time.Now()}
+	if d.err != nil {
+		js.Error = d.err.Error()
+	}
+	if perr := s.st.put(j.Name, js); perr != nil && d.status == StatusSucceeded {
+		d.status, d.err = StatusFailed, perr
+	}
+	return d
 }
 
 // runJob calls j.Run, turning a panic into an error so one broken job

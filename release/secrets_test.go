@@ -300,7 +300,7 @@ func (n *noNetwork) requests() []string {
 // loopback is only ever spoken to over https.
 func TestInsecureEndpointsRefused(t *testing.T) {
 	t.Parallel()
-	ss := signtest.Start(t)
+	ss := signtest.New(t)
 	for _, host := range []string{"http://10.0.0.1", "http://example.com", "http://192.168.1.10:8080", "http://[fd00::1]"} {
 		t.Run(host, func(t *testing.T) {
 			t.Parallel()
@@ -400,8 +400,7 @@ func TestInsecureEndpointsRefused(t *testing.T) {
 // trusting the CA makes the same call work.
 func TestTLSVerified(t *testing.T) {
 	t.Parallel()
-	gh := ghreleasetest.NewServer(ghreleasetest.WithTLS(), ghreleasetest.WithToken(fakeGitHubToken))
-	defer gh.Close()
+	gh := ghreleasetest.New(t, ghreleasetest.WithTLS(), ghreleasetest.WithToken(fakeGitHubToken))
 	dir := t.TempDir()
 	asset := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(asset, []byte("hello\n"), 0o644); err != nil {

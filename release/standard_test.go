@@ -32,7 +32,7 @@ import (
 // have pushed it.
 func prepared(t *testing.T, opts ...releasetest.Option) (*releasetest.Env, string) {
 	t.Helper()
-	env, err := releasetest.Start(opts...)
+	env, err := releasetest.NewEnv(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestStandardResumeAfterPyPIFailure(t *testing.T) {
 	t.Parallel()
 	env, dir := prepared(t)
 	state := t.TempDir()
-	env.PyPI.AddFault(pypitest.Fault{Path: "/legacy/", Status: 503, Times: -1})
+	env.PyPI.AddFault(pypitest.Fault{Match: pypitest.MatchPath("", "/legacy/"), Status: 503, Times: -1})
 	p := standard(t, env, dir, release.WithStateDir(state))
 	r, err := p.Run(context.Background())
 	if err == nil {
@@ -323,7 +323,7 @@ func TestStandardRefusesReleaseOfRepointedImage(t *testing.T) {
 	t.Parallel()
 	env, dir := prepared(t)
 	state := t.TempDir()
-	env.GitHub.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteCreateRelease, Status: 403, Message: "Resource not accessible by integration", Times: -1})
+	env.GitHub.AddFault(ghreleasetest.RouteCreateRelease, ghreleasetest.Fault{Status: 403, Message: "Resource not accessible by integration", Times: -1})
 	p := standard(t, env, dir, release.WithStateDir(state))
 	if _, err := p.Run(context.Background()); err == nil {
 		t.Fatal("first run should fail at publish-release")
@@ -357,7 +357,7 @@ func TestStandardRefusesReleaseOfRepointedImage(t *testing.T) {
 // tag fails preflight, and nothing is built or published.
 func TestStandardPreflightStopsEverything(t *testing.T) {
 	t.Parallel()
-	env, err := releasetest.Start()
+	env, err := releasetest.NewEnv()
 	if err != nil {
 		t.Fatal(err)
 	}

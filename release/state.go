@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tagship/tagship/internal/atomicfile"
 )
 
 // ErrRunInProgress is returned by [Pipeline.Run] when another run holds the
@@ -140,25 +142,8 @@ func (s *store) put(name string, js JobState) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(s.dir, name+".json"), b)
-}
-
-// writeFileAtomic writes b to a temporary file next to path and renames it
-// into place, so a reader never sees half a file.
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("release: write %s: %w", path, err)
-	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	path := filepath.Join(s.dir, name+".json")
+	if err := atomicfile.WriteFile(path, b, 0o600); err != nil {
 		return fmt.Errorf("release: write %s: %w", path, err)
 	}
 	return nil

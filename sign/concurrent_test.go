@@ -21,7 +21,7 @@ func TestSignerConcurrentUse(t *testing.T) {
 	for _, rekor := range []uint32{1, 2} {
 		t.Run(fmt.Sprintf("rekor v%d", rekor), func(t *testing.T) {
 			t.Parallel()
-			st := signtest.Start(t, signtest.WithRekorVersion(rekor))
+			st := signtest.New(t, signtest.WithRekorVersion(rekor))
 			s, err := st.NewSigner()
 			if err != nil {
 				t.Fatal(err)

@@ -102,7 +102,7 @@
 // RFC 3161 timestamp authority) on 127.0.0.1, with fault hooks; the real
 // cosign verifies its bundles with only --trusted-root:
 //
-//	st := signtest.Start(t)
+//	st := signtest.New(t)
 //	s, _ := st.NewSigner()       // sign.NewSigner(st.SignerOptions()...)
 //	v, _ := st.NewVerifier()     // sign.NewVerifier(st.VerifierOptions()...)
 //	p := st.Policy()             // the policy matching the tokens it mints

@@ -81,10 +81,10 @@ type VerificationError struct {
 	Found string
 	// Hint tells the user how to fix it ("" when none).
 	Hint string
-	// Sentinel is the condition (ErrIdentityMismatch, …).
-	Sentinel error
-	// Cause is the underlying error, if any.
-	Cause error
+	// Condition is the condition (ErrIdentityMismatch, …).
+	Condition error
+	// Err is the underlying error, if any.
+	Err error
 }
 
 func (e *VerificationError) Error() string {
@@ -93,8 +93,8 @@ func (e *VerificationError) Error() string {
 	if e.Expected != "" || e.Found != "" {
 		fmt.Fprintf(&b, ": expected %q, found %q", e.Expected, e.Found)
 	}
-	if e.Cause != nil {
-		fmt.Fprintf(&b, ": %v", e.Cause)
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
 	}
 	if e.Hint != "" {
 		b.WriteString(" (")
@@ -104,14 +104,14 @@ func (e *VerificationError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the sentinel and the cause.
+// Unwrap returns the condition and the underlying error.
 func (e *VerificationError) Unwrap() []error {
 	var out []error
-	if e.Sentinel != nil {
-		out = append(out, e.Sentinel)
+	if e.Condition != nil {
+		out = append(out, e.Condition)
 	}
-	if e.Cause != nil {
-		out = append(out, e.Cause)
+	if e.Err != nil {
+		out = append(out, e.Err)
 	}
 	return out
 }

@@ -38,7 +38,7 @@ func ExampleGitHubReleasePolicy() {
 // SignerOptions: the signer then uses the job's OIDC token and the
 // public-good Sigstore.
 func ExampleSigner_SignFile() {
-	st, err := signtest.New(signtest.WithWorkflow(signtest.Workflow{Repository: "octo-org/octo-repo", Ref: "v1.2.3"}))
+	st, err := signtest.NewServer(signtest.WithWorkflow(signtest.Workflow{Repository: "octo-org/octo-repo", Ref: "v1.2.3"}))
 	if err != nil {
 		panic(err)
 	}
@@ -82,7 +82,7 @@ func ExampleSigner_SignFile() {
 // Sign an image manifest digest (the oci package does this) and verify by
 // digest.
 func ExampleSigner_SignDigest() {
-	st, err := signtest.New()
+	st, err := signtest.NewServer()
 	if err != nil {
 		panic(err)
 	}
@@ -104,7 +104,7 @@ func ExampleSigner_SignDigest() {
 }
 
 func ExampleVerificationError() {
-	err := error(&sign.VerificationError{Check: "issuer", Expected: sign.GitHubActionsIssuer, Found: "https://accounts.google.com", Sentinel: sign.ErrIssuerMismatch})
+	err := error(&sign.VerificationError{Check: "issuer", Expected: sign.GitHubActionsIssuer, Found: "https://accounts.google.com", Condition: sign.ErrIssuerMismatch})
 	var ve *sign.VerificationError
 	fmt.Println(errors.Is(err, sign.ErrIssuerMismatch), errors.As(err, &ve), ve.Check)
 	// Output: true true issuer
@@ -115,7 +115,7 @@ func ExampleVerificationError() {
 // verify with its public key: the same log, timestamp and threshold rules
 // apply, only the signer is named by key instead of identity.
 func ExampleKeyPolicy() {
-	st, err := signtest.New()
+	st, err := signtest.NewServer()
 	if err != nil {
 		panic(err)
 	}

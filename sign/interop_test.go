@@ -248,7 +248,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 // discovery document and keys.
 func startIssuer(t *testing.T) *issuer {
 	t.Helper()
-	st := signtest.Start(t, signtest.WithIssuerSelfURL())
+	st := signtest.New(t, signtest.WithIssuerSelfURL())
 	tok, err := st.MintToken("sigstore")
 	if err != nil {
 		t.Fatal(err)

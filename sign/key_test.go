@@ -63,7 +63,7 @@ func TestKeySigning(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st := signtest.Start(t, signtest.WithRekorVersion(tc.rekor))
+			st := signtest.New(t, signtest.WithRekorVersion(tc.rekor))
 			// No Fulcio URL and no token source: a key signer must not need them.
 			s, err := sign.NewSigner(sign.WithSigningKey(tc.key), sign.WithRekorURL(st.RekorURL(), tc.rekor), sign.WithTSAURL(st.TSAURL()),
 				sign.WithTrustedMaterial(st.TrustedRoot()))
@@ -142,7 +142,7 @@ func TestKeySigning(t *testing.T) {
 
 			// Key + trusted root: the key alone is not enough, the log
 			// entries must come from a log of the verifier's trusted root.
-			elsewhere, err := signtest.Start(t).NewVerifier()
+			elsewhere, err := signtest.New(t).NewVerifier()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,7 +158,7 @@ func TestKeySigning(t *testing.T) {
 // signer's own ephemeral one.
 func TestKeylessBundleToKeyPolicy(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	s, v := newPair(t, st)
 	ctx := context.Background()
 	art := mkFile(t, t.TempDir(), "f", "keyless")

@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -158,12 +159,10 @@ func WithHTTPClient(c *http.Client) Option {
 }
 
 // WithLogger sets the logger (default: discard). Tokens are never logged.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		if l == nil {
-			return fmt.Errorf("%w: WithLogger(nil)", ErrConfig)
-		}
-		o.logger = l
+		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
 		return nil
 	}
 }

@@ -43,7 +43,7 @@ func newPair(t *testing.T, st *signtest.Sigstore, opts ...sign.Option) (*sign.Si
 
 func TestSignFileRoundTrip(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	s, v := newPair(t, st)
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -104,7 +104,7 @@ func TestSignFileRoundTrip(t *testing.T) {
 
 func TestSignDigestAndDSSE(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	s, v := newPair(t, st)
 	ctx := context.Background()
 	d := sha256.Sum256([]byte("manifest"))
@@ -143,7 +143,7 @@ func TestSignDigestAndDSSE(t *testing.T) {
 
 func TestVerifyFailures(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	s, v := newPair(t, st)
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -160,7 +160,7 @@ func TestVerifyFailures(t *testing.T) {
 	tampered := mkFile(t, dir, "tampered.tar.gz", "the releasE")
 
 	// A second, unrelated Sigstore: its trust does not cover our bundles.
-	st2 := signtest.Start(t)
+	st2 := signtest.New(t)
 	v2, err := st2.NewVerifier()
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +235,7 @@ func TestVerifyFailures(t *testing.T) {
 
 func TestNotInLog(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	s, v := newPair(t, st)
 	ctx := context.Background()
 	d := sha256.Sum256([]byte("x"))
@@ -253,7 +253,7 @@ func TestNotInLog(t *testing.T) {
 
 func TestCertificateExpiredFailsClosed(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t, signtest.WithCertificateBackdate(time.Hour), signtest.WithCertificateLifetime(10*time.Minute))
+	st := signtest.New(t, signtest.WithCertificateBackdate(time.Hour), signtest.WithCertificateLifetime(10*time.Minute))
 	s, err := st.NewSigner()
 	if err != nil {
 		t.Fatal(err)
@@ -270,8 +270,8 @@ func TestCertificateExpiredFailsClosed(t *testing.T) {
 
 func TestSelfVerificationFailsClosed(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
-	other := signtest.Start(t)
+	st := signtest.New(t)
+	other := signtest.New(t)
 	// Sign with st's services but trust only other's root.
 	s, err := st.NewSigner(sign.WithTrustedMaterial(other.TrustedRoot()))
 	if err != nil {
@@ -312,12 +312,12 @@ func TestRetries(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st := signtest.Start(t, tc.opts...)
+			st := signtest.New(t, tc.opts...)
 			s, err := st.NewSigner()
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.Fail(tc.ep, tc.fault)
+			st.AddFault(tc.ep, tc.fault)
 			art := mkFile(t, t.TempDir(), "f", "data")
 			start := time.Now()
 			_, err = s.SignFile(context.Background(), art)
@@ -339,7 +339,7 @@ func TestRetries(t *testing.T) {
 
 func TestTokenNeverInErrors(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	tok, err := st.MintToken("sigstore")
 	if err != nil {
 		t.Fatal(err)
@@ -369,7 +369,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 
 func TestSigningConfigAndTrustedRootFiles(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	dir := t.TempDir()
 	sc, tr := filepath.Join(dir, "signing_config.json"), filepath.Join(dir, "trusted_root.json")
 	if err := st.WriteSigningConfig(sc); err != nil {
@@ -401,7 +401,7 @@ func TestSigningConfigAndTrustedRootFiles(t *testing.T) {
 
 func TestInsecureURLRefused(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	_, err := sign.NewSigner(sign.WithFulcioURL("http://fulcio.example.com"), sign.WithRekorURL("https://rekor.example.com", 1),
 		sign.WithTrustedMaterial(st.TrustedRoot()), sign.WithTokenSource(sign.StaticToken("x")))
 	if !errors.Is(err, sign.ErrInsecureURL) {
@@ -424,7 +424,7 @@ func TestSignFileStreams(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	s, err := st.NewSigner()
 	if err != nil {
 		t.Fatal(err)
@@ -462,12 +462,12 @@ func TestSignFileStreams(t *testing.T) {
 
 func TestCancellation(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	s, err := st.NewSigner()
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.Fail(signtest.Fulcio, signtest.Fault{Stall: 10 * time.Second})
+	st.AddFault(signtest.Fulcio, signtest.Fault{Stall: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
@@ -482,7 +482,7 @@ func TestCancellation(t *testing.T) {
 
 func TestConcurrentSigning(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	s, v := newPair(t, st)
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -509,7 +509,7 @@ func TestConcurrentSigning(t *testing.T) {
 
 func TestVerifyDigestOfStatement(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	s, v := newPair(t, st)
 	ctx := context.Background()
 	d := sha256.Sum256([]byte("image manifest"))
@@ -529,7 +529,7 @@ func TestVerifyDigestOfStatement(t *testing.T) {
 
 func TestErrorMessagesNameTheCheck(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t, signtest.WithCertificateBackdate(time.Hour))
+	st := signtest.New(t, signtest.WithCertificateBackdate(time.Hour))
 	s, err := st.NewSigner()
 	if err != nil {
 		t.Fatal(err)

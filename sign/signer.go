@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -38,6 +37,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgsign "github.com/sigstore/sigstore-go/pkg/sign"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	"github.com/tagship/tagship/internal/atomicfile"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -495,7 +495,7 @@ func (s *Signer) SignFile(ctx context.Context, path string) (*FileSignature, err
 		return nil, err
 	}
 	bp := s.o.bundlePath(path)
-	if err := writeFileAtomic(bp, data); err != nil {
+	if err := atomicfile.WriteFile(bp, data, 0o644); err != nil {
 		return nil, fmt.Errorf("writing bundle for %s: %w", path, err)
 	}
 	fs := &FileSignature{Path: path, BundlePath: bp, Size: size, Bundle: b, Identity: v.Identity, Issuer: v.Issuer, PublicKeyID: v.PublicKeyID}
@@ -574,42 +574,6 @@ func SHA256File(ctx context.Context, path string) ([]byte, int64, error) {
 		free <- c.buf
 	}
 	return h.Sum(nil), total, nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return err
-	}
-	ok = true
-	return nil
 }
 
 // keypair implements sigstore-go's sign.Keypair over the Signer's key; it is
@@ -698,10 +662,12 @@ func (c *rekorV2Client) Add(ctx context.Context, entry any) (*protorekor.Transpa
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusCreated {
+		//lint:ignore ST1005 Rekor is a proper name
 		return nil, fmt.Errorf("Rekor v2 answered %s: %s", resp.Status, truncate(string(body), 512))
 	}
 	tle := &protorekor.TransparencyLogEntry{}
 	if err := protojson.Unmarshal(body, tle); err != nil {
+		//lint:ignore ST1005 Rekor is a proper name
 		return nil, fmt.Errorf("Rekor v2 answer: %w", err)
 	}
 	return tle, nil

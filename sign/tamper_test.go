@@ -71,7 +71,7 @@ func TestTamperingNamesItsCause(t *testing.T) {
 		{"digest", func(b, earlier *bundle.Bundle) { flipLast(b.GetMessageSignature().MessageDigest.Digest, 1) }, sign.ErrDigestMismatch, "digest", true},
 	}
 	for _, rekor := range []uint32{1, 2} {
-		st := signtest.Start(t, signtest.WithRekorVersion(rekor))
+		st := signtest.New(t, signtest.WithRekorVersion(rekor))
 		s, err := st.NewSigner()
 		if err != nil {
 			t.Fatal(err)

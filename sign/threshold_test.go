@@ -20,7 +20,7 @@ import (
 func TestTransparencyLogThreshold(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	d := sha256.Sum256([]byte("artifact"))
 	// Both of the double's logs are in its trusted root.
 	two, err := st.NewSigner(sign.WithRekorURL(st.RekorV2URL(), 2))
@@ -93,7 +93,7 @@ func TestTransparencyLogThreshold(t *testing.T) {
 func TestSCTThreshold(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	dir := t.TempDir()
 
 	art := mkFile(t, dir, "a", "artifact")

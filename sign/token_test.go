@@ -16,7 +16,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func TestTokenSources(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	ctx := context.Background()
 	tests := []struct {
 		name     string
@@ -73,7 +73,7 @@ func TestTokenSources(t *testing.T) {
 
 func TestParseTokenClaims(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t, signtest.WithWorkflow(signtest.Workflow{Repository: "Metbcy/securescan", Ref: "v0.11.0", Environment: "release"}))
+	st := signtest.New(t, signtest.WithWorkflow(signtest.Workflow{Repository: "Metbcy/securescan", Ref: "v0.11.0", Environment: "release"}))
 	tok, err := st.MintToken("sigstore")
 	if err != nil {
 		t.Fatal(err)

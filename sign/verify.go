@@ -282,11 +282,11 @@ func LoadBundle(path string) (*bundle.Bundle, error) {
 // ParseBundle parses a Sigstore bundle from its JSON form.
 func ParseBundle(data []byte) (*bundle.Bundle, error) {
 	if len(data) > maxBundleSize {
-		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: fmt.Errorf("bundle larger than %d bytes", maxBundleSize)}
+		return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: fmt.Errorf("bundle larger than %d bytes", maxBundleSize)}
 	}
 	b := &bundle.Bundle{}
 	if err := b.UnmarshalJSON(data); err != nil {
-		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: err}
+		return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: err}
 	}
 	return b, nil
 }
@@ -337,11 +337,11 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 		return nil, err
 	}
 	if b == nil || b.Bundle == nil {
-		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: errors.New("nil bundle")}
+		return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: errors.New("nil bundle")}
 	}
 	vc, err := b.VerificationContent()
 	if err != nil {
-		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: err}
+		return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: err}
 	}
 	cert := vc.Certificate()
 	var (
@@ -353,11 +353,11 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 	if p.PublicKey != nil {
 		if cert != nil {
 			return nil, &VerificationError{Check: "key", Expected: "a signature by public key " + PublicKeyID(p.PublicKey),
-				Found:    "a Fulcio certificate for " + certSAN(cert) + " (signed keylessly)",
-				Sentinel: ErrKeyMismatch, Hint: "verify keyless bundles with the signer's identity and OIDC issuer"}
+				Found:     "a Fulcio certificate for " + certSAN(cert) + " (signed keylessly)",
+				Condition: ErrKeyMismatch, Hint: "verify keyless bundles with the signer's identity and OIDC issuer"}
 		}
 		if vc.PublicKey() == nil {
-			return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: errors.New("neither a certificate nor a public key")}
+			return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: errors.New("neither a certificate nor a public key")}
 		}
 		if tm, sev, err = v.keyVerifier(p.PublicKey); err != nil {
 			return nil, err
@@ -369,7 +369,7 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 			if pk := vc.PublicKey(); pk != nil && pk.Hint() != "" {
 				found += " (key hint " + pk.Hint() + ")"
 			}
-			return nil, &VerificationError{Check: "identity", Expected: p.String(), Found: found, Sentinel: ErrIdentityMismatch,
+			return nil, &VerificationError{Check: "identity", Expected: p.String(), Found: found, Condition: ErrIdentityMismatch,
 				Hint: "the bundle was signed with a long-lived key, not keylessly: verify it with that public key (sign.KeyPolicy)"}
 		}
 		// The chain first: the identity in a certificate no trusted CA
@@ -379,7 +379,7 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 			return nil, err
 		}
 		if sum, err = certificate.SummarizeCertificate(cert); err != nil {
-			return nil, &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err}
+			return nil, &VerificationError{Check: "certificate", Condition: ErrUntrustedCertificate, Err: err}
 		}
 		if err := checkPolicy(p, sum); err != nil {
 			return nil, err
@@ -392,16 +392,16 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 	}
 	sc, err := b.SignatureContent()
 	if err != nil {
-		return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: err}
+		return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: err}
 	}
 	if ms := sc.MessageSignatureContent(); ms != nil {
 		if digest == nil {
-			return nil, &VerificationError{Check: "bundle", Expected: "a DSSE envelope", Found: "a message signature", Sentinel: ErrInvalidBundle,
+			return nil, &VerificationError{Check: "bundle", Expected: "a DSSE envelope", Found: "a message signature", Condition: ErrInvalidBundle,
 				Hint: "use VerifyFile or VerifyDigest for message signatures"}
 		}
 		if ms.DigestAlgorithm() != "SHA2_256" || !bytes.Equal(ms.Digest(), digest) {
 			return nil, &VerificationError{Check: "digest", Expected: "sha256:" + hex.EncodeToString(digest),
-				Found: digestName(ms.DigestAlgorithm()) + ":" + hex.EncodeToString(ms.Digest()), Sentinel: ErrDigestMismatch,
+				Found: digestName(ms.DigestAlgorithm()) + ":" + hex.EncodeToString(ms.Digest()), Condition: ErrDigestMismatch,
 				Hint: "the bundle belongs to another file, or the file changed after signing"}
 		}
 	}
@@ -428,7 +428,7 @@ func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, 
 			out.PayloadType = raw.PayloadType
 			out.Payload, err = base64.StdEncoding.DecodeString(raw.Payload)
 			if err != nil {
-				return nil, &VerificationError{Check: "bundle", Sentinel: ErrInvalidBundle, Cause: err}
+				return nil, &VerificationError{Check: "bundle", Condition: ErrInvalidBundle, Err: err}
 			}
 		}
 	}
@@ -473,7 +473,7 @@ func digestName(alg string) string {
 func checkPolicy(p Policy, sum certificate.Summary) error {
 	switch {
 	case p.Identity != "" && sum.SubjectAlternativeName != p.Identity:
-		return &VerificationError{Check: "identity", Expected: p.Identity, Found: sum.SubjectAlternativeName, Sentinel: ErrIdentityMismatch,
+		return &VerificationError{Check: "identity", Expected: p.Identity, Found: sum.SubjectAlternativeName, Condition: ErrIdentityMismatch,
 			Hint: "the bundle was signed by another workflow, repository or ref"}
 	case p.IdentityRegexpLoose != "":
 		re, err := regexp.Compile(p.IdentityRegexpLoose)
@@ -481,27 +481,27 @@ func checkPolicy(p Policy, sum certificate.Summary) error {
 			return fmt.Errorf("%w: %v", ErrInvalidPolicy, err)
 		}
 		if !re.MatchString(sum.SubjectAlternativeName) {
-			return &VerificationError{Check: "identity", Expected: "~" + p.IdentityRegexpLoose, Found: sum.SubjectAlternativeName, Sentinel: ErrIdentityMismatch}
+			return &VerificationError{Check: "identity", Expected: "~" + p.IdentityRegexpLoose, Found: sum.SubjectAlternativeName, Condition: ErrIdentityMismatch}
 		}
 	}
 	if sum.Extensions.Issuer != p.Issuer {
-		return &VerificationError{Check: "issuer", Expected: p.Issuer, Found: sum.Extensions.Issuer, Sentinel: ErrIssuerMismatch}
+		return &VerificationError{Check: "issuer", Expected: p.Issuer, Found: sum.Extensions.Issuer, Condition: ErrIssuerMismatch}
 	}
 	ext := sum.Extensions
 	if p.Repository != "" {
 		want := "https://github.com/" + strings.Trim(p.Repository, "/")
 		if ext.SourceRepositoryURI != want {
-			return &VerificationError{Check: "repository", Expected: want, Found: ext.SourceRepositoryURI, Sentinel: ErrClaimMismatch}
+			return &VerificationError{Check: "repository", Expected: want, Found: ext.SourceRepositoryURI, Condition: ErrClaimMismatch}
 		}
 	}
 	if p.Ref != "" && ext.SourceRepositoryRef != p.Ref {
-		return &VerificationError{Check: "ref", Expected: p.Ref, Found: ext.SourceRepositoryRef, Sentinel: ErrClaimMismatch}
+		return &VerificationError{Check: "ref", Expected: p.Ref, Found: ext.SourceRepositoryRef, Condition: ErrClaimMismatch}
 	}
 	if p.EventName != "" && ext.BuildTrigger != p.EventName {
-		return &VerificationError{Check: "event", Expected: p.EventName, Found: ext.BuildTrigger, Sentinel: ErrClaimMismatch}
+		return &VerificationError{Check: "event", Expected: p.EventName, Found: ext.BuildTrigger, Condition: ErrClaimMismatch}
 	}
 	if p.WorkflowSHA != "" && !strings.EqualFold(ext.SourceRepositoryDigest, p.WorkflowSHA) {
-		return &VerificationError{Check: "workflow-sha", Expected: p.WorkflowSHA, Found: ext.SourceRepositoryDigest, Sentinel: ErrClaimMismatch}
+		return &VerificationError{Check: "workflow-sha", Expected: p.WorkflowSHA, Found: ext.SourceRepositoryDigest, Condition: ErrClaimMismatch}
 	}
 	return nil
 }
@@ -548,15 +548,15 @@ func (v *Verifier) diagnose(err error, b *bundle.Bundle, vc verify.VerificationC
 	case strings.HasPrefix(msg, "failed to verify timestamps"):
 		return v.timestampError(err, b, tm)
 	case strings.HasPrefix(msg, "failed to verify leaf certificate"):
-		if e := validityError(err, b, cert, tm); e.(*VerificationError).Sentinel == ErrCertificateExpired {
+		if e := validityError(err, b, cert, tm); e.(*VerificationError).Condition == ErrCertificateExpired {
 			return e
 		}
-		return &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err,
+		return &VerificationError{Check: "certificate", Condition: ErrUntrustedCertificate, Err: err,
 			Expected: fmt.Sprintf("a chain to one of the %d Fulcio CAs of the trusted root", len(tm.FulcioCertificateAuthorities())),
 			Found:    "a certificate issued by " + issuerName(cert),
 			Hint:     "the certificate does not chain to a Fulcio CA of the trusted root"}
 	case strings.Contains(msg, "signed certificate timestamp"):
-		return &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err,
+		return &VerificationError{Check: "certificate", Condition: ErrUntrustedCertificate, Err: err,
 			Expected: fmt.Sprintf("%d embedded SCTs from a CT log of the trusted root", v.cfg.sct),
 			Found:    "fewer SCTs that verify",
 			Hint:     "the certificate was not logged in a trusted certificate-transparency log"}
@@ -567,16 +567,16 @@ func (v *Verifier) diagnose(err error, b *bundle.Bundle, vc verify.VerificationC
 		if sc.EnvelopeContent() != nil && digest != nil {
 			// The envelope's signature is good: its statement is about
 			// another artifact.
-			return &VerificationError{Check: "digest", Sentinel: ErrDigestMismatch, Cause: err,
+			return &VerificationError{Check: "digest", Condition: ErrDigestMismatch, Err: err,
 				Expected: "an in-toto statement with subject sha256:" + hex.EncodeToString(digest),
 				Found:    "a statement about other subjects",
 				Hint:     "the attestation is about another artifact"}
 		}
 		return signatureError(err, vc, p)
 	case strings.HasPrefix(msg, "failed to verify certificate identity"):
-		return &VerificationError{Check: "identity", Sentinel: ErrIdentityMismatch, Cause: err, Expected: p.String(), Found: certSAN(cert)}
+		return &VerificationError{Check: "identity", Condition: ErrIdentityMismatch, Err: err, Expected: p.String(), Found: certSAN(cert)}
 	}
-	return &VerificationError{Check: "bundle", Sentinel: ErrVerification, Cause: err}
+	return &VerificationError{Check: "bundle", Condition: ErrVerification, Err: err}
 }
 
 // checkChain verifies the certificate chain against the trusted root at the
@@ -600,7 +600,7 @@ func checkChain(cert *x509.Certificate, tm root.TrustedMaterial) error {
 		}
 	}
 	if err != nil {
-		ve := &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err,
+		ve := &VerificationError{Check: "certificate", Condition: ErrUntrustedCertificate, Err: err,
 			Expected: fmt.Sprintf("a chain to one of the %d Fulcio CAs of the trusted root", len(tm.FulcioCertificateAuthorities())),
 			Found:    "a certificate issued by " + issuerName(cert) + " that does not chain to them",
 			Hint:     "the certificate was altered, or comes from another Sigstore instance than the trusted root's"}
@@ -689,11 +689,11 @@ func checkSignature(sc verify.SignatureContent, vc verify.VerificationContent, t
 }
 
 func signatureError(err error, vc verify.VerificationContent, p Policy) error {
-	ve := &VerificationError{Check: "signature", Sentinel: ErrSignatureInvalid, Cause: err, Found: "a signature that key does not verify"}
+	ve := &VerificationError{Check: "signature", Condition: ErrSignatureInvalid, Err: err, Found: "a signature that key does not verify"}
 	if p.PublicKey != nil {
 		ve.Expected = "a signature by public key " + PublicKeyID(p.PublicKey)
 		if pk := vc.PublicKey(); pk != nil && pk.Hint() != "" && pk.Hint() != publicKeyHint(p.PublicKey) {
-			ve.Check, ve.Sentinel = "key", ErrKeyMismatch
+			ve.Check, ve.Condition = "key", ErrKeyMismatch
 			ve.Found = "a signature by another key (the bundle's key hint is " + pk.Hint() + ")"
 			ve.Hint = "the bundle was signed with another key"
 			return ve
@@ -710,7 +710,7 @@ func signatureError(err error, vc verify.VerificationContent, p Policy) error {
 // certificate and signature are known to be good.
 func (v *Verifier) logError(err error, b *bundle.Bundle, tm root.TrustedMaterial) error {
 	msg := err.Error()
-	ve := &VerificationError{Check: "tlog", Sentinel: ErrNotInLog, Cause: err,
+	ve := &VerificationError{Check: "tlog", Condition: ErrNotInLog, Err: err,
 		Expected: fmt.Sprintf("entries from %d distinct transparency log(s) of the trusted root, with valid inclusion proofs", v.cfg.tlog)}
 	entries, _ := b.TlogEntries()
 	logs := tm.RekorLogs()
@@ -723,7 +723,7 @@ func (v *Verifier) logError(err error, b *bundle.Bundle, tm root.TrustedMaterial
 	switch {
 	case strings.Contains(msg, "signature on checkpoint did not verify") || strings.Contains(msg, "unverified checkpoint signature") ||
 		strings.Contains(msg, "checkpoint to SignedCheckpoint"):
-		ve.Check, ve.Sentinel = "checkpoint", ErrCheckpoint
+		ve.Check, ve.Condition = "checkpoint", ErrCheckpoint
 		ve.Expected = "a checkpoint signed by the log's key in the trusted root"
 		ve.Found = "a checkpoint whose signature does not verify"
 		ve.Hint = "the checkpoint was altered, or the trusted root lists another key or origin for this log"
@@ -731,19 +731,19 @@ func (v *Verifier) logError(err error, b *bundle.Bundle, tm root.TrustedMaterial
 		// A Rekor v2 entry is rebuilt from the bundle: when the proof
 		// fails for the rebuilt entry but holds for the entry as logged,
 		// the log is fine and the entry is another signature's.
-		ve.Sentinel = ErrLogEntryMismatch
+		ve.Condition = ErrLogEntryMismatch
 		ve.Expected = "a log entry for this bundle's signature, key and digest"
 		ve.Found = "an entry, proven in the log, for another signature, key or artifact"
 		ve.Hint = "the log entry belongs to another bundle"
 	case strings.Contains(msg, "verifying inclusion") || strings.Contains(msg, "calculated root") ||
 		strings.Contains(msg, "root hash does not match") || strings.Contains(msg, "inclusion proof"):
-		ve.Check, ve.Sentinel = "inclusion-proof", ErrInclusionProof
+		ve.Check, ve.Condition = "inclusion-proof", ErrInclusionProof
 		ve.Expected = "an inclusion proof from the entry to the checkpoint's root hash"
 		ve.Found = "a proof that leads elsewhere"
 		ve.Hint = "the inclusion proof or the entry's index was altered"
 	case strings.Contains(msg, "transparency log signature does not match") || strings.Contains(msg, "transparency log certificate does not match") ||
 		strings.Contains(msg, "entry digest") || strings.Contains(msg, "payload hash"):
-		ve.Sentinel = ErrLogEntryMismatch
+		ve.Condition = ErrLogEntryMismatch
 		ve.Expected = "a log entry for this bundle's signature, key and digest"
 		ve.Found = "an entry for another signature, key or artifact"
 		ve.Hint = "the log entry belongs to another bundle"
@@ -751,7 +751,7 @@ func (v *Verifier) logError(err error, b *bundle.Bundle, tm root.TrustedMaterial
 		for _, e := range entries {
 			if trusted[e.LogKeyID()] && e.HasInclusionPromise() {
 				if serr := tlog.VerifySET(e, logs); serr != nil {
-					ve.Sentinel = ErrLogEntryMismatch
+					ve.Condition = ErrLogEntryMismatch
 					ve.Expected = "a log entry whose signed entry timestamp verifies with the log's key"
 					ve.Found = fmt.Sprintf("entry %d: %v", e.LogIndex(), serr)
 					ve.Hint = "the log entry (body, index or time) was altered"
@@ -791,7 +791,7 @@ func loggedElsewhere(b *bundle.Bundle) bool {
 // timestampError reports how many timestamps verified and why the others
 // did not.
 func (v *Verifier) timestampError(err error, b *bundle.Bundle, tm root.TrustedMaterial) error {
-	ve := &VerificationError{Check: "timestamp", Sentinel: ErrTimestamp, Cause: err,
+	ve := &VerificationError{Check: "timestamp", Condition: ErrTimestamp, Err: err,
 		Expected: fmt.Sprintf("%d RFC 3161 timestamp(s) from authorities of the trusted root and %d trusted signing time(s) in all", v.cfg.signedTS, v.cfg.observerTS)}
 	raw, _ := b.Timestamps()
 	ok, errs, _ := verify.VerifySignedTimestamp(b, tm)
@@ -816,7 +816,7 @@ func (v *Verifier) timestampError(err error, b *bundle.Bundle, tm root.TrustedMa
 // timestamps that verify, log integrated times) against the certificate's
 // validity window and reports the first one outside it.
 func validityError(err error, b *bundle.Bundle, cert *x509.Certificate, tm root.TrustedMaterial) error {
-	ve := &VerificationError{Check: "validity", Sentinel: ErrCertificateExpired, Cause: err}
+	ve := &VerificationError{Check: "validity", Condition: ErrCertificateExpired, Err: err}
 	if cert == nil {
 		ve.Expected, ve.Found = "signing times within the public key's validity", "a signing time outside it"
 		return ve
@@ -840,7 +840,7 @@ func validityError(err error, b *bundle.Bundle, cert *x509.Certificate, tm root.
 			}
 		}
 	}
-	return &VerificationError{Check: "certificate", Sentinel: ErrUntrustedCertificate, Cause: err}
+	return &VerificationError{Check: "certificate", Condition: ErrUntrustedCertificate, Err: err}
 }
 
 func issuerName(cert *x509.Certificate) string {

@@ -15,8 +15,7 @@ import (
 
 func TestRun(t *testing.T) {
 	t.Parallel()
-	srv := ghreleasetest.NewServer(ghreleasetest.WithTLS())
-	defer srv.Close()
+	srv := ghreleasetest.New(t, ghreleasetest.WithTLS())
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)

@@ -33,7 +33,7 @@ func buildDirs(t *testing.T) (string, string) {
 // SIGSTORE_ID_TOKEN as a CI job would provide it) → verification.
 func TestAssemblePushSign(t *testing.T) {
 	reg := ocitest.New(t)
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	dir := t.TempDir()
 	root, cfg := filepath.Join(dir, "trusted_root.json"), filepath.Join(dir, "signing_config.json")
 	if err := st.WriteTrustedRoot(root); err != nil {

@@ -77,7 +77,7 @@ func TestRunAPIToken(t *testing.T) {
 // attestations with no credentials given.
 func TestRunTrustedPublishingWithAttestations(t *testing.T) {
 	t.Parallel()
-	st, err := signtest.New(signtest.WithWorkflow(signtest.Workflow{Repository: "octo/demo", Ref: "v1.0.0"}))
+	st, err := signtest.NewServer(signtest.WithWorkflow(signtest.Workflow{Repository: "octo/demo", Ref: "v1.0.0"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,7 +122,7 @@ func quickstart(ctx context.Context, out, registry string, verbose bool, w io.Wr
 	if registry != "" {
 		opts = append(opts, releasetest.WithRegistry(registry))
 	}
-	env, err := releasetest.Start(opts...)
+	env, err := releasetest.NewEnv(opts...)
 	if err != nil {
 		return err
 	}

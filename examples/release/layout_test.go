@@ -75,7 +75,7 @@ func TestLayouts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env, err := releasetest.Start(releasetest.WithRepository("octo-org/layouts"), releasetest.WithTag("v0.11.0"))
+			env, err := releasetest.NewEnv(releasetest.WithRepository("octo-org/layouts"), releasetest.WithTag("v0.11.0"))
 			if err != nil {
 				t.Fatal(err)
 			}

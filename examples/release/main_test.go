@@ -15,7 +15,7 @@ import (
 // state directory and dist/ — against the in-process doubles.
 func TestDistributedRelease(t *testing.T) {
 	t.Parallel()
-	env, err := releasetest.Start()
+	env, err := releasetest.NewEnv()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -168,7 +168,7 @@ func startDoubles(id identity) (_ *doubles, err error) {
 	}()
 	wf := signtest.Workflow{Repository: id.Repository, WorkflowPath: id.WorkflowPath, Ref: id.Ref, SHA: id.SHA,
 		EventName: "push", Environment: id.Environment}
-	if d.sigstore, err = signtest.New(signtest.WithWorkflow(wf)); err != nil {
+	if d.sigstore, err = signtest.NewServer(signtest.WithWorkflow(wf)); err != nil {
 		return nil, fmt.Errorf("sigstore: %w", err)
 	}
 	if d.pypi, err = pypitest.NewServer(
@@ -183,8 +183,12 @@ func startDoubles(id identity) (_ *doubles, err error) {
 			return nil, err
 		}
 	}
-	d.github = ghreleasetest.NewServer()
-	d.registry = ocitest.Start()
+	if d.github, err = ghreleasetest.NewServer(); err != nil {
+		return nil, fmt.Errorf("github: %w", err)
+	}
+	if d.registry, err = ocitest.NewServer(); err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
 	return d, nil
 }
 

@@ -32,7 +32,7 @@ import (
 // refuse the bundles for a wrong identity. Skips without the tools; fails
 // under TAGSHIP_INTEROP=1.
 func TestInteropSignBundle(t *testing.T) {
-	st := signtest.Start(t, signtest.WithIssuerSelfURL())
+	st := signtest.New(t, signtest.WithIssuerSelfURL())
 	stack := sigstack.Start(t, st.Issuer())
 	var cosign3 string
 	t.Run("cosign v3 present", func(t *testing.T) { cosign3 = interop.Tool(t, "cosign3") })

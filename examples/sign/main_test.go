@@ -16,7 +16,7 @@ import (
 
 func TestRun(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	dir := t.TempDir()
 	tr, sc := filepath.Join(dir, "trusted_root.json"), filepath.Join(dir, "signing_config.json")
 	if err := st.WriteTrustedRoot(tr); err != nil {
@@ -62,7 +62,7 @@ func TestRun(t *testing.T) {
 func TestSignBundle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	dir := t.TempDir()
 	tr, sc := filepath.Join(dir, "trusted_root.json"), filepath.Join(dir, "signing_config.json")
 	if err := st.WriteTrustedRoot(tr); err != nil {

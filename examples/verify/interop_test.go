@@ -28,7 +28,7 @@ import (
 // sign-blob --key) with --key, as a file and as a sha256: digest, and the
 // refusals. Skips without the tools; fails under TAGSHIP_INTEROP=1.
 func TestInteropVerifyBundle(t *testing.T) {
-	st := signtest.Start(t, signtest.WithIssuerSelfURL())
+	st := signtest.New(t, signtest.WithIssuerSelfURL())
 	stack := sigstack.Start(t, st.Issuer())
 	// cosign v3 is optional locally: a missing one skips its part (a
 	// subtest), and fails it under TAGSHIP_INTEROP=1.

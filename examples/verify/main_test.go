@@ -25,7 +25,7 @@ import (
 
 func TestRun(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t, signtest.WithWorkflow(signtest.Workflow{Repository: "Metbcy/securescan", Ref: "v0.11.0"}))
+	st := signtest.New(t, signtest.WithWorkflow(signtest.Workflow{Repository: "Metbcy/securescan", Ref: "v0.11.0"}))
 	dir := t.TempDir()
 	tr := filepath.Join(dir, "trusted_root.json")
 	if err := st.WriteTrustedRoot(tr); err != nil {
@@ -69,7 +69,7 @@ func TestRun(t *testing.T) {
 // Whole-release mode, on the releasetest doubles after a standard release.
 func TestRunRelease(t *testing.T) {
 	ctx := context.Background()
-	env, err := releasetest.Start()
+	env, err := releasetest.NewEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestRunRelease(t *testing.T) {
 func TestVerifyBundle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	dir := t.TempDir()
 	tr := filepath.Join(dir, "trusted_root.json")
 	if err := st.WriteTrustedRoot(tr); err != nil {

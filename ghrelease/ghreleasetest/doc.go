@@ -4,8 +4,11 @@
 // It runs the real HTTP protocol on 127.0.0.1 (optionally over TLS) with the
 // paths of GitHub Enterprise Server, so go-github talks to it unchanged:
 //
-//	srv := ghreleasetest.NewServer()
-//	defer srv.Close()
+//	srv := ghreleasetest.New(t) // closed when the test ends
+//
+// or, outside a test (a sandbox, an Example), srv, err :=
+// ghreleasetest.NewServer() and defer srv.Close():
+//
 //	client := srv.Client() // go-github, authenticated, WithEnterpriseURLs
 //
 // The real gh CLI talks to it too when it runs over TLS

@@ -10,7 +10,10 @@ import (
 )
 
 func Example() {
-	srv := ghreleasetest.NewServer()
+	srv, err := ghreleasetest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	client := srv.Client() // go-github, authenticated, WithEnterpriseURLs
 
@@ -26,7 +29,7 @@ func Example() {
 	fmt.Println("draft by tag:", resp.StatusCode)
 
 	// Make the next publish attempt fail once.
-	srv.AddFault(ghreleasetest.Fault{Route: ghreleasetest.RouteUpdateRelease, Status: 502})
+	srv.AddFault(ghreleasetest.RouteUpdateRelease, ghreleasetest.Fault{Status: 502})
 	_, resp, _ = client.Repositories.EditRelease(ctx, "o", "r", rel.GetID(), &github.RepositoryRelease{Draft: github.Bool(false)})
 	fmt.Println("faulted publish:", resp.StatusCode)
 	_, _, err = client.Repositories.EditRelease(ctx, "o", "r", rel.GetID(), &github.RepositoryRelease{Draft: github.Bool(false)})

@@ -15,14 +15,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/tagship/tagship/internal/double"
 	"github.com/tagship/tagship/internal/httpfault"
 )
 
@@ -85,52 +88,29 @@ const (
 	RouteUnknown       Route = "unknown"
 )
 
-// RateLimitKind selects a rate-limit style answer for a [Fault].
-type RateLimitKind int
-
-// Rate-limit answers.
+// The rate-limit answers a [Fault] can give as its Kind, like GitHub's:
 const (
-	// NoRateLimit: the fault is not a rate limit.
-	NoRateLimit RateLimitKind = iota
-	// PrimaryRateLimit: 403 with X-RateLimit-Remaining: 0 and
-	// X-RateLimit-Reset = now + RetryAfter.
-	PrimaryRateLimit
+	// PrimaryRateLimit: 403 (or Status, e.g. 429) with
+	// X-RateLimit-Remaining: 0 and X-RateLimit-Reset = now + RetryAfter.
+	PrimaryRateLimit = "primary-rate-limit"
 	// SecondaryRateLimit: 403 (or Status, e.g. 429) with Retry-After and
 	// GitHub's secondary-rate-limits documentation URL.
-	SecondaryRateLimit
+	SecondaryRateLimit = "secondary-rate-limit"
 )
 
-// Fault makes the server misbehave on matching requests.
-type Fault struct {
-	// Route restricts the fault to one endpoint; RouteAny matches all.
-	Route Route
-	// Match, if set, must also return true for the fault to apply.
-	Match func(*http.Request) bool
-	// Status answers with this status and a GitHub-style JSON error.
-	Status int
-	// Message is the error message (default: the status text).
-	Message string
-	// RetryAfter sets a Retry-After header (whole seconds, rounded up).
-	RetryAfter time.Duration
-	// RateLimit answers like one of GitHub's rate limits.
-	RateLimit RateLimitKind
-	// Reset reads half the request body, then drops the connection.
-	Reset bool
-	// Stall waits this long (or until the client gives up) before answering;
-	// with nothing else set the request is then served normally.
-	Stall time.Duration
-	// Truncate serves the request normally (state changes happen) but cuts
-	// the answer in half while announcing its full length.
-	Truncate bool
-	// Times is how many matching requests the fault hits: 0 means once,
-	// negative means forever.
-	Times int
-}
+// Fault makes the server misbehave on matching requests (of the route it
+// is added for, see [Server.AddFault]): the module's one fault type
+// (internal/httpfault). Status answers with a GitHub-style JSON error
+// carrying Message (default: the status text); Kind PrimaryRateLimit or
+// SecondaryRateLimit answers like one of GitHub's rate limits; Reset reads
+// half the request body, then drops the connection; Truncate serves the
+// request normally (state changes happen) but cuts the answer in half
+// while announcing its full length; a fault with only Stall set serves the
+// request normally afterwards. Times 0 or 1 means once, [Always] forever.
+type Fault = httpfault.Fault
 
-type faultEntry struct {
-	f    Fault
-	left int // <0: forever
-}
+// Always as Fault.Times makes a fault fire on every matching request.
+const Always = httpfault.Always
 
 // Release is a snapshot of a release held by the server.
 type Release struct {
@@ -197,7 +177,7 @@ type Server struct {
 	nextID    int64
 	releases  map[repoKey][]*release
 	latest    map[repoKey]int64
-	faults    []*faultEntry
+	faults    httpfault.Queue
 	hook      func(http.ResponseWriter, *http.Request) bool
 	attempts  map[string]int
 	requests  []Request
@@ -205,8 +185,16 @@ type Server struct {
 	graphqlQs []string
 }
 
-// NewServer starts a server on 127.0.0.1. Close it when done.
-func NewServer(opts ...Option) *Server {
+// New starts a server for a test: it fails tb on error and closes the
+// server in tb.Cleanup.
+func New(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	return double.Start(tb, "ghreleasetest", func() (*Server, error) { return NewServer(opts...) })
+}
+
+// NewServer starts a server on 127.0.0.1 outside a test (a sandbox, an
+// Example, a benchmark driver). Call Close when done. In a test, use [New].
+func NewServer(opts ...Option) (*Server, error) {
 	s := &Server{
 		cfg:      config{token: DefaultToken, rateLimit: 5000, maxPerPage: 100},
 		start:    time.Now(),
@@ -227,7 +215,7 @@ func NewServer(opts ...Option) *Server {
 		s.srv.Start()
 	}
 	s.URL = s.srv.URL
-	return s
+	return s, nil
 }
 
 // Close shuts the server down.
@@ -274,20 +262,13 @@ func (s *Server) Client() *github.Client {
 	return c
 }
 
-// AddFault arms a fault. Faults apply in the order added; the first
-// matching one with hits left wins.
-func (s *Server) AddFault(f Fault) {
-	left := f.Times
-	if left == 0 {
-		left = 1
-	}
-	s.mu.Lock()
-	s.faults = append(s.faults, &faultEntry{f: f, left: left})
-	s.mu.Unlock()
-}
+// AddFault arms a fault for requests of route (RouteAny: every route).
+// Faults apply in the order added; the first matching one with hits left
+// wins.
+func (s *Server) AddFault(route Route, f Fault) { s.faults.Add(string(route), f) }
 
 // ClearFaults disarms every fault.
-func (s *Server) ClearFaults() { s.mu.Lock(); s.faults = nil; s.mu.Unlock() }
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // SetHook installs a function that sees every request first (after
 // authentication); returning true means it has answered. nil removes it.
@@ -389,20 +370,22 @@ func (s *Server) AddAsset(owner, repo string, releaseID int64, name, contentType
 	return a.Asset, nil
 }
 
+// assetNameSpecial is what GitHub's documentation ("About releases":
+// "GitHub renames asset filenames that have special characters,
+// non-alphanumeric characters, and leading or trailing periods") means by
+// special characters, as observed on github.com: every character except
+// ASCII letters, digits, '.', '_' and '-'.
+var assetNameSpecial = regexp.MustCompile(`[^0-9A-Za-z._-]`)
+
 // RewriteAssetName renames an asset file name the way GitHub does: every
-// character outside [A-Za-z0-9._-] becomes '.', and leading and trailing
-// periods are removed. An empty result becomes "default".
+// special character becomes '.', and leading and trailing periods are
+// removed. An empty result becomes "default".
+//
+// This is the double's own reading of GitHub's behaviour, written apart
+// from the client's rule (ghrelease.ValidateAssetName) on purpose: a test
+// of ghrelease compares the two, so a wrong client rule is caught.
 func RewriteAssetName(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('.')
-		}
-	}
-	out := strings.Trim(b.String(), ".")
+	out := strings.Trim(assetNameSpecial.ReplaceAllLiteralString(name, "."), ".")
 	if out == "" {
 		return "default"
 	}
@@ -491,14 +474,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type route struct {
-	name    Route
-	owner   string
-	repo    string
-	id      int64
-	tag     string
-	extra   string
-	isAPI   bool
-	badPath bool
+	name  Route
+	owner string
+	repo  string
+	id    int64
+	tag   string
+	extra string
+	isAPI bool
 }
 
 func parseRoute(r *http.Request) route {
@@ -616,25 +598,14 @@ func (s *Server) serve(w0 http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	hook := s.hook
-	var fault *Fault
-	for _, fe := range s.faults {
-		if fe.left == 0 || (fe.f.Route != RouteAny && fe.f.Route != rt.name) || (fe.f.Match != nil && !fe.f.Match(r)) {
-			continue
-		}
-		if fe.left > 0 {
-			fe.left--
-		}
-		f := fe.f
-		fault = &f
-		break
-	}
 	s.mu.Unlock()
+	f, faulted := s.faults.Take(string(rt.name), r)
 
 	if hook != nil && hook(w, r) {
 		return
 	}
-	if fault != nil {
-		if s.applyFault(w, r, rt, fault) {
+	if faulted {
+		if s.applyFault(w, r, rt, &f) {
 			return
 		}
 	}
@@ -647,30 +618,34 @@ func (s *Server) applyFault(w *statusWriter, r *http.Request, rt route, f *Fault
 		return true
 	}
 	if f.Reset {
-		httpfault.DiscardBody(r, r.ContentLength/2)
+		n := f.ResetAfter
+		if n == 0 {
+			n = r.ContentLength / 2
+		}
+		httpfault.DiscardBody(r, n)
 		httpfault.Hangup(w)
 		w.status = -1
 		return true
 	}
-	switch f.RateLimit {
+	switch f.Kind {
 	case PrimaryRateLimit:
 		w.Header().Set("X-RateLimit-Remaining", "0")
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(f.RetryAfter).Add(time.Second).Unix(), 10))
 		writeError(w, orStatus(f.Status, http.StatusForbidden), orMsg(f.Message, "API rate limit exceeded for user."), nil, "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting")
 		return true
 	case SecondaryRateLimit:
-		httpfault.SetRetryAfter(w.Header(), f.RetryAfter)
+		f.WriteHeaders(w.Header())
 		writeError(w, orStatus(f.Status, http.StatusForbidden), orMsg(f.Message, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."), nil, "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits")
 		return true
 	}
 	if f.Status != 0 {
-		httpfault.SetRetryAfter(w.Header(), f.RetryAfter)
+		f.WriteHeaders(w.Header())
 		writeError(w, f.Status, orMsg(f.Message, http.StatusText(f.Status)), nil)
 		return true
 	}
 	if f.Truncate {
 		serve := func(w http.ResponseWriter, r *http.Request) { s.route(w, r, rt) }
-		httpfault.ServeTruncated(w, r, http.HandlerFunc(serve), httpfault.Half)
+		httpfault.ServeTruncated(w, r, http.HandlerFunc(serve), f.Keep)
 		httpfault.Hangup(w)
 		return true
 	}

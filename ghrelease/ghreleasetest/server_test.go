@@ -49,8 +49,7 @@ func TestReleasesAndAssets(t *testing.T) {
 			if tlsOn {
 				opts = append(opts, WithTLS())
 			}
-			s := NewServer(opts...)
-			defer s.Close()
+			s := New(t, opts...)
 			if tlsOn != strings.HasPrefix(s.URL, "https://") {
 				t.Fatalf("URL %s", s.URL)
 			}
@@ -149,8 +148,7 @@ func TestReleasesAndAssets(t *testing.T) {
 
 func TestAuthAndRateLimitHeaders(t *testing.T) {
 	t.Parallel()
-	s := NewServer(WithToken("sekrit"), WithRateLimit(3))
-	defer s.Close()
+	s := New(t, WithToken("sekrit"), WithRateLimit(3))
 	get := func(auth string) *http.Response {
 		req, _ := http.NewRequest(http.MethodGet, s.BaseURL()+"repos/o/r/releases", nil)
 		if auth != "" {
@@ -173,8 +171,7 @@ func TestAuthAndRateLimitHeaders(t *testing.T) {
 		t.Errorf("rate limit: %d %v", r.StatusCode, r.Header)
 	}
 
-	s2 := NewServer()
-	defer s2.Close()
+	s2 := New(t)
 	c := s2.Client() // Bearer
 	_, resp, err := c.Repositories.ListReleases(context.Background(), "o", "r", nil)
 	if err != nil || resp.Rate.Limit != 5000 || resp.Rate.Remaining != 4999 {
@@ -184,8 +181,7 @@ func TestAuthAndRateLimitHeaders(t *testing.T) {
 
 func TestPagination(t *testing.T) {
 	t.Parallel()
-	s := NewServer()
-	defer s.Close()
+	s := New(t)
 	base := time.Now().Add(-time.Hour)
 	for i := range 75 {
 		s.AddRelease("o", "r", Release{Tag: "v0.0." + strconv.Itoa(i), CreatedAt: base.Add(time.Duration(i) * time.Second)})
@@ -217,13 +213,12 @@ func TestPagination(t *testing.T) {
 
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	s := NewServer()
-	defer s.Close()
+	s := New(t)
 	c := s.Client()
 	ctx := context.Background()
 	rel := s.AddRelease("o", "r", Release{Tag: "v1.0.0", Draft: true})
 
-	s.AddFault(Fault{Route: RouteListReleases, Status: 503, RetryAfter: 1500 * time.Millisecond, Times: 2})
+	s.AddFault(RouteListReleases, Fault{Status: 503, RetryAfter: 1500 * time.Millisecond, Times: 2})
 	for i := range 3 {
 		_, resp, err := c.Repositories.ListReleases(ctx, "o", "r", nil)
 		if i < 2 && (status(resp) != 503 || resp.Header.Get("Retry-After") != "2") {
@@ -234,7 +229,7 @@ func TestFaults(t *testing.T) {
 		}
 	}
 
-	s.AddFault(Fault{Route: RouteUploadAsset, Reset: true})
+	s.AddFault(RouteUploadAsset, Fault{Reset: true})
 	if _, _, err := c.Repositories.UploadReleaseAsset(ctx, "o", "r", rel.ID, &github.UploadOptions{Name: "a.bin"}, tempFile(t, "a.bin", strings.Repeat("x", 1<<20))); err == nil {
 		t.Fatal("reset: no error")
 	}
@@ -242,7 +237,7 @@ func TestFaults(t *testing.T) {
 		t.Fatal("a reset upload was stored")
 	}
 
-	s.AddFault(Fault{Route: RouteUploadAsset, Truncate: true})
+	s.AddFault(RouteUploadAsset, Fault{Truncate: true})
 	if _, _, err := c.Repositories.UploadReleaseAsset(ctx, "o", "r", rel.ID, &github.UploadOptions{Name: "a.bin"}, tempFile(t, "a.bin", "abc")); err == nil {
 		t.Fatal("truncate: no error")
 	}
@@ -250,7 +245,7 @@ func TestFaults(t *testing.T) {
 		t.Fatal("a truncated answer must still store the asset (the answer is lost, not the upload)")
 	}
 
-	s.AddFault(Fault{Route: RouteGetRelease, RateLimit: SecondaryRateLimit, RetryAfter: 30 * time.Second})
+	s.AddFault(RouteGetRelease, Fault{Kind: SecondaryRateLimit, RetryAfter: 30 * time.Second})
 	_, _, err := c.Repositories.GetRelease(ctx, "o", "r", rel.ID)
 	var ab *github.AbuseRateLimitError
 	if !errors.As(err, &ab) || ab.RetryAfter == nil || *ab.RetryAfter != 30*time.Second {
@@ -258,13 +253,13 @@ func TestFaults(t *testing.T) {
 	}
 
 	c = s.Client() // go-github remembers the rate limit: start afresh
-	s.AddFault(Fault{Route: RouteListAssets, Stall: 2 * time.Second})
+	s.AddFault(RouteListAssets, Fault{Stall: 2 * time.Second})
 	sctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	if _, _, err := c.Repositories.ListReleaseAssets(sctx, "o", "r", rel.ID, nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("stall: %v, want a timeout", err)
 	}
-	s.AddFault(Fault{Route: RouteListAssets, Stall: 20 * time.Millisecond})
+	s.AddFault(RouteListAssets, Fault{Stall: 20 * time.Millisecond})
 	if list, _, err := c.Repositories.ListReleaseAssets(ctx, "o", "r", rel.ID, nil); err != nil || len(list) != 1 {
 		t.Fatalf("a stall alone serves normally afterwards: %v %v", list, err)
 	}
@@ -287,8 +282,7 @@ func TestFaults(t *testing.T) {
 
 func TestImmutableAndGraphQL(t *testing.T) {
 	t.Parallel()
-	s := NewServer(WithImmutableReleases())
-	defer s.Close()
+	s := New(t, WithImmutableReleases())
 	c := s.Client()
 	ctx := context.Background()
 	rel, _, err := c.Repositories.CreateRelease(ctx, "o", "r", &github.RepositoryRelease{TagName: github.String("v1.0.0")})

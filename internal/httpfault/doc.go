@@ -5,10 +5,12 @@
 // body shorter than its announced Content-Length, and the Retry-After
 // header.
 //
-// It is only the mechanics. Each xxxtest double keeps its own public Fault
-// type, its matching rules (routes, methods, matchers, how many times a
-// fault fires) and its error bodies, and calls these helpers to carry a
-// fault out:
+// It also holds the one [Fault] type every double takes (each re-exports it
+// under its own name) and the [Queue] that arms faults in order and counts
+// how many times each fires. Each double keeps what is its own: where a
+// request goes (signtest's endpoints, ghreleasetest's routes), its native
+// error bodies, and how patient a stall is. It calls these helpers to
+// carry a fault out:
 //
 //	if !httpfault.Stall(r, f.Stall, closed) {
 //		return // the client gave up

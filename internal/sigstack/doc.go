@@ -25,7 +25,7 @@
 //
 // Typical use (see sign/interop_test.go):
 //
-//	st := signtest.Start(t, signtest.WithIssuerSelfURL()) // OIDC issuer on 127.0.0.1
+//	st := signtest.New(t, signtest.WithIssuerSelfURL()) // OIDC issuer on 127.0.0.1
 //	stack := sigstack.Start(t, st.Issuer())
 //	signer, _ := sign.NewSigner(
 //		sign.WithSigningConfigFile(stack.SigningConfigPath),

@@ -290,9 +290,14 @@ func newIssuer(t *testing.T) *issuer {
 		pad := func(b []byte) string {
 			return base64.RawURLEncoding.EncodeToString(append(make([]byte, 32-len(b)), b...))
 		}
+		pub, err := key.PublicKey.Bytes() // 0x04 || X || Y
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		writeJSON(w, map[string]any{"keys": []map[string]string{{
 			"kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": "k1",
-			"x": pad(key.PublicKey.X.Bytes()), "y": pad(key.PublicKey.Y.Bytes()),
+			"x": pad(pub[1:33]), "y": pad(pub[33:65]),
 		}}})
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}

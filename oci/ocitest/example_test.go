@@ -2,16 +2,21 @@ package ocitest_test
 
 import (
 	"fmt"
+	"log"
 	"net/http"
+	"time"
 
 	"github.com/tagship/tagship/oci/ocitest"
 )
 
-func ExampleRegistry_Inject() {
-	reg := ocitest.Start()
+func ExampleRegistry_AddFault() {
+	reg, err := ocitest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer reg.Close()
 	// The next two manifest writes answer 503 with Retry-After: 1.
-	reg.Inject(ocitest.Fault{Match: ocitest.MatchManifestPut, Status: http.StatusServiceUnavailable, RetryAfter: "1", Times: 2})
+	reg.AddFault(ocitest.Fault{Match: ocitest.MatchManifestPut, Status: http.StatusServiceUnavailable, RetryAfter: time.Second, Times: 2})
 
 	resp, err := http.Get(reg.URL() + "/v2/")
 	if err != nil {

@@ -5,7 +5,7 @@
 // basic auth ([StartDockerRegistry]).
 //
 //	reg := ocitest.New(t, ocitest.WithReferrersAPI())
-//	reg.Inject(ocitest.Fault{Match: ocitest.MatchBlobUpload, Status: 503, RetryAfter: "1"})
+//	reg.AddFault(ocitest.Fault{Match: ocitest.MatchBlobUpload, Status: 503, RetryAfter: time.Second})
 //	... push to reg.Host() + "/app:v1.0.0" ...
 //	if n := reg.BlobsUploaded(); n != 0 { … } // or reg.Count(ocitest.IsBlobCommit, 201)
 package ocitest
@@ -17,35 +17,22 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 
+	"github.com/tagship/tagship/internal/double"
 	"github.com/tagship/tagship/internal/httpfault"
 )
 
-// Fault describes how to disturb matching requests.
-type Fault struct {
-	// Match selects the requests to disturb; nil matches every request.
-	Match func(*http.Request) bool
-	// Status, when non-zero, answers with this status code and a
-	// registry-style JSON error body instead of serving the request.
-	Status int
-	// RetryAfter is sent as the Retry-After header with Status.
-	RetryAfter string
-	// Reset closes the connection without an answer (a connection reset
-	// for the client).
-	Reset bool
-	// Stall waits this long before serving or disturbing the request.
-	Stall time.Duration
-	// Truncate serves the request (its effects happen) but sends only
-	// half of the answer's body, announcing the full Content-Length, then
-	// drops the connection.
-	Truncate bool
-	// Times is how many matching requests are disturbed: 0 means once,
-	// a negative value means every one.
-	Times int
-}
+// Fault describes how to disturb matching requests: the module's one fault
+// type (internal/httpfault). Match selects requests (nil: every one);
+// Status answers with a registry-style JSON error body (with Message);
+// Truncate serves the request but cuts its answer; Times 0 or 1 disturbs
+// the next matching request, [Always] every one.
+type Fault = httpfault.Fault
+
+// Always as Fault.Times disturbs every matching request until ClearFaults.
+const Always = httpfault.Always
 
 // Request is one request the registry saw.
 type Request struct {
@@ -85,26 +72,20 @@ type Registry struct {
 	cfg config
 
 	mu       sync.Mutex
-	faults   []*activeFault
+	faults   httpfault.Queue
 	requests []Request
 }
 
-type activeFault struct {
-	Fault
-	left int
+// New starts a registry for a test: it fails tb on error and closes the
+// registry in tb.Cleanup.
+func New(tb testing.TB, opts ...Option) *Registry {
+	tb.Helper()
+	return double.Start(tb, "ocitest", func() (*Registry, error) { return NewServer(opts...) })
 }
 
-// New starts a registry and closes it when the test ends.
-func New(t testing.TB, opts ...Option) *Registry {
-	t.Helper()
-	r := Start(opts...)
-	t.Cleanup(r.Close)
-	return r
-}
-
-// Start starts a registry outside a test (e.g. in an Example or a
-// benchmark driver); call Close when done.
-func Start(opts ...Option) *Registry {
+// NewServer starts a registry outside a test (a sandbox, an Example, a
+// benchmark driver). Call Close when done. In a test, use [New].
+func NewServer(opts ...Option) (*Registry, error) {
 	r := &Registry{}
 	for _, o := range opts {
 		o(&r.cfg)
@@ -117,7 +98,7 @@ func Start(opts ...Option) *Registry {
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.serve(inner, w, req)
 	}))
-	return r
+	return r, nil
 }
 
 // Close stops the registry.
@@ -129,23 +110,11 @@ func (r *Registry) Host() string { return strings.TrimPrefix(r.srv.URL, "http://
 // URL returns "http://127.0.0.1:PORT".
 func (r *Registry) URL() string { return r.srv.URL }
 
-// Inject adds a fault; faults are tried in the order injected.
-func (r *Registry) Inject(f Fault) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	left := f.Times
-	if left == 0 {
-		left = 1
-	}
-	r.faults = append(r.faults, &activeFault{Fault: f, left: left})
-}
+// AddFault arms a fault; faults are tried in the order added.
+func (r *Registry) AddFault(f Fault) { r.faults.Add("", f) }
 
 // ClearFaults removes every pending fault.
-func (r *Registry) ClearFaults() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.faults = nil
-}
+func (r *Registry) ClearFaults() { r.faults.Clear() }
 
 // Requests returns a copy of the requests seen so far.
 func (r *Registry) Requests() []Request {
@@ -209,22 +178,6 @@ func MatchMethodPath(method, sub string) func(*http.Request) bool {
 	}
 }
 
-func (r *Registry) takeFault(req *http.Request) *Fault {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, f := range r.faults {
-		if f.left == 0 || (f.Match != nil && !f.Match(req)) {
-			continue
-		}
-		if f.left > 0 {
-			f.left--
-		}
-		ff := f.Fault
-		return &ff
-	}
-	return nil
-}
-
 func (r *Registry) record(q Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -262,7 +215,7 @@ func (r *Registry) serve(inner http.Handler, w http.ResponseWriter, req *http.Re
 			return
 		}
 	}
-	if f := r.takeFault(req); f != nil {
+	if f, ok := r.faults.Take("", req); ok {
 		q.Fault = true
 		// A client that gives up does not cancel the fault: it is carried
 		// out (and recorded) all the same.
@@ -270,22 +223,25 @@ func (r *Registry) serve(inner http.Handler, w http.ResponseWriter, req *http.Re
 		switch {
 		case f.Reset:
 			r.record(q)
+			httpfault.DiscardBody(req, f.ResetAfter)
 			httpfault.Reset(w)
 			return
 		case f.Status != 0:
-			if f.RetryAfter != "" {
-				w.Header().Set("Retry-After", f.RetryAfter)
-			}
+			f.WriteHeaders(w.Header())
 			code := "UNKNOWN"
 			if f.Status == http.StatusTooManyRequests {
 				code = "TOOMANYREQUESTS"
 			}
-			writeError(w, f.Status, code, "injected fault")
+			msg := f.Message
+			if msg == "" {
+				msg = "injected fault"
+			}
+			writeError(w, f.Status, code, msg)
 			q.Status = f.Status
 			r.record(q)
 			return
 		case f.Truncate:
-			q.Status = httpfault.ServeTruncated(w, req, inner, httpfault.Half)
+			q.Status = httpfault.ServeTruncated(w, req, inner, f.Keep)
 			r.record(q)
 			httpfault.Abort()
 		}

@@ -33,7 +33,7 @@ func TestFaults(t *testing.T) {
 		retryAfter string
 	}{
 		{"503 twice", ocitest.Fault{Status: 503, Times: 2}, []int{503, 503, 200}, ""},
-		{"429 with Retry-After", ocitest.Fault{Status: 429, RetryAfter: "7"}, []int{429, 200}, "7"},
+		{"429 with Retry-After", ocitest.Fault{Status: 429, RetryAfter: 7 * time.Second}, []int{429, 200}, "7"},
 		{"reset once", ocitest.Fault{Reset: true}, []int{0, 200}, ""},
 		{"forever", ocitest.Fault{Status: 500, Times: -1}, []int{500, 500, 500}, ""},
 		{"not matching", ocitest.Fault{Status: 500, Match: ocitest.MatchManifestPut}, []int{200, 200}, ""},
@@ -42,7 +42,7 @@ func TestFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			reg := ocitest.New(t)
-			reg.Inject(tt.fault)
+			reg.AddFault(tt.fault)
 			for i, want := range tt.wantStatus {
 				resp, err := get(t, reg.URL()+"/v2/")
 				if want == 0 {
@@ -71,7 +71,7 @@ func TestFaults(t *testing.T) {
 func TestStall(t *testing.T) {
 	t.Parallel()
 	reg := ocitest.New(t)
-	reg.Inject(ocitest.Fault{Stall: 200 * time.Millisecond, Match: ocitest.MatchMethodPath(http.MethodGet, "/v2/")})
+	reg.AddFault(ocitest.Fault{Stall: 200 * time.Millisecond, Match: ocitest.MatchMethodPath(http.MethodGet, "/v2/")})
 	start := time.Now()
 	if _, err := get(t, reg.URL()+"/v2/"); err != nil {
 		t.Fatal(err)

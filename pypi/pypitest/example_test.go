@@ -43,7 +43,7 @@ func Example() {
 func ExampleServer_AddFault() {
 	srv, _ := pypitest.NewServer(pypitest.WithAPIToken("pypi-test"))
 	defer srv.Close()
-	srv.AddFault(pypitest.Fault{Method: http.MethodPost, Path: "/legacy/", Status: 503, RetryAfter: "0", Times: 2})
+	srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath(http.MethodPost, "/legacy/"), Status: 503, Header: http.Header{"Retry-After": {"0"}}, Times: 2})
 	c, _ := pypi.New(srv.UploadURL(), pypi.WithAPIToken("pypi-test"))
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)

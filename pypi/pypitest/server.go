@@ -1,6 +1,7 @@
 package pypitest
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/rand"
 	"encoding/base64"
@@ -17,10 +18,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/tagship/tagship/internal/double"
 	"github.com/tagship/tagship/internal/httpfault"
 )
 
@@ -85,31 +88,24 @@ type Capture struct {
 	Status int
 }
 
-// Fault makes the server misbehave for matching requests. Faults are
-// consumed in the order added.
-type Fault struct {
-	// Method and Path select requests ("" matches any; Path is a prefix,
-	// e.g. "/legacy/", "/files/", "/_/oidc/mint-token").
-	Method, Path string
-	// Status, when not zero, is answered instead of the normal response,
-	// with Body and Retry-After (when set).
-	Status     int
-	RetryAfter string
-	Body       string
-	// Reset closes the TCP connection abruptly (RST) after reading
-	// ResetAfter bytes of the request body.
-	Reset      bool
-	ResetAfter int64
-	// Stall delays the request this long (or until the client gives up)
-	// before it is handled.
-	Stall time.Duration
-	// Truncate, when > 0, cuts a normal response body after that many
-	// bytes and closes the connection (Content-Length stays the full size
-	// when known).
-	Truncate int64
-	// Times is how many matching requests the fault applies to: 0 means
-	// once, a negative value means always.
-	Times int
+// Fault makes the server misbehave for matching requests: the module's one
+// fault type (internal/httpfault). Select requests with Match (see
+// [MatchPath]; nil matches every request). Status answers text/plain with
+// Message as the body; Reset drops the connection after reading ResetAfter
+// bytes of the request body; Truncate cuts a normal answer after
+// TruncateAfter bytes (half when 0). Faults are consumed in the order
+// added; Times 0 or 1 means once, [Always] every time.
+type Fault = httpfault.Fault
+
+// Always as Fault.Times makes a fault fire on every matching request.
+const Always = httpfault.Always
+
+// MatchPath matches requests with method (any when "") whose path starts
+// with prefix, e.g. MatchPath("POST", "/legacy/"), MatchPath("", "/files/").
+func MatchPath(method, prefix string) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		return (method == "" || r.Method == method) && strings.HasPrefix(r.URL.Path, prefix)
+	}
 }
 
 // Option configures a Server.
@@ -228,8 +224,12 @@ func WithDir(dir string) Option {
 }
 
 // WithLogger logs each request. Default: discard.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error { c.logger = l; return nil }
+	return func(c *config) error {
+		c.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
+		return nil
+	}
 }
 
 // Server is a Warehouse-like index on 127.0.0.1.
@@ -253,7 +253,7 @@ type Server struct {
 	captures []Capture
 	attempts int
 	mints    int
-	faults   []*Fault
+	faults   httpfault.Queue
 	hook     func(http.ResponseWriter, *http.Request) bool
 }
 
@@ -263,7 +263,15 @@ type mintedToken struct {
 	oidc    bool
 }
 
-// NewServer starts a server on 127.0.0.1. Close it when done.
+// New starts a server for a test: it fails tb on error and closes the
+// server in tb.Cleanup.
+func New(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	return double.Start(tb, "pypitest", func() (*Server, error) { return NewServer(opts...) })
+}
+
+// NewServer starts a server on 127.0.0.1 outside a test (a sandbox, an
+// Example, a benchmark driver). Call Close when done. In a test, use [New].
 func NewServer(opts ...Option) (*Server, error) {
 	s := &Server{
 		cfg:    config{audience: DefaultAudience, lifetime: 15 * time.Minute},
@@ -318,18 +326,10 @@ func (s *Server) UploadURL() string { return s.URL + "/legacy/" }
 func (s *Server) SimpleURL() string { return s.URL + "/simple/" }
 
 // AddFault queues a fault.
-func (s *Server) AddFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, &f)
-}
+func (s *Server) AddFault(f Fault) { s.faults.Add("", f) }
 
 // ClearFaults removes every fault not yet consumed.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // SetHook installs a function called first for every request; when it
 // returns true it has handled the request. nil removes it.
@@ -408,25 +408,6 @@ func (s *Server) ExpireTokens() {
 	}
 }
 
-func (s *Server) takeFault(r *http.Request) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
-		if (f.Method == "" || f.Method == r.Method) && strings.HasPrefix(r.URL.Path, f.Path) {
-			switch {
-			case f.Times < 0:
-			case f.Times <= 1:
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			default:
-				f.Times--
-			}
-			c := *f
-			return &c
-		}
-	}
-	return nil
-}
-
 // ServeHTTP routes requests.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.cfg.logger.Debug("pypitest request", "method", r.Method, "path", r.URL.Path)
@@ -439,30 +420,45 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if hook != nil && hook(w, r) {
 		return
 	}
-	if f := s.takeFault(r); f != nil {
-		if !httpfault.Stall(r, f.Stall, s.closed) {
+	if f, ok := s.faults.Take("", r); ok {
+		if s.applyFault(w, r, f) {
 			return
 		}
-		if f.Reset {
-			httpfault.DiscardBody(r, f.ResetAfter)
-			httpfault.Reset(w)
-			return
-		}
-		if f.Status != 0 {
-			if f.RetryAfter != "" {
-				w.Header().Set("Retry-After", f.RetryAfter)
-			}
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.WriteHeader(f.Status)
-			io.WriteString(w, f.Body)
-			return
-		}
-		if f.Truncate > 0 {
-			tw := httpfault.NewTruncatingWriter(w, f.Truncate)
+		if f.Truncate && f.TruncateAfter > 0 {
+			tw := httpfault.NewTruncatingWriter(w, f.TruncateAfter)
 			defer tw.AbortIfCut()
 			w = tw
 		}
 	}
+	s.route(w, r)
+}
+
+// applyFault carries out f and reports whether it answered the request
+// (a truncation that streams is left to ServeHTTP).
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
+	if !httpfault.Stall(r, f.Stall, s.closed) {
+		return true
+	}
+	switch {
+	case f.Reset:
+		httpfault.DiscardBody(r, f.ResetAfter)
+		httpfault.Reset(w)
+		return true
+	case f.Status != 0:
+		f.WriteHeaders(w.Header())
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(f.Status)
+		io.WriteString(w, f.Message)
+		return true
+	case f.Truncate && f.TruncateAfter == 0:
+		httpfault.ServeTruncated(w, r, http.HandlerFunc(s.route), f.Keep)
+		httpfault.Abort()
+	}
+	return false
+}
+
+// route serves a request by its path.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
 	case p == "/_/oidc/audience":

@@ -237,7 +237,7 @@ func TestIndexPages(t *testing.T) {
 		len(page.Files) != 1 || page.Files[0].Hashes["sha256"] != d.SHA256 || page.Files[0].RequiresPython != ">=3.9" {
 		t.Fatalf("JSON simple page: %s %s", resp.Header.Get("Content-Type"), body)
 	}
-	resp, body = get("/simple/demo-pkg/", "text/html")
+	_, body = get("/simple/demo-pkg/", "text/html")
 	if !strings.Contains(body, "#sha256="+d.SHA256+`" data-requires-python="&gt;=3.9">`+d.Filename+"</a>") {
 		t.Errorf("HTML simple page: %s", body)
 	}
@@ -272,7 +272,7 @@ func TestFaults(t *testing.T) {
 	post(t, srv, "__token__", token, d, nil, nil)
 	url := srv.URL + "/files/" + d.SHA256 + "/" + d.Filename
 
-	srv.AddFault(pypitest.Fault{Path: "/files/", Status: 503, RetryAfter: "7", Times: 2})
+	srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("", "/files/"), Status: 503, RetryAfter: 7 * time.Second, Times: 2})
 	for i := 0; i < 2; i++ {
 		resp, err := http.Get(url)
 		if err != nil || resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "7" {
@@ -284,7 +284,7 @@ func TestFaults(t *testing.T) {
 		t.Fatalf("after faults: %v %v", err, resp)
 	}
 
-	srv.AddFault(pypitest.Fault{Path: "/files/", Truncate: 10})
+	srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("", "/files/"), Truncate: true, TruncateAfter: 10})
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
@@ -295,12 +295,12 @@ func TestFaults(t *testing.T) {
 		t.Errorf("truncate: read %d bytes, err %v", len(b), err)
 	}
 
-	srv.AddFault(pypitest.Fault{Path: "/files/", Reset: true})
+	srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("", "/files/"), Reset: true})
 	if _, err := http.Get(url); err == nil {
 		t.Error("reset: no error")
 	}
 
-	srv.AddFault(pypitest.Fault{Path: "/files/", Stall: 200 * time.Millisecond})
+	srv.AddFault(pypitest.Fault{Match: pypitest.MatchPath("", "/files/"), Stall: 200 * time.Millisecond})
 	start := time.Now()
 	if resp, err := http.Get(url); err != nil || resp.StatusCode != 200 || time.Since(start) < 200*time.Millisecond {
 		t.Errorf("stall: %v %v %v", err, resp, time.Since(start))

@@ -16,15 +16,17 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/crypto/blake2b"
 
+	"github.com/tagship/tagship/internal/pep"
 	"github.com/tagship/tagship/pypi"
 )
 
@@ -97,8 +99,6 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	fail(w, status, msg)
 }
 
-func reply(status int, msg string) (int, string) { return status, msg }
-
 type hashSet struct {
 	sha, blake, md hash.Hash
 	n              int64
@@ -112,272 +112,414 @@ func (h *hashSet) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// rejection is an upload refused with a status and Warehouse's message.
+type rejection struct {
+	status int
+	msg    string
+}
+
+func reject(status int, msg string) *rejection { return &rejection{status, msg} }
+
+// invalidField is Warehouse's answer to a metadata field it refuses.
+func invalidField(value, field, msg string) *rejection {
+	return reject(http.StatusBadRequest, fmt.Sprintf("'%s' is an invalid value for %s. Error: %s", value, field, msg)+metaHelp)
+}
+
+// uploadForm is one upload's form: the fields, and the content part in a
+// temporary file hashed on the way.
+type uploadForm struct {
+	values      map[string][]string
+	content     *os.File // nil once moved into place
+	contentName string
+	hs          *hashSet
+}
+
+func (f *uploadForm) get(k string) string {
+	if v := f.values[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// close removes the temporary content file unless it was stored.
+func (f *uploadForm) close() {
+	if f.content != nil {
+		f.content.Close()
+		os.Remove(f.content.Name())
+	}
+}
+
+// uploadAuth is who uploads: a token minted by Trusted Publishing, or a
+// classic API token.
+type uploadAuth struct {
+	tok    mintedToken
+	minted bool
+}
+
+// upload runs Warehouse's checks in its order — form, token, action,
+// metadata, digests fields, token scope, file name, digests, duplicates,
+// the distribution itself, attestations — and records the file.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, capture *Capture) (int, string) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		return reply(http.StatusMethodNotAllowed, "Method not allowed.")
+		return http.StatusMethodNotAllowed, "Method not allowed."
 	}
-	user, pass, hasAuth := r.BasicAuth()
+	form, rej := s.readForm(r, capture)
+	if form != nil {
+		defer form.close()
+	}
+	if rej != nil {
+		return rej.status, rej.msg
+	}
+	auth, rej := s.authenticate(r)
+	if rej == nil {
+		rej = checkProtocol(form)
+	}
+	var normVersion string
+	if rej == nil {
+		normVersion, rej = checkMetadata(form)
+	}
+	if rej == nil {
+		rej = checkDigestFields(form)
+	}
+	if rej == nil {
+		rej = checkScope(auth, form.get("name"))
+	}
+	if rej == nil {
+		rej = checkFilename(form, normVersion)
+	}
+	if rej == nil {
+		rej = checkDigests(form)
+	}
+	if rej != nil {
+		return rej.status, rej.msg
+	}
+	sums := form.sums()
+	if done, rej := s.checkDuplicate(form.contentName, sums); done || rej != nil {
+		if rej != nil {
+			return rej.status, rej.msg
+		}
+		return http.StatusOK, ""
+	}
+	final, rej := s.storeDistribution(form, sums)
+	if rej == nil {
+		rej = s.checkUploadAttestations(form, auth, sums, final)
+	}
+	if rej != nil {
+		return rej.status, rej.msg
+	}
+	s.record(form, sums, final, capture)
+	return http.StatusOK, ""
+}
+
+// readForm reads the whole multipart form; the content part goes to a
+// temporary file and is hashed on the way. Every part is captured.
+func (s *Server) readForm(r *http.Request, capture *Capture) (*uploadForm, *rejection) {
+	user, _, _ := r.BasicAuth()
 	capture.User = user
 	mr, err := r.MultipartReader()
 	if err != nil {
 		io.Copy(io.Discard, io.LimitReader(r.Body, 1<<30))
-		return reply(http.StatusBadRequest, "Invalid request: the body must be multipart/form-data.")
+		return nil, reject(http.StatusBadRequest, "Invalid request: the body must be multipart/form-data.")
 	}
-
-	// Read the whole form; the content part goes to a temporary file and
-	// is hashed on the way.
-	values := map[string][]string{}
-	var content *os.File
-	var contentName string
-	hs := &hashSet{sha: sha256.New(), md: md5.New()} //nolint:gosec
-	hs.blake, _ = blake2b.New256(nil)
-	defer func() {
-		if content != nil {
-			content.Close()
-			os.Remove(content.Name())
-		}
-	}()
+	form := &uploadForm{values: map[string][]string{}, hs: &hashSet{sha: sha256.New(), md: md5.New()}} //nolint:gosec
+	form.hs.blake, _ = blake2b.New256(nil)
 	total := 0
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			break
+			return form, nil
 		}
 		if err != nil {
-			return reply(http.StatusBadRequest, "Invalid request: malformed multipart body: "+err.Error())
+			return form, reject(http.StatusBadRequest, "Invalid request: malformed multipart body: "+err.Error())
 		}
 		name := part.FormName()
 		if part.FileName() != "" || name == "content" {
-			if name != "content" || content != nil {
-				// Unknown file parts are drained and recorded.
-				n, _ := io.Copy(io.Discard, part)
-				capture.Fields = append(capture.Fields, FormField{Name: name, Filename: part.FileName(), ContentType: part.Header.Get("Content-Type"), Size: n})
-				continue
-			}
-			f, err := os.CreateTemp(s.dir, "upload-*")
-			if err != nil {
-				return reply(http.StatusInternalServerError, err.Error())
-			}
-			content = f
-			contentName = part.FileName()
-			var dst io.Writer = io.MultiWriter(f, hs)
-			if s.cfg.discard {
-				dst = hs
-			}
-			n, err := io.Copy(dst, part)
-			capture.Fields = append(capture.Fields, FormField{Name: name, Filename: contentName, ContentType: part.Header.Get("Content-Type"), Size: n})
-			if err != nil {
-				return reply(http.StatusBadRequest, "Invalid request: reading the uploaded file: "+err.Error())
+			if rej := s.readFilePart(form, part, capture); rej != nil {
+				return form, rej
 			}
 			continue
 		}
 		b, err := io.ReadAll(io.LimitReader(part, maxFieldSize+1))
 		if err != nil {
-			return reply(http.StatusBadRequest, "Invalid request: "+err.Error())
+			return form, reject(http.StatusBadRequest, "Invalid request: "+err.Error())
 		}
 		if len(b) > maxFieldSize {
-			return reply(http.StatusRequestEntityTooLarge, fmt.Sprintf("Field %q is larger than %d bytes.", name, maxFieldSize))
+			return form, reject(http.StatusRequestEntityTooLarge, fmt.Sprintf("Field %q is larger than %d bytes.", name, maxFieldSize))
 		}
 		total += len(b)
 		if total > maxFormSize {
-			return reply(http.StatusRequestEntityTooLarge, "Form fields are too large.")
+			return form, reject(http.StatusRequestEntityTooLarge, "Form fields are too large.")
 		}
 		capture.Fields = append(capture.Fields, FormField{Name: name, Value: string(b)})
-		values[name] = append(values[name], string(b))
+		form.values[name] = append(form.values[name], string(b))
 	}
-	get := func(k string) string {
-		if v := values[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
+}
 
-	// Authentication.
+// readFilePart stores the (first) content part, hashed; other file parts
+// are drained and recorded.
+func (s *Server) readFilePart(form *uploadForm, part *multipart.Part, capture *Capture) *rejection {
+	name := part.FormName()
+	if name != "content" || form.content != nil {
+		n, _ := io.Copy(io.Discard, part)
+		capture.Fields = append(capture.Fields, FormField{Name: name, Filename: part.FileName(), ContentType: part.Header.Get("Content-Type"), Size: n})
+		return nil
+	}
+	f, err := os.CreateTemp(s.dir, "upload-*")
+	if err != nil {
+		return reject(http.StatusInternalServerError, err.Error())
+	}
+	form.content = f
+	form.contentName = part.FileName()
+	var dst io.Writer = io.MultiWriter(f, form.hs)
+	if s.cfg.discard {
+		dst = form.hs
+	}
+	n, err := io.Copy(dst, part)
+	capture.Fields = append(capture.Fields, FormField{Name: name, Filename: form.contentName, ContentType: part.Header.Get("Content-Type"), Size: n})
+	if err != nil {
+		return reject(http.StatusBadRequest, "Invalid request: reading the uploaded file: "+err.Error())
+	}
+	return nil
+}
+
+// authenticate accepts "__token__" with a minted token that has not
+// expired, or a classic API token.
+func (s *Server) authenticate(r *http.Request) (uploadAuth, *rejection) {
+	user, pass, hasAuth := r.BasicAuth()
 	if !hasAuth || user != "__token__" || pass == "" {
-		return reply(http.StatusForbidden, authHelp)
+		return uploadAuth{}, reject(http.StatusForbidden, authHelp)
 	}
 	s.mu.Lock()
 	tok, minted := s.tokens[pass]
 	s.mu.Unlock()
-	classic := false
-	for _, t := range s.cfg.apiTokens {
-		if t == pass {
-			classic = true
-		}
-	}
+	classic := slices.Contains(s.cfg.apiTokens, pass)
 	if !minted && !classic {
-		return reply(http.StatusForbidden, "Invalid API Token: token is not valid for this index")
+		return uploadAuth{}, reject(http.StatusForbidden, "Invalid API Token: token is not valid for this index")
 	}
 	if minted && time.Now().After(tok.expires) {
-		return reply(http.StatusForbidden, "Invalid API Token: token has expired")
+		return uploadAuth{}, reject(http.StatusForbidden, "Invalid API Token: token has expired")
 	}
+	return uploadAuth{tok: tok, minted: minted}, nil
+}
 
-	if a := get(":action"); a != "file_upload" {
-		return reply(http.StatusBadRequest, fmt.Sprintf("Unknown action: %q.", a))
+func checkProtocol(form *uploadForm) *rejection {
+	if a := form.get(":action"); a != "file_upload" {
+		return reject(http.StatusBadRequest, fmt.Sprintf("Unknown action: %q.", a))
 	}
-	if get("protocol_version") != "1" {
-		return reply(http.StatusBadRequest, "Unknown protocol version.")
+	if form.get("protocol_version") != "1" {
+		return reject(http.StatusBadRequest, "Unknown protocol version.")
 	}
+	return nil
+}
 
-	// Metadata validation, Warehouse's wording.
-	invalid := func(value, field, msg string) (int, string) {
-		return reply(http.StatusBadRequest, fmt.Sprintf("'%s' is an invalid value for %s. Error: %s", value, field, msg)+metaHelp)
-	}
-	mv := get("metadata_version")
+// checkMetadata validates the metadata fields with Warehouse's wording and
+// returns the normalised version.
+func checkMetadata(form *uploadForm) (string, *rejection) {
+	mv := form.get("metadata_version")
 	switch mv {
 	case "1.0", "1.1", "1.2", "2.0", "2.1", "2.2", "2.3", "2.4":
 	case "":
-		return invalid(mv, "Metadata-Version", "This field is required.")
+		return "", invalidField(mv, "Metadata-Version", "This field is required.")
 	default:
-		return invalid(mv, "Metadata-Version", "Use a known metadata version.")
+		return "", invalidField(mv, "Metadata-Version", "Use a known metadata version.")
 	}
-	name := get("name")
+	name := form.get("name")
 	if name == "" {
-		return invalid(name, "Name", "This field is required.")
+		return "", invalidField(name, "Name", "This field is required.")
 	}
-	if !nameRe.MatchString(name) {
-		return invalid(name, "Name", "Start and end with a letter or numeral containing only ASCII numeric and '.', '_' and '-'.")
+	if !pep.ValidName(name) {
+		return "", invalidField(name, "Name", "Start and end with a letter or numeral containing only ASCII numeric and '.', '_' and '-'.")
 	}
-	version := get("version")
+	version := form.get("version")
 	if version == "" {
-		return invalid(version, "Version", "This field is required.")
+		return "", invalidField(version, "Version", "This field is required.")
 	}
 	normVersion, err := pypi.NormalizeVersion(version)
 	if err != nil {
-		return invalid(version, "Version", "Start and end with a letter or numeral containing only ASCII numeric and '.', '_' and '-'.")
+		return "", invalidField(version, "Version", "Start and end with a letter or numeral containing only ASCII numeric and '.', '_' and '-'.")
 	}
-	filetype := get("filetype")
+	filetype := form.get("filetype")
 	switch filetype {
 	case "bdist_wheel", "sdist":
 	case "":
-		return invalid(filetype, "filetype", "This field is required.")
+		return "", invalidField(filetype, "filetype", "This field is required.")
 	default:
-		return invalid(filetype, "filetype", "Use a known file type.")
+		return "", invalidField(filetype, "filetype", "Use a known file type.")
 	}
-	switch pyv := get("pyversion"); {
+	switch pyv := form.get("pyversion"); {
 	case filetype != "sdist" && pyv == "":
-		return reply(http.StatusBadRequest, "Python version is required for binary distribution uploads.")
+		return "", reject(http.StatusBadRequest, "Python version is required for binary distribution uploads.")
 	case filetype == "sdist" && pyv != "" && pyv != "source":
-		return reply(http.StatusBadRequest, "Use 'source' as Python version for an sdist.")
+		return "", reject(http.StatusBadRequest, "Use 'source' as Python version for an sdist.")
 	}
-	if content == nil {
-		return reply(http.StatusBadRequest, "Upload payload does not have a file.")
+	return normVersion, nil
+}
+
+// checkDigestFields wants a file and at least one well-formed digest.
+func checkDigestFields(form *uploadForm) *rejection {
+	if form.content == nil {
+		return reject(http.StatusBadRequest, "Upload payload does not have a file.")
 	}
-	sha, blake, md := get("sha256_digest"), get("blake2_256_digest"), get("md5_digest")
+	sha, blake, md := form.get("sha256_digest"), form.get("blake2_256_digest"), form.get("md5_digest")
 	if sha == "" && blake == "" && md == "" {
-		return reply(http.StatusBadRequest, "Include at least one message digest.")
+		return reject(http.StatusBadRequest, "Include at least one message digest.")
 	}
 	for _, d := range []struct{ v, field string }{{sha, "sha256_digest"}, {blake, "blake2_256_digest"}} {
 		if d.v != "" && !hexOK(strings.ToLower(d.v), 64) {
-			return invalid(d.v, d.field, "Use a valid, hex-encoded, SHA256 message digest.")
+			return invalidField(d.v, d.field, "Use a valid, hex-encoded, SHA256 message digest.")
 		}
 	}
 	if md != "" && !hexOK(strings.ToLower(md), 32) {
-		return invalid(md, "md5_digest", "Use a valid, hex-encoded, MD5 message digest.")
+		return invalidField(md, "md5_digest", "Use a valid, hex-encoded, MD5 message digest.")
 	}
+	return nil
+}
 
-	// Project scoping of minted tokens.
-	if minted && tok.project != "" && normalize(tok.project) != normalize(name) {
-		return reply(http.StatusForbidden, fmt.Sprintf("The given token isn't valid for project %q.", name))
+// checkScope refuses a minted token scoped to another project.
+func checkScope(auth uploadAuth, name string) *rejection {
+	if auth.minted && auth.tok.project != "" && normalize(auth.tok.project) != normalize(name) {
+		return reject(http.StatusForbidden, fmt.Sprintf("The given token isn't valid for project %q.", name))
 	}
+	return nil
+}
 
-	// File name.
-	filename := contentName
+// checkFilename wants a plain file name whose extension fits the file
+// type, and whose project and version agree with the form.
+func checkFilename(form *uploadForm, normVersion string) *rejection {
+	filename, name, version, filetype := form.contentName, form.get("name"), form.get("version"), form.get("filetype")
 	if filename == "" || filename != filepath.Base(filename) || strings.ContainsAny(filename, "/\\\x00") {
-		return reply(http.StatusBadRequest, "Cannot upload a file with '/' or '\\' in the name.")
+		return reject(http.StatusBadRequest, "Cannot upload a file with '/' or '\\' in the name.")
 	}
 	var prefix, fileVersion string
 	switch {
 	case strings.HasSuffix(filename, ".whl"):
 		if filetype != "bdist_wheel" {
-			return reply(http.StatusBadRequest, "Invalid file extension: filetype sdist needs a .tar.gz file.")
+			return reject(http.StatusBadRequest, "Invalid file extension: filetype sdist needs a .tar.gz file.")
 		}
 		wf, err := pypi.ParseWheelFilename(filename)
 		if err != nil {
-			return reply(http.StatusBadRequest, fmt.Sprintf("Invalid wheel filename (invalid version): %s", filename))
+			return reject(http.StatusBadRequest, fmt.Sprintf("Invalid wheel filename (invalid version): %s", filename))
 		}
 		prefix, fileVersion = wf.Name, wf.Version
 	case strings.HasSuffix(filename, ".tar.gz"):
 		if filetype != "sdist" {
-			return reply(http.StatusBadRequest, "Invalid file extension: filetype bdist_wheel needs a .whl file.")
+			return reject(http.StatusBadRequest, "Invalid file extension: filetype bdist_wheel needs a .whl file.")
 		}
 		stem := strings.TrimSuffix(filename, ".tar.gz")
 		i := strings.LastIndexByte(stem, '-')
 		if i <= 0 {
-			return reply(http.StatusBadRequest, fmt.Sprintf("Invalid source distribution filename: %s", filename))
+			return reject(http.StatusBadRequest, fmt.Sprintf("Invalid source distribution filename: %s", filename))
 		}
 		prefix, fileVersion = stem[:i], stem[i+1:]
 	default:
-		return reply(http.StatusBadRequest, "Invalid file extension: Use .tar.gz, .whl or .zip extension. See https://www.python.org/dev/peps/pep-0527 and https://peps.python.org/pep-0715/ for more information")
+		return reject(http.StatusBadRequest, "Invalid file extension: Use .tar.gz, .whl or .zip extension. See https://www.python.org/dev/peps/pep-0527 and https://peps.python.org/pep-0715/ for more information")
 	}
 	if normalize(prefix) != normalize(name) {
-		return reply(http.StatusBadRequest, fmt.Sprintf("Start filename for '%s' with '%s'.", name, strings.ReplaceAll(normalize(name), "-", "_")))
+		return reject(http.StatusBadRequest, fmt.Sprintf("Start filename for '%s' with '%s'.", name, strings.ReplaceAll(normalize(name), "-", "_")))
 	}
 	if nv, err := pypi.NormalizeVersion(fileVersion); err != nil || nv != normVersion {
-		return reply(http.StatusBadRequest, fmt.Sprintf("Version in filename should be '%s' not '%s'.", version, fileVersion))
+		return reject(http.StatusBadRequest, fmt.Sprintf("Version in filename should be '%s' not '%s'.", version, fileVersion))
 	}
+	return nil
+}
 
-	// Digests.
-	gotSHA := hex.EncodeToString(hs.sha.Sum(nil))
-	gotBlake := hex.EncodeToString(hs.blake.Sum(nil))
-	gotMD := hex.EncodeToString(hs.md.Sum(nil))
-	if (sha != "" && !strings.EqualFold(sha, gotSHA)) || (blake != "" && !strings.EqualFold(blake, gotBlake)) || (md != "" && !strings.EqualFold(md, gotMD)) {
-		return reply(http.StatusBadRequest, "The digest supplied does not match a digest calculated from the uploaded file.")
+// uploadSums are the uploaded file's digests as computed, lower-case hex.
+type uploadSums struct{ sha, blake, md string }
+
+func (f *uploadForm) sums() uploadSums {
+	return uploadSums{
+		sha:   hex.EncodeToString(f.hs.sha.Sum(nil)),
+		blake: hex.EncodeToString(f.hs.blake.Sum(nil)),
+		md:    hex.EncodeToString(f.hs.md.Sum(nil)),
 	}
+}
 
-	// Duplicate file names.
+// checkDigests compares the digests the form gives with the file's.
+func checkDigests(form *uploadForm) *rejection {
+	got := form.sums()
+	sha, blake, md := form.get("sha256_digest"), form.get("blake2_256_digest"), form.get("md5_digest")
+	if (sha != "" && !strings.EqualFold(sha, got.sha)) || (blake != "" && !strings.EqualFold(blake, got.blake)) || (md != "" && !strings.EqualFold(md, got.md)) {
+		return reject(http.StatusBadRequest, "The digest supplied does not match a digest calculated from the uploaded file.")
+	}
+	return nil
+}
+
+// checkDuplicate reports done for a re-upload of the same file (accepted
+// without change) and refuses a different file under a used name.
+func (s *Server) checkDuplicate(filename string, sums uploadSums) (done bool, _ *rejection) {
 	s.mu.Lock()
 	existing, dup := s.files[filename]
 	s.mu.Unlock()
-	if dup {
-		if existing.BLAKE2b256 == gotBlake && existing.SHA256 == gotSHA {
-			return http.StatusOK, ""
-		}
-		return reply(http.StatusBadRequest, fmt.Sprintf("File already exists ('%s', with blake2_256 hash '%s'). See https://pypi.org/help/#file-name-reuse for more information.", filename, gotBlake))
+	if !dup {
+		return false, nil
 	}
-
-	// The distribution itself must be valid and agree with the form.
-	dir := filepath.Join(s.dir, gotSHA)
-	final := filepath.Join(dir, filename)
-	if !s.cfg.discard {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return reply(http.StatusInternalServerError, err.Error())
-		}
-		if err := content.Close(); err != nil {
-			return reply(http.StatusInternalServerError, err.Error())
-		}
-		if err := os.Rename(content.Name(), final); err != nil {
-			return reply(http.StatusInternalServerError, err.Error())
-		}
-		content = nil
-		d, err := pypi.OpenDistribution(final)
-		if err != nil {
-			os.RemoveAll(dir)
-			return reply(http.StatusBadRequest, "Invalid distribution file. "+strings.TrimPrefix(err.Error(), "pypi: "))
-		}
-		if normalize(d.Name) != normalize(name) || d.Version != version {
-			os.RemoveAll(dir)
-			return reply(http.StatusBadRequest, fmt.Sprintf("Invalid distribution file: its metadata says %s %s but the form says %s %s.", d.Name, d.Version, name, version))
-		}
+	if existing.BLAKE2b256 == sums.blake && existing.SHA256 == sums.sha {
+		return true, nil
 	}
+	return false, reject(http.StatusBadRequest, fmt.Sprintf("File already exists ('%s', with blake2_256 hash '%s'). See https://pypi.org/help/#file-name-reuse for more information.", filename, sums.blake))
+}
 
-	// PEP 740 attestations.
+// storeDistribution moves the file into place (unless WithDiscardContent)
+// and checks that it is a valid distribution agreeing with the form. It
+// returns where the file is.
+func (s *Server) storeDistribution(form *uploadForm, sums uploadSums) (string, *rejection) {
+	dir := filepath.Join(s.dir, sums.sha)
+	final := filepath.Join(dir, form.contentName)
+	if s.cfg.discard {
+		return final, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", reject(http.StatusInternalServerError, err.Error())
+	}
+	if err := form.content.Close(); err != nil {
+		return "", reject(http.StatusInternalServerError, err.Error())
+	}
+	if err := os.Rename(form.content.Name(), final); err != nil {
+		return "", reject(http.StatusInternalServerError, err.Error())
+	}
+	form.content = nil
+	name, version := form.get("name"), form.get("version")
+	d, err := pypi.OpenDistribution(final)
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", reject(http.StatusBadRequest, "Invalid distribution file. "+strings.TrimPrefix(err.Error(), "pypi: "))
+	}
+	if normalize(d.Name) != normalize(name) || d.Version != version {
+		os.RemoveAll(dir)
+		return "", reject(http.StatusBadRequest, fmt.Sprintf("Invalid distribution file: its metadata says %s %s but the form says %s %s.", d.Name, d.Version, name, version))
+	}
+	return final, nil
+}
+
+// checkUploadAttestations verifies PEP 740 attestations, which only
+// Trusted Publishing may send; a refusal removes the stored file.
+func (s *Server) checkUploadAttestations(form *uploadForm, auth uploadAuth, sums uploadSums, final string) *rejection {
+	a, ok := form.values["attestations"]
+	if !ok {
+		return nil
+	}
+	if !auth.minted {
+		return s.rejectAfterStore(filepath.Dir(final), "Attestations are only supported when using Trusted Publishing")
+	}
+	if err := s.checkAttestations(a[0], form.contentName, sums.sha); err != nil {
+		return s.rejectAfterStore(filepath.Dir(final), "Invalid attestations supplied during upload: "+err.Error())
+	}
+	return nil
+}
+
+// record adds the accepted file to the index (the first of two racing
+// uploads wins).
+func (s *Server) record(form *uploadForm, sums uploadSums, final string, capture *Capture) {
 	var atts json.RawMessage
-	if a, ok := values["attestations"]; ok {
-		if !minted {
-			return s.rejectAfterStore(dir, "Attestations are only supported when using Trusted Publishing")
-		}
-		if err := s.checkAttestations(a[0], filename, gotSHA); err != nil {
-			return s.rejectAfterStore(dir, "Invalid attestations supplied during upload: "+err.Error())
-		}
+	if a, ok := form.values["attestations"]; ok {
 		atts = json.RawMessage(a[0])
 	}
-
+	filename := form.contentName
 	f := &File{
-		Filename: filename, Project: name, Version: version, Filetype: filetype,
-		PyVersion: get("pyversion"), RequiresPython: get("requires_python"),
-		Size: hs.n, SHA256: gotSHA, BLAKE2b256: gotBlake, MD5: gotMD,
+		Filename: filename, Project: form.get("name"), Version: form.get("version"), Filetype: form.get("filetype"),
+		PyVersion: form.get("pyversion"), RequiresPython: form.get("requires_python"),
+		Size: form.hs.n, SHA256: sums.sha, BLAKE2b256: sums.blake, MD5: sums.md,
 		UploadTime: time.Now().UTC(), Attestations: atts,
 		Form: append([]FormField(nil), capture.Fields...),
 	}
@@ -390,17 +532,14 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, capture *Capture
 		s.order = append(s.order, filename)
 	}
 	s.mu.Unlock()
-	return http.StatusOK, ""
 }
 
-func (s *Server) rejectAfterStore(dir, msg string) (int, string) {
+func (s *Server) rejectAfterStore(dir, msg string) *rejection {
 	if !s.cfg.discard {
 		os.RemoveAll(dir)
 	}
-	return reply(http.StatusBadRequest, msg)
+	return reject(http.StatusBadRequest, msg)
 }
-
-var nameRe = regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
 
 func normalize(name string) string { return pypi.NormalizeName(name) }
 

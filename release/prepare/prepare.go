@@ -23,6 +23,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/tagship/tagship/changelog"
+	"github.com/tagship/tagship/internal/atomicfile"
 	"github.com/tagship/tagship/preflight"
 )
 
@@ -194,15 +195,16 @@ func (r *Result) Commands() []string {
 }
 
 // Error is a refusal of [Release]. It unwraps to one of the Err…
-// conditions (Err) and to the underlying error (Cause), if any.
+// conditions (Condition) and to the underlying error (Err), if any, and
+// says what was expected, what was found and a hint to fix it.
 type Error struct {
-	Version  string // the version being prepared
-	Where    string // what was looked at: "CHANGELOG.md", "pyproject.toml", "refs/tags/v0.11.0 on origin"
-	Expected string
-	Found    string
-	Fix      string
-	Err      error // the condition: ErrTagExists, …
-	Cause    error // the underlying error, may be nil
+	Version   string // the version being prepared
+	Where     string // what was looked at: "CHANGELOG.md", "pyproject.toml", "refs/tags/v0.11.0 on origin"
+	Expected  string
+	Found     string
+	Hint      string
+	Condition error // the condition: ErrTagExists, …
+	Err       error // the underlying error, may be nil
 }
 
 func (e *Error) Error() string {
@@ -214,8 +216,8 @@ func (e *Error) Error() string {
 	if e.Where != "" {
 		b.WriteString(": " + e.Where)
 	}
-	if e.Err != nil {
-		b.WriteString(": " + strings.TrimPrefix(e.Err.Error(), "prepare: "))
+	if e.Condition != nil {
+		b.WriteString(": " + strings.TrimPrefix(e.Condition.Error(), "prepare: "))
 	}
 	if e.Expected != "" {
 		b.WriteString(": expected " + e.Expected)
@@ -223,8 +225,8 @@ func (e *Error) Error() string {
 	if e.Found != "" {
 		b.WriteString("; found " + e.Found)
 	}
-	if e.Fix != "" {
-		b.WriteString("; fix: " + e.Fix)
+	if e.Hint != "" {
+		b.WriteString("; fix: " + e.Hint)
 	}
 	return b.String()
 }
@@ -232,11 +234,11 @@ func (e *Error) Error() string {
 // Unwrap returns the condition and the cause.
 func (e *Error) Unwrap() []error {
 	var errs []error
+	if e.Condition != nil {
+		errs = append(errs, e.Condition)
+	}
 	if e.Err != nil {
 		errs = append(errs, e.Err)
-	}
-	if e.Cause != nil {
-		errs = append(errs, e.Cause)
 	}
 	return errs
 }
@@ -326,10 +328,10 @@ func newPreparer(cfg Config) (*preparer, error) {
 		}
 		return nil, &Error{
 			Version: cfg.Version, Where: "Config.Version",
-			Expected: "a strict release version X.Y.Z, e.g. 0.11.0 or v0.11.0",
-			Found:    found,
-			Fix:      "give the final version to release as three numbers without leading zeros; pre-releases are not released from strict tags",
-			Err:      ErrVersionNotStrict, Cause: err,
+			Expected:  "a strict release version X.Y.Z, e.g. 0.11.0 or v0.11.0",
+			Found:     found,
+			Hint:      "give the final version to release as three numbers without leading zeros; pre-releases are not released from strict tags",
+			Condition: ErrVersionNotStrict, Err: err,
 		}
 	}
 	p.version, p.tag = v, "v"+v
@@ -404,7 +406,7 @@ func (p *preparer) message(field, text string) (string, error) {
 func (p *preparer) configErr(field, expected, found string) error {
 	return &Error{
 		Version: p.cfg.Version, Where: "Config." + field,
-		Expected: expected, Found: found, Fix: "fix Config." + field, Err: ErrConfig,
+		Expected: expected, Found: found, Hint: "fix Config." + field, Condition: ErrConfig,
 	}
 }
 
@@ -436,7 +438,7 @@ func (p *preparer) abs(rel string) string { return filepath.Join(p.cfg.Dir, file
 
 func (p *preparer) refuse(where, expected, found, fix string, cond, cause error) {
 	p.errs = append(p.errs, &Error{
-		Version: p.version, Where: where, Expected: expected, Found: found, Fix: fix, Err: cond, Cause: cause,
+		Version: p.version, Where: where, Expected: expected, Found: found, Hint: fix, Condition: cond, Err: cause,
 	})
 }
 
@@ -451,14 +453,14 @@ func (p *preparer) prepare(ctx context.Context) (*Result, error) {
 		return nil, &Error{
 			Version: p.version, Where: p.changelog,
 			Expected: "a Keep a Changelog file with an [Unreleased] section", Found: prepareReadErr(err),
-			Fix: "create " + p.changelog + " or set Config.Changelog", Cause: err,
+			Hint: "create " + p.changelog + " or set Config.Changelog", Err: err,
 		}
 	}
 	cl, err := changelog.Parse(clOld)
 	if err != nil {
 		return nil, &Error{
 			Version: p.version, Where: p.changelog, Expected: "a changelog that parses",
-			Found: err.Error(), Fix: "fix " + p.changelog + " as the message says", Cause: err,
+			Found: err.Error(), Hint: "fix " + p.changelog + " as the message says", Err: err,
 		}
 	}
 	prev := prepareNewest(cl)
@@ -526,10 +528,10 @@ func (p *preparer) prepare(ctx context.Context) (*Result, error) {
 		}
 		return nil, &Error{
 			Version: p.version, Where: "preflight " + p.tag,
-			Expected: "the prepared files to pass the checks run on the tag",
-			Found:    strings.Join(found, "; "),
-			Fix:      "fix the problems listed, then prepare again (nothing was written)",
-			Err:      ErrChecks, Cause: report.Err(),
+			Expected:  "the prepared files to pass the checks run on the tag",
+			Found:     strings.Join(found, "; "),
+			Hint:      "fix the problems listed, then prepare again (nothing was written)",
+			Condition: ErrChecks, Err: report.Err(),
 		}
 	}
 
@@ -829,7 +831,7 @@ func prepareFindMarkers(src []byte) (prepareMarkers, bool, error) {
 		return prepareMarkers{}, false, &Error{
 			Where:    fmt.Sprintf(":%d", line+1),
 			Expected: "one " + WhatsNewStart + " line followed by one " + WhatsNewEnd + " line",
-			Found:    found, Fix: fix, Err: ErrReadmeMarkers,
+			Found:    found, Hint: fix, Condition: ErrReadmeMarkers,
 		}
 	}
 	fence := ""
@@ -1068,7 +1070,7 @@ func (p *preparer) check(ctx context.Context, manifest, cl []byte) (*preflight.R
 	fix := func(s string) string { return strings.ReplaceAll(s, tmp+string(filepath.Separator), prefix) }
 	for i := range r.Problems {
 		q := &r.Problems[i]
-		q.Where, q.Expected, q.Found, q.Fix = fix(q.Where), fix(q.Expected), fix(q.Found), fix(q.Fix)
+		q.Where, q.Expected, q.Found, q.Hint = fix(q.Where), fix(q.Expected), fix(q.Found), fix(q.Hint)
 	}
 	for i := range r.Passed {
 		r.Passed[i].Where, r.Passed[i].Detail = fix(r.Passed[i].Where), fix(r.Passed[i].Detail)
@@ -1095,7 +1097,7 @@ func (p *preparer) write(files []File) error {
 			cleanup()
 			return &Error{
 				Version: p.version, Where: f.Path, Expected: "the content read at the start of Prepare",
-				Found: "the file changed meanwhile", Fix: "prepare again (nothing was written)", Err: ErrFileChanged, Cause: err,
+				Found: "the file changed meanwhile", Hint: "prepare again (nothing was written)", Condition: ErrFileChanged, Err: err,
 			}
 		}
 		tmp, err := prepareTempFile(path, f.New)
@@ -1103,7 +1105,7 @@ func (p *preparer) write(files []File) error {
 			cleanup()
 			return &Error{
 				Version: p.version, Where: f.Path, Expected: "a writable directory", Found: err.Error(),
-				Fix: "fix the permissions (nothing was written)", Cause: err,
+				Hint: "fix the permissions (nothing was written)", Err: err,
 			}
 		}
 		todo = append(todo, pending{path: path, tmp: tmp, old: f.Old})
@@ -1127,7 +1129,7 @@ func (p *preparer) write(files []File) error {
 			}
 			return &Error{
 				Version: p.version, Where: filepath.ToSlash(t.path), Expected: "every file written",
-				Found: found, Fix: fix, Cause: err,
+				Found: found, Hint: fix, Err: err,
 			}
 		}
 		p.log.Debug("prepare wrote", "file", t.path)
@@ -1139,44 +1141,22 @@ func (p *preparer) write(files []File) error {
 	return nil
 }
 
+// prepareMode is the mode a rewritten file gets: path's own, else 0644.
+func prepareMode(path string) fs.FileMode {
+	if st, err := os.Stat(path); err == nil {
+		return st.Mode().Perm()
+	}
+	return 0o644
+}
+
 // prepareTempFile writes b to a new temporary file next to path, with
 // path's permissions, and returns its name.
 func prepareTempFile(path string, b []byte) (string, error) {
-	mode := fs.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tagship-*")
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
+	return atomicfile.Temp(path, b, prepareMode(path))
 }
 
 func prepareWriteAtomic(path string, b []byte) error {
-	tmp, err := prepareTempFile(path, b)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return atomicfile.WriteFile(path, b, prepareMode(path))
 }
 
 // ---- git ----

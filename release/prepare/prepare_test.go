@@ -502,7 +502,7 @@ func TestPrepareRefusals(t *testing.T) {
 				}
 			}
 			var pe *Error
-			if !errors.As(err, &pe) || pe.Expected == "" || pe.Fix == "" {
+			if !errors.As(err, &pe) || pe.Expected == "" || pe.Hint == "" {
 				t.Errorf("want a *Error with Expected and Fix: %#v", err)
 			}
 			for _, m := range tc.msg {

@@ -3,12 +3,12 @@
 // sample Python project to release — like net/http/httptest, for release
 // pipelines.
 //
-//	env, err := releasetest.Start()       // Sigstore, registry, PyPI, GitHub
-//	defer env.Close()
+//	env := releasetest.New(t)             // Sigstore, registry, PyPI, GitHub; closed with the test
 //	_, err = env.PrepareProject(ctx, dir) // sample project, prepared for env.Tag
 //	report, err := env.Release(ctx, dir)  // the standard release on the doubles
 //
-// or, to change the configuration, build it yourself:
+// (outside a test — the sandbox, the quickstart — env, err :=
+// releasetest.NewEnv() and defer env.Close()), or, to change the configuration, build it yourself:
 //
 //	cfg, err := env.Config(dir) // a release.StandardConfig wired to the doubles
 //	p, err := release.Standard(cfg)

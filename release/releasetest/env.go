@@ -1,6 +1,7 @@
 package releasetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log"
@@ -10,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/ghrelease/ghreleasetest"
+	"github.com/tagship/tagship/internal/double"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/pypi/pypitest"
@@ -83,8 +86,12 @@ func WithRegistry(host string) Option {
 }
 
 // WithLogger logs the doubles' requests. Default: discard.
+// WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
-	return func(o *options) error { o.logger = l; return nil }
+	return func(o *options) error {
+		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
+		return nil
+	}
 }
 
 // WithSigstoreOptions, WithPyPIOptions and WithGitHubOptions pass options
@@ -107,8 +114,16 @@ func WithGitHubOptions(opts ...ghreleasetest.Option) Option {
 // job, which the index's Trusted Publisher requires.
 const PyPIEnvironment = "pypi"
 
-// Start starts every double.
-func Start(opts ...Option) (_ *Env, err error) {
+// New starts every double for a test: it fails tb on error and closes
+// them in tb.Cleanup.
+func New(tb testing.TB, opts ...Option) *Env {
+	tb.Helper()
+	return double.Start(tb, "releasetest", func() (*Env, error) { return NewEnv(opts...) })
+}
+
+// NewEnv starts every double outside a test (the sandbox, the quickstart,
+// an Example). Call Close when done. In a test, use [New].
+func NewEnv(opts ...Option) (_ *Env, err error) {
 	o := options{repository: "octo-org/hello-release", tag: "v0.11.0", logger: slog.New(slog.DiscardHandler)}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
@@ -123,7 +138,7 @@ func Start(opts ...Option) (_ *Env, err error) {
 	}()
 	wf := signtest.Workflow{Repository: o.repository, WorkflowPath: sign.DefaultWorkflowPath,
 		Ref: "refs/tags/" + o.tag, EventName: "push", Environment: PyPIEnvironment}
-	e.Sigstore, err = signtest.New(append([]signtest.Option{signtest.WithWorkflow(wf)}, o.sigstore...)...)
+	e.Sigstore, err = signtest.NewServer(append([]signtest.Option{signtest.WithWorkflow(wf)}, o.sigstore...)...)
 	if err != nil {
 		return nil, fmt.Errorf("releasetest: sigstore: %w", err)
 	}
@@ -141,7 +156,10 @@ func Start(opts ...Option) (_ *Env, err error) {
 	}
 	e.closers = append(e.closers, e.PyPI.Close)
 
-	e.GitHub = ghreleasetest.NewServer(o.github...)
+	e.GitHub, err = ghreleasetest.NewServer(o.github...)
+	if err != nil {
+		return nil, fmt.Errorf("releasetest: github: %w", err)
+	}
 	e.closers = append(e.closers, e.GitHub.Close)
 
 	if o.registry != "" {

@@ -13,7 +13,7 @@ import (
 // standard pipeline, and what the services hold afterwards.
 func ExampleEnv_Release() {
 	ctx := context.Background()
-	env, err := releasetest.Start()
+	env, err := releasetest.NewEnv()
 	if err != nil {
 		panic(err)
 	}

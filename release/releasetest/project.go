@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/tagship/tagship/internal/atomicfile"
 )
 
 // Project describes the sample Python project [WriteProject] generates.
@@ -375,7 +376,7 @@ func writeWheel(path, base, mod, tag, metadata string, src map[string][]byte) er
 	if err := zw.Close(); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o600)
 }
 
 func writeSdist(path string, entries map[string][]byte) error {
@@ -410,23 +411,5 @@ func writeSdist(path string, entries map[string][]byte) error {
 	if err := gz.Close(); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, buf.Bytes())
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".build-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o600)
 }

@@ -35,7 +35,7 @@ import (
 // Sigstore whose tokens carry the release workflow's identity.
 func ExampleRelease() {
 	ctx := context.Background()
-	st, err := signtest.New(signtest.WithWorkflow(signtest.Workflow{Repository: "octo-org/demo", Ref: "v1.0.0"}))
+	st, err := signtest.NewServer(signtest.WithWorkflow(signtest.Workflow{Repository: "octo-org/demo", Ref: "v1.0.0"}))
 	if err != nil {
 		panic(err)
 	}
@@ -118,7 +118,7 @@ func ExampleRelease() {
 func TestVerifyReleaseAfterStandardPipeline(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	env, err := releasetest.Start()
+	env, err := releasetest.NewEnv()
 	if err != nil {
 		t.Fatal(err)
 	}

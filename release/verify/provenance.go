@@ -59,7 +59,8 @@ func (r *verifyRun) fileProvenance(ctx context.Context) {
 	}
 	p, res, err := provenance.Verify(ctx, r.v, b, r.policy, e)
 	if res == nil {
-		reason, exp, found, hint := verifyExplain(err, r.policy)
+		x := verifyExplain(err, r.policy)
+		reason, exp, found, hint := x.condition, x.expected, x.found, x.hint
 		if errors.Is(err, sign.ErrInvalidBundle) {
 			hint = "the provenance bundle holds no DSSE-signed statement (a plain signature was attached under its name?)"
 		}
@@ -114,7 +115,8 @@ func (r *verifyRun) imageAttestations(ctx context.Context, a *Artifact, ref, dig
 		}
 		res, err := oci.VerifyAttestations(ctx, digestRef, pt, r.policy, r.v, opts...)
 		if err != nil {
-			reason, exp, found, hint := verifyExplain(err, r.policy)
+			x := verifyExplain(err, r.policy)
+			reason, exp, found, hint := x.condition, x.expected, x.found, x.hint
 			if errors.Is(err, oci.ErrNoAttestation) {
 				reason, exp, found, hint = ErrMissing, "a "+pt+" attestation signed by "+r.policy.Identity, "none",
 					"the image carries no such attestation: it was released without it, or the attestations were not copied with the image"

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -27,7 +26,9 @@ import (
 
 	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/internal/batch"
+	"github.com/tagship/tagship/internal/pep"
 	"github.com/tagship/tagship/oci"
+	"github.com/tagship/tagship/preflight"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/sign"
 )
@@ -247,23 +248,23 @@ type Check struct {
 	Err *Error
 }
 
-// Error describes a failed check: the reason (one of the
-// ErrVerify… sentinels), what was expected and found, and how to
-// troubleshoot. It matches its reason and the underlying error with
-// errors.Is.
+// Error describes a failed check in the module's error vocabulary: the
+// condition (one of the Err… sentinels), what was expected and found, a
+// hint to troubleshoot, and the underlying error. It matches its condition
+// and the underlying error with errors.Is.
 type Error struct {
-	Artifact string
-	Check    string
-	Reason   error
-	Expected string
-	Found    string
-	Hint     string
-	Err      error
+	Artifact  string
+	Check     string
+	Condition error
+	Expected  string
+	Found     string
+	Hint      string
+	Err       error
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s: %v", e.Artifact, e.Check, e.Reason)
+	fmt.Fprintf(&b, "%s: %s: %v", e.Artifact, e.Check, e.Condition)
 	if e.Expected != "" || e.Found != "" {
 		fmt.Fprintf(&b, " (expected %s, found %s)", verifyOr(e.Expected, "-"), verifyOr(e.Found, "-"))
 	}
@@ -288,8 +289,8 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 		Hint     string `json:"hint,omitempty"`
 		Error    string `json:"error,omitempty"`
 	}{Artifact: e.Artifact, Check: e.Check, Expected: e.Expected, Found: e.Found, Hint: e.Hint}
-	if e.Reason != nil {
-		v.Reason = e.Reason.Error()
+	if e.Condition != nil {
+		v.Reason = e.Condition.Error()
 	}
 	if e.Err != nil {
 		v.Error = e.Err.Error()
@@ -300,9 +301,9 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 // Unwrap returns the reason and the underlying error.
 func (e *Error) Unwrap() []error {
 	if e.Err == nil {
-		return []error{e.Reason}
+		return []error{e.Condition}
 	}
-	return []error{e.Reason, e.Err}
+	return []error{e.Condition, e.Err}
 }
 
 // OK reports whether every check passed (or was skipped) and there was
@@ -396,7 +397,7 @@ func (r *Report) String() string {
 	}
 	fmt.Fprintf(&b, "FAILED: %d of %d checks failed.\n", failed, total)
 	for _, f := range r.Failures() {
-		fmt.Fprintf(&b, "\n%s — %s: %v\n", f.Artifact, f.Check, f.Reason)
+		fmt.Fprintf(&b, "\n%s — %s: %v\n", f.Artifact, f.Check, f.Condition)
 		if f.Expected != "" {
 			fmt.Fprintf(&b, "  expected: %s\n", f.Expected)
 		}
@@ -413,11 +414,6 @@ func (r *Report) String() string {
 	return b.String()
 }
 
-var (
-	verifyRepoRE    = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$`)
-	verifyVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
-)
-
 // verifyRun carries one Release call's state.
 type verifyRun struct {
 	cfg     Config
@@ -429,7 +425,7 @@ type verifyRun struct {
 	keep    bool   // files in dir outlive the call
 	sums    map[string]string
 	sumsOK  bool
-	sbom    *verifySBOM
+	sbom    *ghrelease.ReleaseSBOM
 	release *ghrelease.PublishedRelease
 	gh      *ghrelease.Downloader
 	idx     *pypi.Index
@@ -461,11 +457,11 @@ type verifyRun struct {
 func Release(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	cfg.Version = strings.TrimPrefix(cfg.Version, "v")
-	if !verifyRepoRE.MatchString(cfg.Repository) {
+	if owner, repo, _ := strings.Cut(cfg.Repository, "/"); !ghrelease.ValidRepository(owner, repo) {
 		return nil, fmt.Errorf("%w: Repository %q: expected OWNER/REPO", ErrConfig, cfg.Repository)
 	}
-	if !verifyVersionRE.MatchString(cfg.Version) {
-		return nil, fmt.Errorf("%w: Version %q: expected X.Y.Z (release tags are strict vX.Y.Z)", ErrConfig, cfg.Version)
+	if _, err := preflight.ParseTag("v" + cfg.Version); err != nil {
+		return nil, fmt.Errorf("%w: Version %q: expected X.Y.Z (release tags are strict vX.Y.Z): %w", ErrConfig, cfg.Version, err)
 	}
 	if cfg.Project == "" {
 		cfg.Project = cfg.Repository[strings.IndexByte(cfg.Repository, '/')+1:]
@@ -775,15 +771,15 @@ func (r *verifyRun) loadRecords(ctx context.Context) {
 		ba.Path = path
 	}
 	data, err := verifyReadSmall(path, 64<<20)
-	var sb *verifySBOM
+	var sb *ghrelease.ReleaseSBOM
 	if err == nil {
-		sb, err = verifyParseSBOM(data)
+		sb, err = ghrelease.ParseSBOM(data)
 	}
 	if err != nil {
 		ba.Checks = append(ba.Checks, r.fail(ba.Name, CheckParse, ErrFileReplaced, "a CycloneDX JSON document", "", "the SBOM asset is not valid CycloneDX JSON", err))
 	} else {
 		r.sbom = sb
-		ba.Checks = append(ba.Checks, Check{Name: CheckFetch, Status: Passed, Detail: fmt.Sprintf("CycloneDX %s, %d components", sb.SpecVersion, len(sb.Components))})
+		ba.Checks = append(ba.Checks, Check{Name: CheckFetch, Status: Passed, Detail: fmt.Sprintf("CycloneDX %s, %d components", sb.SpecVersion, len(sb.Components()))})
 	}
 	ba.Checks = append(ba.Checks, r.sumsCheck(ba.Name, ba.SHA256))
 	ba.Checks = append(ba.Checks, r.recordSignatureCheck(ctx, ba.Name, ba.SHA256))
@@ -909,15 +905,18 @@ func (r *verifyRun) signatureCheck(ctx context.Context, artifact, sum, bundlePat
 	if err == nil {
 		return Check{Name: CheckSignature, Status: Passed, Detail: verifySignedDetail(res)}
 	}
-	reason, exp, found, hint := verifyExplain(err, r.policy)
+	x := verifyExplain(err, r.policy)
+	reason, exp, found, hint := x.condition, x.expected, x.found, x.hint
 	if errors.Is(err, sign.ErrDigestMismatch) {
-		exp, found, reason, hint = r.explainDigest(artifact, sum, b)
+		x = r.explainDigest(artifact, sum, b)
+		reason, exp, found, hint = x.condition, x.expected, x.found, x.hint
 	}
 	return r.fail(artifact, CheckSignature, reason, exp, found, hint, err)
 }
 
 // explainDigest says which file a bundle signs when it is not artifact.
-func (r *verifyRun) explainDigest(artifact, sum string, b *bundle.Bundle) (exp, found string, reason error, hint string) {
+func (r *verifyRun) explainDigest(artifact, sum string, b *bundle.Bundle) explanation {
+	var exp, found string
 	signed := ""
 	if ms := b.GetMessageSignature(); ms != nil && ms.GetMessageDigest() != nil {
 		signed = hex.EncodeToString(ms.GetMessageDigest().GetDigest())
@@ -927,15 +926,15 @@ func (r *verifyRun) explainDigest(artifact, sum string, b *bundle.Bundle) (exp, 
 	recorded, listed := r.sums[artifact]
 	switch {
 	case listed && recorded != sum && signed == recorded:
-		return exp, found, ErrFileReplaced, fmt.Sprintf("the bundle and SHA256SUMS both record sha256 %s for %s, but the file obtained hashes to %s: the file was replaced after the release (e.g. on the index or a mirror); do not use it", recorded, artifact, sum)
+		return explanation{ErrFileReplaced, exp, found, fmt.Sprintf("the bundle and SHA256SUMS both record sha256 %s for %s, but the file obtained hashes to %s: the file was replaced after the release (e.g. on the index or a mirror); do not use it", recorded, artifact, sum)}
 	case signed != "":
 		for n, h := range r.sums {
 			if h == signed && n != artifact {
-				return exp, found, ErrBundleMismatch, fmt.Sprintf("%s.sigstore.json is the bundle of %s (SHA256SUMS lists that hash for it): the bundle for another file was attached under this name", artifact, n)
+				return explanation{ErrBundleMismatch, exp, found, fmt.Sprintf("%s.sigstore.json is the bundle of %s (SHA256SUMS lists that hash for it): the bundle for another file was attached under this name", artifact, n)}
 			}
 		}
 	}
-	return exp, found, ErrBundleMismatch, "the bundle signs another artifact than this file: the bundle for another file was attached, or the file is not the released one"
+	return explanation{ErrBundleMismatch, exp, found, "the bundle signs another artifact than this file: the bundle for another file was attached, or the file is not the released one"}
 }
 
 func (r *verifyRun) sumsCheck(artifact, sum string) Check {
@@ -957,11 +956,11 @@ func (r *verifyRun) sbomFileCheck(artifact, sum string) Check {
 	if r.sbom == nil {
 		return Check{Name: CheckSBOM, Status: Skipped, Detail: "no usable SBOM"}
 	}
-	c, ok := r.sbom.file(artifact)
+	got, ok := r.sbom.FileSHA256(artifact)
 	if !ok {
 		return r.fail(artifact, CheckSBOM, ErrMissing, "a file component "+artifact, "none", "the SBOM does not describe this file", nil)
 	}
-	if got := c.sha256(); got != sum {
+	if got != sum {
 		return r.fail(artifact, CheckSBOM, ErrFileReplaced, "sha256 "+verifyOr(got, "(no SHA-256 in the SBOM)"), "sha256 "+sum,
 			"the file differs from the one the SBOM describes: it was replaced after the release, or the SBOM belongs to another build", nil)
 	}
@@ -977,9 +976,7 @@ func (r *verifyRun) image(ctx context.Context) {
 
 	var released string // the digest the SBOM records, "sha256:…"
 	if r.sbom != nil {
-		if c, ok := r.sbom.image(r.cfg.Image); ok {
-			released = c.digest()
-		}
+		released, _ = r.sbom.ImageDigest(r.cfg.Image)
 	}
 	tr, kc := r.registryAccess()
 	opts := []oci.Option{oci.WithLogger(r.log)}
@@ -1012,7 +1009,8 @@ func (r *verifyRun) image(ctx context.Context) {
 	if err == nil {
 		a.Checks = append(a.Checks, Check{Name: CheckSignature, Status: Passed, Detail: verifyImageDetail(res)})
 	} else {
-		reason, exp, found, hint := verifyExplain(err, r.policy)
+		x := verifyExplain(err, r.policy)
+		reason, exp, found, hint := x.condition, x.expected, x.found, x.hint
 		if errors.Is(err, oci.ErrNoSignature) {
 			reason, exp, found, hint = ErrSignature, "a signature by "+r.policy.Identity, "no signature for "+digest.String(), "the image the tag points to was never signed"
 		} else if errors.Is(err, oci.ErrDigestMismatch) {
@@ -1047,7 +1045,8 @@ func (r *verifyRun) image(ctx context.Context) {
 			fmt.Sprintf("the tag %s now points to another digest than the release recorded: it was re-pointed; use %s@%s", r.report.Tag, r.cfg.Image, released), nil))
 		// Is what the release recorded still signed?
 		if _, err := oci.Verify(ctx, r.cfg.Image+"@"+released, r.policy, r.v, opts...); err != nil {
-			reason, exp, found, hint := verifyExplain(err, r.policy)
+			x := verifyExplain(err, r.policy)
+			reason, exp, found, hint := x.condition, x.expected, x.found, x.hint
 			a.Checks = append(a.Checks, r.fail(ref, CheckReleased, reason, exp, found, hint, err))
 		} else {
 			a.Checks = append(a.Checks, Check{Name: CheckReleased, Status: Passed, Detail: released + " (from the SBOM) is signed by the pinned identity"})
@@ -1117,7 +1116,7 @@ func (g *verifyHTTPGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func (r *verifyRun) fail(artifact, check string, reason error, expected, found, hint string, err error) Check {
-	ve := &Error{Artifact: artifact, Check: check, Reason: reason, Expected: expected, Found: found, Hint: hint, Err: err}
+	ve := &Error{Artifact: artifact, Check: check, Condition: reason, Expected: expected, Found: found, Hint: hint, Err: err}
 	detail := strings.TrimPrefix(reason.Error(), "verify: ")
 	if found != "" {
 		detail += "; found " + found
@@ -1128,9 +1127,19 @@ func (r *verifyRun) fail(artifact, check string, reason error, expected, found, 
 	return Check{Name: check, Status: Failed, Detail: detail, Err: ve}
 }
 
-// verifyExplain maps a sign/oci verification error to a reason, the
+// explanation is why a check failed, in the module's error vocabulary:
+// the condition (a sentinel), what was expected, what was found, and a
+// hint to fix or understand it.
+type explanation struct {
+	condition       error
+	expected, found string
+	hint            string
+}
+
+// verifyExplain maps a sign/oci verification error to a condition, the
 // expected and found values, and a troubleshooting hint.
-func verifyExplain(err error, p sign.Policy) (reason error, expected, found, hint string) {
+func verifyExplain(err error, p sign.Policy) explanation {
+	var expected, found string
 	var ve *sign.VerificationError
 	if errors.As(err, &ve) {
 		expected, found = ve.Expected, ve.Found
@@ -1140,26 +1149,26 @@ func verifyExplain(err error, p sign.Policy) (reason error, expected, found, hin
 		if expected == "" {
 			expected = p.Identity
 		}
-		return ErrIdentity, expected, found, verifyIdentityHint(p.Identity, found)
+		return explanation{ErrIdentity, expected, found, verifyIdentityHint(p.Identity, found)}
 	case errors.Is(err, sign.ErrIssuerMismatch):
 		if expected == "" {
 			expected = p.Issuer
 		}
-		return ErrIdentity, expected, found, "the certificate was issued for a token of another OIDC issuer: release signatures come from GitHub Actions (" + sign.GitHubActionsIssuer + "); anything else was signed outside the release workflow"
+		return explanation{ErrIdentity, expected, found, "the certificate was issued for a token of another OIDC issuer: release signatures come from GitHub Actions (" + sign.GitHubActionsIssuer + "); anything else was signed outside the release workflow"}
 	case errors.Is(err, sign.ErrClaimMismatch):
-		return ErrIdentity, expected, found, "a GitHub claim of the certificate (repository, ref, event) is not the release's: the signature was made by another run than the tag-triggered release"
+		return explanation{ErrIdentity, expected, found, "a GitHub claim of the certificate (repository, ref, event) is not the release's: the signature was made by another run than the tag-triggered release"}
 	case errors.Is(err, sign.ErrDigestMismatch):
-		return ErrBundleMismatch, expected, found, "the bundle signs another artifact: the bundle of another file was attached, or the file was replaced"
+		return explanation{ErrBundleMismatch, expected, found, "the bundle signs another artifact: the bundle of another file was attached, or the file was replaced"}
 	case errors.Is(err, sign.ErrNotInLog):
-		return ErrNotInLog, expected, found, "no transparency-log entry the trusted root accepts: if the release is minutes old, wait and retry; otherwise the signature was never logged, or logged in a log the trusted root does not list (check the trusted root)"
+		return explanation{ErrNotInLog, expected, found, "no transparency-log entry the trusted root accepts: if the release is minutes old, wait and retry; otherwise the signature was never logged, or logged in a log the trusted root does not list (check the trusted root)"}
 	case errors.Is(err, sign.ErrUntrustedCertificate):
-		return ErrSignature, expected, found, "the certificate does not chain to a trusted Fulcio CA: the signature was made against another Sigstore instance than the trusted root describes (check the trusted root)"
+		return explanation{ErrSignature, expected, found, "the certificate does not chain to a trusted Fulcio CA: the signature was made against another Sigstore instance than the trusted root describes (check the trusted root)"}
 	case errors.Is(err, sign.ErrCertificateExpired), errors.Is(err, sign.ErrTimestamp):
-		return ErrSignature, expected, found, "no trusted signing time inside the certificate's validity: the bundle lacks a log entry or timestamp the trusted root accepts"
+		return explanation{ErrSignature, expected, found, "no trusted signing time inside the certificate's validity: the bundle lacks a log entry or timestamp the trusted root accepts"}
 	case errors.Is(err, sign.ErrInvalidBundle), errors.Is(err, sign.ErrSignatureInvalid):
-		return ErrSignature, expected, found, "the bundle is malformed or its signature does not verify: it was altered"
+		return explanation{ErrSignature, expected, found, "the bundle is malformed or its signature does not verify: it was altered"}
 	}
-	return ErrSignature, expected, found, ""
+	return explanation{ErrSignature, expected, found, ""}
 }
 
 // verifyIdentityHint explains an identity mismatch from the SAN found.
@@ -1226,29 +1235,11 @@ func verifyKind(filetype string) string {
 // project at version, and which ("bdist_wheel", "sdist" or "").
 func verifyDistVersion(project, filename, version string) (string, string) {
 	want, err := pypi.NormalizeVersion(version)
-	if err != nil {
+	if err != nil || !(strings.HasSuffix(filename, ".whl") || strings.HasSuffix(filename, ".tar.gz")) {
 		return "", ""
 	}
-	norm := pypi.NormalizeName(project)
-	var v, ft string
-	switch {
-	case strings.HasSuffix(filename, ".whl"):
-		w, err := pypi.ParseWheelFilename(filename)
-		if err != nil || pypi.NormalizeName(w.Name) != norm {
-			return "", ""
-		}
-		v, ft = w.Version, "bdist_wheel"
-	case strings.HasSuffix(filename, ".tar.gz"):
-		stem := strings.TrimSuffix(filename, ".tar.gz")
-		i := strings.LastIndexByte(stem, '-')
-		if i <= 0 || pypi.NormalizeName(stem[:i]) != norm {
-			return "", ""
-		}
-		v, ft = stem[i+1:], "sdist"
-	default:
-		return "", ""
-	}
-	if nv, err := pypi.NormalizeVersion(v); err != nil || nv != want {
+	v, ft := pep.DistFileVersion(pypi.NormalizeName(project), filename)
+	if nv, err := pypi.NormalizeVersion(v); ft == "" || err != nil || nv != want {
 		return "", ""
 	}
 	return v, ft
@@ -1281,83 +1272,6 @@ func verifyReadSmall(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
 	return data, nil
-}
-
-// verifySBOM is the part of a CycloneDX JSON document verification reads.
-type verifySBOM struct {
-	BOMFormat   string                `json:"bomFormat"`
-	SpecVersion string                `json:"specVersion"`
-	Components  []verifySBOMComponent `json:"components"`
-}
-
-type verifySBOMComponent struct {
-	Type    string `json:"type"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-	PURL    string `json:"purl"`
-	Hashes  []struct {
-		Alg     string `json:"alg"`
-		Content string `json:"content"`
-	} `json:"hashes"`
-}
-
-func verifyParseSBOM(data []byte) (*verifySBOM, error) {
-	var s verifySBOM
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, err
-	}
-	if s.BOMFormat != "CycloneDX" {
-		return nil, fmt.Errorf("bomFormat %q, expected CycloneDX", s.BOMFormat)
-	}
-	return &s, nil
-}
-
-func (c verifySBOMComponent) sha256() string {
-	for _, h := range c.Hashes {
-		if strings.EqualFold(h.Alg, "SHA-256") {
-			return strings.ToLower(h.Content)
-		}
-	}
-	return ""
-}
-
-// digest is the image digest a container component records.
-func (c verifySBOMComponent) digest() string {
-	if h := c.sha256(); h != "" {
-		return "sha256:" + h
-	}
-	if strings.HasPrefix(c.Version, "sha256:") {
-		return c.Version
-	}
-	return ""
-}
-
-func (s *verifySBOM) file(filename string) (verifySBOMComponent, bool) {
-	for _, c := range s.Components {
-		if c.Type == "file" && c.Name == filename {
-			return c, true
-		}
-	}
-	return verifySBOMComponent{}, false
-}
-
-// image finds the container component of repository (by name, else the
-// only container component).
-func (s *verifySBOM) image(repository string) (verifySBOMComponent, bool) {
-	var only []verifySBOMComponent
-	for _, c := range s.Components {
-		if c.Type != "container" {
-			continue
-		}
-		if c.Name == repository {
-			return c, true
-		}
-		only = append(only, c)
-	}
-	if len(only) == 1 {
-		return only[0], true
-	}
-	return verifySBOMComponent{}, false
 }
 
 func verifySortedKeys(m map[string]string) []string {

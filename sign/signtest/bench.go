@@ -30,7 +30,7 @@ func WriteRandomFile(path string, size int64) error {
 // MB/s). Call it from a Benchmark function or testing.Benchmark; compare
 // with BenchmarkSHA256Floor on the same size for the hashing-floor ratio.
 func BenchmarkSignFile(b *testing.B, size int64) {
-	st := Start(b)
+	st := New(b)
 	s, err := st.NewSigner()
 	if err != nil {
 		b.Fatal(err)

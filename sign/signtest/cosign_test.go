@@ -29,7 +29,7 @@ func TestCosignVerifiesDoubleBundles(t *testing.T) {
 }
 
 func testCosignVerifies(t *testing.T, cosign string, version uint32) {
-	st := signtest.Start(t, signtest.WithRekorVersion(version))
+	st := signtest.New(t, signtest.WithRekorVersion(version))
 	s, err := st.NewSigner()
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func gitVersion(s string) string {
 func TestCosignSignsAgainstDouble(t *testing.T) {
 	t.Parallel()
 	cosign := interop.Tool(t, "cosign")
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	dir := t.TempDir()
 	tr, sc := filepath.Join(dir, "trusted_root.json"), filepath.Join(dir, "signing_config.json")
 	if err := st.WriteTrustedRoot(tr); err != nil {

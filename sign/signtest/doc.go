@@ -49,7 +49,7 @@
 // [Sigstore.NewSigner], [Sigstore.NewVerifier], [Sigstore.Policy]) connect
 // package sign to it in two lines:
 //
-//	st := signtest.Start(t)
+//	st := signtest.New(t)
 //	s, _ := st.NewSigner()
 //	fs, _ := s.SignFile(ctx, path)
 //	v, _ := st.NewVerifier()
@@ -59,7 +59,7 @@
 // [Fulcio], [Rekor], [TSA]): a status code (with Retry-After), a connection
 // reset, a stall, or a truncated answer, for the next Times requests:
 //
-//	st.Fail(signtest.Fulcio, signtest.Fault{Status: 503, Times: 2})
+//	st.AddFault(signtest.Fulcio, signtest.Fault{Status: 503, Times: 2})
 //
 // [Sigstore.SetHook] installs an arbitrary handler in front of an endpoint;
 // [Sigstore.Requests], [Sigstore.Entries], [Sigstore.Certificates] and

@@ -11,7 +11,7 @@ import (
 )
 
 func Example() {
-	st, err := signtest.New(signtest.WithWorkflow(signtest.Workflow{Repository: "Metbcy/securescan", Ref: "v0.11.0"}))
+	st, err := signtest.NewServer(signtest.WithWorkflow(signtest.Workflow{Repository: "Metbcy/securescan", Ref: "v0.11.0"}))
 	if err != nil {
 		panic(err)
 	}
@@ -36,16 +36,16 @@ func Example() {
 }
 
 // Make Fulcio fail twice with 503: the signer retries and succeeds.
-func ExampleSigstore_Fail() {
-	st, _ := signtest.New()
+func ExampleSigstore_AddFault() {
+	st, _ := signtest.NewServer()
 	defer st.Close()
 	signer, _ := st.NewSigner()
-	st.Fail(signtest.Fulcio, signtest.Fault{Status: 503, Times: 2})
+	st.AddFault(signtest.Fulcio, signtest.Fault{Status: 503, Times: 2})
 	d := sha256.Sum256([]byte("artifact"))
 	_, err := signer.SignDigest(context.Background(), d[:])
 	fmt.Println(err == nil, st.Requests(signtest.Fulcio))
 
-	st.Fail(signtest.Rekor, signtest.Fault{Status: 400, Times: signtest.Always})
+	st.AddFault(signtest.Rekor, signtest.Fault{Status: 400, Times: signtest.Always})
 	_, err = signer.SignDigest(context.Background(), d[:])
 	var se *sign.ServiceError
 	fmt.Println(errors.As(err, &se), se.Service)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/tagship/tagship/internal/httpfault"
 )
@@ -27,55 +26,34 @@ const (
 )
 
 // Always as Fault.Times makes a fault permanent (until ClearFaults).
-const Always = -1
+const Always = httpfault.Always
 
-// Fault describes how the next requests to an endpoint misbehave. Fields
-// combine: Stall first, then Reset, else Status, else Truncate of the real
-// answer.
-type Fault struct {
-	// Status answers with this HTTP status and a JSON error body (0: none).
-	Status int
-	// RetryAfter adds a Retry-After header (whole seconds, rounded up).
-	RetryAfter time.Duration
-	// Reset closes the TCP connection abruptly (RST) without answering.
-	Reset bool
-	// Stall waits this long before handling (or until the client gives up).
-	Stall time.Duration
-	// Truncate sends the real answer's headers (with its full
-	// Content-Length) but only half its body, then drops the connection.
-	Truncate bool
-	// Times is how many requests the fault affects: 0 or 1 means the next
-	// one, Always means every one.
-	Times int
-}
+// Fault describes how the next requests to an endpoint misbehave: the
+// module's one fault type (internal/httpfault). Fields combine: Stall
+// first, then Reset, else Status (a JSON error body with Message), else
+// Truncate of the real answer. Times: 0 or 1 means the next request,
+// Always every one.
+type Fault = httpfault.Fault
 
 type faultQueue struct {
-	mu     sync.Mutex
-	faults map[Endpoint][]*Fault
-	hooks  map[Endpoint]func(http.ResponseWriter, *http.Request) bool
-	count  map[Endpoint]int
+	httpfault.Queue
+	mu    sync.Mutex
+	hooks map[Endpoint]func(http.ResponseWriter, *http.Request) bool
+	count map[Endpoint]int
 }
 
 func newFaultQueue() *faultQueue {
-	return &faultQueue{faults: map[Endpoint][]*Fault{}, hooks: map[Endpoint]func(http.ResponseWriter, *http.Request) bool{}, count: map[Endpoint]int{}}
+	return &faultQueue{hooks: map[Endpoint]func(http.ResponseWriter, *http.Request) bool{}, count: map[Endpoint]int{}}
 }
 
-func (q *faultQueue) next(ep Endpoint) (*Fault, func(http.ResponseWriter, *http.Request) bool) {
+func (q *faultQueue) next(ep Endpoint, r *http.Request) (*Fault, func(http.ResponseWriter, *http.Request) bool) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	q.count[ep]++
 	hook := q.hooks[ep]
-	fs := q.faults[ep]
-	if len(fs) == 0 {
+	q.mu.Unlock()
+	f, ok := q.Take(string(ep), r)
+	if !ok {
 		return nil, hook
-	}
-	f := *fs[0]
-	switch {
-	case fs[0].Times == Always:
-	case fs[0].Times > 1:
-		fs[0].Times--
-	default:
-		q.faults[ep] = fs[1:]
 	}
 	return &f, hook
 }
@@ -83,7 +61,7 @@ func (q *faultQueue) next(ep Endpoint) (*Fault, func(http.ResponseWriter, *http.
 // wrap applies hooks and faults of ep around h.
 func (q *faultQueue) wrap(ep Endpoint, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, hook := q.next(ep)
+		f, hook := q.next(ep, r)
 		if hook != nil && hook(w, r) {
 			return
 		}
@@ -101,16 +79,21 @@ func (q *faultQueue) wrap(ep Endpoint, h http.Handler) http.Handler {
 		}
 		switch {
 		case f.Reset:
+			httpfault.DiscardBody(r, f.ResetAfter)
 			httpfault.Reset(w)
 			return
 		case f.Status != 0:
-			httpfault.SetRetryAfter(w.Header(), f.RetryAfter)
+			f.WriteHeaders(w.Header())
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(f.Status)
-			fmt.Fprintf(w, `{"code":%d,"message":"signtest: injected fault"}`, f.Status)
+			msg := f.Message
+			if msg == "" {
+				msg = "signtest: injected fault"
+			}
+			fmt.Fprintf(w, `{"code":%d,"message":%q}`, f.Status, msg)
 			return
 		case f.Truncate:
-			httpfault.ServeTruncated(w, r, h, httpfault.Half)
+			httpfault.ServeTruncated(w, r, h, f.Keep)
 			httpfault.Abort()
 		default:
 			h.ServeHTTP(w, r)
@@ -118,20 +101,16 @@ func (q *faultQueue) wrap(ep Endpoint, h http.Handler) http.Handler {
 	})
 }
 
-// Fail queues a fault for the next requests to ep. Faults queue in order:
-// Fail(Fulcio, Fault{Status: 503, Times: 2}) fails the next two Fulcio
-// requests with 503.
-func (s *Sigstore) Fail(ep Endpoint, f Fault) {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	s.faults.faults[ep] = append(s.faults.faults[ep], &f)
-}
+// AddFault queues a fault for the next requests to ep. Faults queue in
+// order: AddFault(Fulcio, Fault{Status: 503, Times: 2}) fails the next two
+// Fulcio requests with 503.
+func (s *Sigstore) AddFault(ep Endpoint, f Fault) { s.faults.Add(string(ep), f) }
 
 // ClearFaults drops all queued faults and hooks.
 func (s *Sigstore) ClearFaults() {
+	s.faults.Clear()
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
-	s.faults.faults = map[Endpoint][]*Fault{}
 	s.faults.hooks = map[Endpoint]func(http.ResponseWriter, *http.Request) bool{}
 }
 

@@ -56,7 +56,7 @@ func TestIssuerEndpoints(t *testing.T) {
 			if self {
 				opts = append(opts, signtest.WithIssuerSelfURL())
 			}
-			st := signtest.Start(t, opts...)
+			st := signtest.New(t, opts...)
 			wantIss := sign.GitHubActionsIssuer
 			if self {
 				wantIss = st.IssuerURL()
@@ -138,8 +138,8 @@ func fulcioRequest(t *testing.T, st *signtest.Sigstore, token string, key *ecdsa
 
 func TestFulcioCertificates(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t, signtest.WithWorkflow(signtest.Workflow{Repository: "Metbcy/securescan", Ref: "v0.11.0", EventName: "push", Environment: "release"}))
-	other := signtest.Start(t)
+	st := signtest.New(t, signtest.WithWorkflow(signtest.Workflow{Repository: "Metbcy/securescan", Ref: "v0.11.0", EventName: "push", Environment: "release"}))
+	other := signtest.New(t)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tok, _ := st.MintToken("sigstore")
 	sub := "repo:Metbcy/securescan:environment:release"
@@ -241,7 +241,7 @@ func TestFulcioCertificates(t *testing.T) {
 
 func TestWithoutSCTAndTSA(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t, signtest.WithoutSCT(), signtest.WithoutTSA())
+	st := signtest.New(t, signtest.WithoutSCT(), signtest.WithoutTSA())
 	if len(st.TrustedRoot().CTLogs()) != 0 || len(st.TrustedRoot().TimestampingAuthorities()) != 0 || st.TSAURL() != "" {
 		t.Fatal("CT log or TSA still trusted")
 	}
@@ -276,7 +276,7 @@ func TestWithoutSCTAndTSA(t *testing.T) {
 
 func TestRekorLog(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	s, v := mustPair(t, st)
 	ctx := context.Background()
 	var digests [][32]byte
@@ -335,7 +335,7 @@ func mustPair(t *testing.T, st *signtest.Sigstore) (*sign.Signer, *sign.Verifier
 
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	url := st.IssuerURL() + "/.well-known/jwks"
 	// No keep-alive: Go would transparently retry an idempotent GET after a
 	// reset on a reused connection.
@@ -349,7 +349,7 @@ func TestFaults(t *testing.T) {
 		b, err := io.ReadAll(resp.Body)
 		return resp, b, err
 	}
-	st.Fail(signtest.Issuer, signtest.Fault{Status: 429, RetryAfter: 1500 * time.Millisecond, Times: 2})
+	st.AddFault(signtest.Issuer, signtest.Fault{Status: 429, RetryAfter: 1500 * time.Millisecond, Times: 2})
 	for range 2 {
 		resp, _, err := get()
 		if err != nil || resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "2" {
@@ -359,20 +359,20 @@ func TestFaults(t *testing.T) {
 	if resp, _, err := get(); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("after the fault: %v %v", resp, err)
 	}
-	st.Fail(signtest.Issuer, signtest.Fault{Reset: true})
+	st.AddFault(signtest.Issuer, signtest.Fault{Reset: true})
 	if _, _, err := get(); err == nil {
 		t.Fatal("reset fault: no error")
 	}
-	st.Fail(signtest.Issuer, signtest.Fault{Truncate: true})
+	st.AddFault(signtest.Issuer, signtest.Fault{Truncate: true})
 	if _, _, err := get(); err == nil {
 		t.Fatal("truncate fault: no error")
 	}
-	st.Fail(signtest.Issuer, signtest.Fault{Stall: 300 * time.Millisecond})
+	st.AddFault(signtest.Issuer, signtest.Fault{Stall: 300 * time.Millisecond})
 	start := time.Now()
 	if resp, _, err := get(); err != nil || resp.StatusCode != 200 || time.Since(start) < 300*time.Millisecond {
 		t.Fatalf("stall fault: %v %v %v", resp, err, time.Since(start))
 	}
-	st.Fail(signtest.Issuer, signtest.Fault{Status: 500, Times: signtest.Always})
+	st.AddFault(signtest.Issuer, signtest.Fault{Status: 500, Times: signtest.Always})
 	for range 3 {
 		if resp, _, _ := get(); resp == nil || resp.StatusCode != 500 {
 			t.Fatal("Always fault stopped")
@@ -397,7 +397,7 @@ func TestFaults(t *testing.T) {
 
 func TestTrustFiles(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	dir := t.TempDir()
 	tr, sc := filepath.Join(dir, "trusted_root.json"), filepath.Join(dir, "signing_config.json")
 	if err := st.WriteTrustedRoot(tr); err != nil {
@@ -429,7 +429,7 @@ func TestTrustFiles(t *testing.T) {
 
 func TestSetWorkflow(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t)
+	st := signtest.New(t)
 	st.SetWorkflow(signtest.Workflow{Repository: "a/b", Ref: "refs/tags/v2.0.0", WorkflowPath: ".github/workflows/publish.yml"})
 	s, v := mustPair(t, st)
 	d := sha256.Sum256([]byte("x"))
@@ -448,7 +448,7 @@ func TestSetWorkflow(t *testing.T) {
 
 func TestRekorV2(t *testing.T) {
 	t.Parallel()
-	st := signtest.Start(t, signtest.WithRekorVersion(2))
+	st := signtest.New(t, signtest.WithRekorVersion(2))
 	if st.RekorURL() != st.RekorV2URL() || st.RekorVersion() != 2 || st.SigningConfig().RekorLogURLs()[0].MajorAPIVersion != 2 {
 		t.Fatal("Rekor v2 not selected")
 	}
@@ -477,7 +477,7 @@ func TestRekorV2(t *testing.T) {
 	if len(es) != 2 || es[0].RekorVersion != 2 || es[1].Index != 1 || !es[0].IntegratedTime.IsZero() {
 		t.Errorf("entries %+v", es)
 	}
-	if _, err := signtest.New(signtest.WithRekorVersion(2), signtest.WithoutTSA()); err == nil {
+	if _, err := signtest.NewServer(signtest.WithRekorVersion(2), signtest.WithoutTSA()); err == nil {
 		t.Error("Rekor v2 without TSA accepted")
 	}
 }

@@ -13,8 +13,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
-	"github.com/sigstore/sigstore/pkg/signature"
 	"math/big"
 	"net/http/httptest"
 	"os"
@@ -22,8 +20,12 @@ import (
 	"testing"
 	"time"
 
+	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	"github.com/sigstore/sigstore/pkg/signature"
+
 	prototrustroot "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/tagship/tagship/internal/double"
 	"github.com/tagship/tagship/sign"
 )
 
@@ -122,7 +124,7 @@ func WithTokenLifetime(d time.Duration) Option {
 // Sigstore is an in-process Sigstore: an OIDC issuer, a Fulcio-compatible
 // CA (with an in-process CT log signing embedded SCTs), a Rekor
 // v1-compatible transparency log and an RFC 3161 timestamp authority, each an
-// HTTP server on 127.0.0.1. Close it when done (Start does that for you).
+// HTTP server on 127.0.0.1. Close it when done (New does that for you).
 type Sigstore struct {
 	issuer       string
 	requestToken string
@@ -160,8 +162,9 @@ type Sigstore struct {
 	minted       int
 }
 
-// New starts a Sigstore double. Call Close when done.
-func New(opts ...Option) (*Sigstore, error) {
+// NewServer starts a Sigstore double outside a test (a sandbox, an
+// Example, a benchmark driver). Call Close when done. In a test, use [New].
+func NewServer(opts ...Option) (*Sigstore, error) {
 	c := &config{issuer: sign.GitHubActionsIssuer, workflow: DefaultWorkflow(), tsa: true, sct: true,
 		certLifetime: 10 * time.Minute, tokenTTL: 5 * time.Minute, rekorVersion: 1}
 	for _, o := range opts {
@@ -199,16 +202,11 @@ func New(opts ...Option) (*Sigstore, error) {
 	return s, nil
 }
 
-// Start is New for tests: it fails t on error and closes the double in
-// t.Cleanup.
-func Start(t testing.TB, opts ...Option) *Sigstore {
-	t.Helper()
-	s, err := New(opts...)
-	if err != nil {
-		t.Fatalf("signtest: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
+// New starts a Sigstore double for a test: it fails tb on error and closes
+// the double in tb.Cleanup.
+func New(tb testing.TB, opts ...Option) *Sigstore {
+	tb.Helper()
+	return double.Start(tb, "signtest", func() (*Sigstore, error) { return NewServer(opts...) })
 }
 
 // Close shuts all servers down.

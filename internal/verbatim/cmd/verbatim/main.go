@@ -124,7 +124,7 @@ func run(ctx context.Context, work string, verbose bool, w io.Writer) error {
 
 	// 1. The services: the doubles (GitHub over TLS, for gh) and the real
 	// Sigstore trusting the double's OIDC issuer.
-	env, err := releasetest.Start(
+	env, err := releasetest.NewEnv(
 		releasetest.WithSigstoreOptions(signtest.WithIssuerSelfURL(), signtest.WithTokenLifetime(30*time.Minute)),
 		releasetest.WithGitHubOptions(ghreleasetest.WithTLS()))
 	if err != nil {

@@ -1,0 +1,14 @@
+package oci_test
+
+import (
+	"testing"
+
+	"github.com/tagship/tagship/internal/depcheck"
+)
+
+// TestDependencies locks this package's place in the graph of DESIGN.md:
+// oci signs with sign and takes the strict tag rule from preflight.
+func TestDependencies(t *testing.T) {
+	t.Parallel()
+	depcheck.AssertOnlyDependencies(t, "oci", "sign", "preflight", "changelog", "internal/pep", "internal/atomicfile")
+}
