@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,6 +24,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/tagship/tagship/internal/safehttp"
 	"golang.org/x/mod/semver"
 	"golang.org/x/sync/errgroup"
 )
@@ -44,10 +45,11 @@ func New(opts ...Option) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	dl := &http.Client{}
-	if o.httpClient != nil && o.httpClient.Transport != nil {
-		dl.Transport = o.httpClient.Transport
+	var base http.RoundTripper
+	if o.httpClient != nil {
+		base = o.httpClient.Transport
 	}
+	dl := &http.Client{Transport: safehttp.New(base, safehttp.WithService("github downloads"), safehttp.WithAllowHTTP(o.insecureHTTP), safehttp.WithRedactor(o.red))}
 	return &Publisher{o: o, gh: o.client, dl: dl}, nil
 }
 
@@ -600,6 +602,7 @@ func (s *assetState) remoteSums(ctx context.Context) map[string]string {
 			return
 		}
 		var buf bytes.Buffer
+		ctx := safehttp.WithLimit(ctx, int64(ex.GetSize()))
 		err := s.p.call(ctx, "download "+ex.GetName(), func() (*github.Response, error) {
 			buf.Reset()
 			rc, _, err := s.p.gh.Repositories.DownloadReleaseAsset(ctx, s.owner, s.repo, ex.GetID(), s.p.dl)
@@ -625,6 +628,7 @@ func (s *assetState) remoteSums(ctx context.Context) map[string]string {
 
 func (s *assetState) download(ctx context.Context, ex *github.ReleaseAsset) (string, error) {
 	var sum string
+	ctx = safehttp.WithLimit(ctx, int64(ex.GetSize()))
 	err := s.p.call(ctx, "download asset "+ex.GetName(), func() (*github.Response, error) {
 		rc, _, err := s.p.gh.Repositories.DownloadReleaseAsset(ctx, s.owner, s.repo, ex.GetID(), s.p.dl)
 		if err != nil {
@@ -854,10 +858,7 @@ func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
 func redactToken(err error, token string) error {
-	if err == nil || len(token) < 4 || !strings.Contains(err.Error(), token) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), token, "[REDACTED]"), err: err}
+	return safehttp.NewRedactor(token).Error(err)
 }
 
 // statusHint says how to fix the usual "you are wrong" answers.
@@ -874,22 +875,13 @@ func statusHint(status int) string {
 }
 
 func (p *Publisher) backoff(attempt int) time.Duration {
-	rp := p.o.retry
-	d := rp.Initial
-	for i := 1; i < attempt && d < rp.Max; i++ {
-		d *= 2
-	}
-	d = min(d, rp.Max)
-	if d > 0 {
-		d = d/2 + rand.N(d/2+1) // jitter: 50–100 %
-	}
-	return d
+	return safehttp.Policy{MinBackoff: p.o.retry.Initial, MaxBackoff: p.o.retry.Max}.Backoff(attempt)
 }
 
 // classify decides whether to retry and how long to wait.
 func (p *Publisher) classify(err error, status, attempt int) (time.Duration, bool, string) {
 	var perm permanent
-	if errors.As(err, &perm) {
+	if errors.As(err, &perm) || errors.Is(err, safehttp.ErrInsecureURL) || errors.Is(err, safehttp.ErrRedirect) || errors.Is(err, safehttp.ErrTooLarge) {
 		return 0, false, ""
 	}
 	maxWait := p.o.retry.MaxWait

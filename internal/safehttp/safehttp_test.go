@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -369,4 +370,96 @@ func FuzzRedact(f *testing.F) {
 			t.Fatalf("a quoted prefix survives")
 		}
 	})
+}
+
+// muxListener serves TLS and plain HTTP on one port (the first byte of a
+// TLS connection is 0x16), so that https://h:P and http://h:P, two
+// origins on one host and port, can be told apart in a test.
+type muxListener struct {
+	net.Listener
+	plain chan net.Conn
+}
+
+type peekConn struct {
+	net.Conn
+	first []byte
+}
+
+func (c *peekConn) Read(p []byte) (int, error) {
+	if len(c.first) > 0 {
+		n := copy(p, c.first)
+		c.first = c.first[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+func (m *muxListener) Accept() (net.Conn, error) {
+	for {
+		c, err := m.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(c, b); err != nil {
+			c.Close()
+			continue
+		}
+		pc := &peekConn{Conn: c, first: b}
+		if b[0] == 0x16 {
+			return pc, nil
+		}
+		m.plain <- pc
+	}
+}
+
+type chanListener struct {
+	net.Listener
+	ch   chan net.Conn
+	done chan struct{}
+	once *sync.Once
+}
+
+func (l chanListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l chanListener) Close() error { l.once.Do(func() { close(l.done) }); return nil }
+
+func TestSchemeIsPartOfTheOrigin(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := &muxListener{Listener: ln, plain: make(chan net.Conn, 4)}
+	var seen atomic.Value
+	seen.Store("unset")
+	plainSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Store(r.Header.Get("Authorization"))
+	})}
+	go plainSrv.Serve(chanListener{Listener: ln, ch: mux.plain, done: make(chan struct{}), once: new(sync.Once)})
+	defer plainSrv.Close()
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://"+ln.Addr().String()+"/downgraded", http.StatusFound)
+	}))
+	tlsSrv.Listener = mux
+	tlsSrv.StartTLS()
+	defer tlsSrv.Close()
+
+	org, _ := ParseOrigin(tlsSrv.URL)
+	tr := New(dialAll(true), WithCredential(Credential{Origin: org, Value: "token ghs_samehostsecret"}))
+	resp, err := (&http.Client{Transport: tr}).Get(tlsSrv.URL + "/api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := seen.Load().(string); got != "" {
+		t.Fatalf("https→http on the same host and port carried Authorization %q", got)
+	}
 }

@@ -119,7 +119,7 @@ type limitKey struct{}
 
 // WithLimit caps the body of answers to requests made with the returned
 // context at n bytes (an expected size: an asset of 6 bytes is read as at
-// most 6 bytes). It narrows the transport's own cap, never widens it.
+// most 6 bytes), in place of the transport's own cap.
 func WithLimit(ctx context.Context, n int64) context.Context {
 	return context.WithValue(ctx, limitKey{}, n)
 }
@@ -175,7 +175,7 @@ func (t *Transport) prepare(req *http.Request) (*http.Request, error) {
 
 func (t *Transport) limit(ctx context.Context) int64 {
 	n := t.maxBody
-	if l, ok := ctx.Value(limitKey{}).(int64); ok && l >= 0 && (n <= 0 || l < n) {
+	if l, ok := ctx.Value(limitKey{}).(int64); ok && l >= 0 {
 		n = l
 	}
 	return n
@@ -202,7 +202,7 @@ func (t *Transport) finish(ctx context.Context, resp *http.Response) (*http.Resp
 		resp.Header.Del("Content-Length")
 		return resp, nil
 	}
-	if n := t.limit(ctx); n > 0 && resp.Body != nil && resp.Body != http.NoBody {
+	if n := t.limit(ctx); n > 0 && resp.StatusCode/100 == 2 && resp.Body != nil && resp.Body != http.NoBody {
 		if resp.ContentLength > n {
 			resp.Body.Close()
 			return nil, fmt.Errorf("%s: %w: %s announced %d bytes, at most %d expected", t.service, ErrTooLarge, Safe(resp.Request.URL), resp.ContentLength, n)
