@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"github.com/tagship/tagship/internal/safehttp"
 )
 
 // Reading an index: the downstream side of a release (pip download).
@@ -445,6 +447,13 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 	}()
 	res := &DownloadedFile{Path: path, Filename: f.Filename}
 	var sum string
+	// An answer longer than the size the index lists (or, when it lists
+	// none, than MaxUnlistedDownload) is refused while it is read.
+	limit := int64(MaxUnlistedDownload)
+	if f.Size >= 0 {
+		limit = f.Size
+	}
+	ctx = safehttp.WithLimit(ctx, limit)
 	err = x.do(ctx, f.URL, "application/octet-stream, */*;q=0.1", func(resp *http.Response) error {
 		res.Attempts++
 		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
@@ -455,6 +464,9 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 		}
 		h := sha256.New()
 		n, err := io.Copy(io.MultiWriter(permanentWriter{tmp}, h), resp.Body)
+		if errors.Is(err, safehttp.ErrTooLarge) {
+			return permanentErr{fmt.Errorf("reading %s: %w (the index lists %d bytes)", f.URL, err, f.Size)}
+		}
 		if err != nil {
 			return fmt.Errorf("reading %s after %d bytes: %w", f.URL, n, err)
 		}
@@ -481,6 +493,10 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 	x.c.o.logger.Info("downloaded", "file", f.Filename, "sha256", sum, "bytes", res.Size)
 	return res, nil
 }
+
+// MaxUnlistedDownload caps a download whose size the index does not list
+// (PEP 503 HTML pages): 4 GiB.
+const MaxUnlistedDownload = 4 << 30
 
 // statusError is a non-200 answer that was not retried (or no longer).
 type statusError struct {
@@ -546,7 +562,7 @@ func (x *Index) do(ctx context.Context, u, accept string, handle func(*http.Resp
 				resp.Body.Close()
 				err = nil
 				if status < 500 && status != http.StatusTooManyRequests {
-					return &statusError{url: u, status: status, body: clip(oneLine(stripTags(string(b))))}
+					return &statusError{url: u, status: status, body: clip(oneLine(stripTags(x.c.red.Redact(string(b)))))}
 				}
 			}
 		}
