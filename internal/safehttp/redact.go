@@ -104,41 +104,52 @@ func (r *Redactor) addForms(forms ...string) {
 
 // Redact returns s with every known secret, each of its encodings and any
 // quoted prefix of at least 12 characters of them replaced by [REDACTED].
+// Matches of all secrets are found first and merged, so two tokens that
+// share a prefix (every JWT's header) are both cut whole.
 func (r *Redactor) Redact(s string) string {
 	if r == nil || s == "" {
 		return s
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	type span struct{ from, to int }
+	var spans []span
 	for _, f := range r.forms {
-		s = redactForm(s, f)
-	}
-	return s
-}
-
-func redactForm(s, f string) string {
-	k := len(f)
-	if k >= 2*prefixLen {
-		k = prefixLen
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(s, f[:k])
-		if i < 0 {
-			if b.Len() == 0 {
-				return s
+		k := len(f)
+		if k >= 2*prefixLen {
+			k = prefixLen
+		}
+		for off := 0; off < len(s); {
+			i := strings.Index(s[off:], f[:k])
+			if i < 0 {
+				break
 			}
-			b.WriteString(s)
-			return b.String()
+			i += off
+			n := k
+			for n < len(f) && i+n < len(s) && s[i+n] == f[n] {
+				n++
+			}
+			spans = append(spans, span{i, i + n})
+			off = i + 1
 		}
-		n := k
-		for n < len(f) && i+n < len(s) && s[i+n] == f[n] {
-			n++
-		}
-		b.WriteString(s[:i])
-		b.WriteString(Redacted)
-		s = s[i+n:]
 	}
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(spans); {
+		from, to := spans[i].from, spans[i].to
+		for i++; i < len(spans) && spans[i].from <= to; i++ {
+			to = max(to, spans[i].to)
+		}
+		b.WriteString(s[last:from])
+		b.WriteString(Redacted)
+		last = to
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // Error returns err with its message redacted (errors.Is and errors.As

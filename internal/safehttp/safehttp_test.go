@@ -463,3 +463,18 @@ func TestSchemeIsPartOfTheOrigin(t *testing.T) {
 		t.Fatalf("https→http on the same host and port carried Authorization %q", got)
 	}
 }
+
+// TestRedactTokensSharingAPrefix: two JWTs share their header; both are
+// cut whole, whichever is matched first.
+func TestRedactTokensSharingAPrefix(t *testing.T) {
+	t.Parallel()
+	a := "eyJhbGciOiJFUzI1NiIsImtpZCI6IjEifQ.eyJhdWQiOiJzaWdzdG9yZSIsImp0aSI6IjEifQ.c2lnbmF0dXJlLWE"
+	b := "eyJhbGciOiJFUzI1NiIsImtpZCI6IjEifQ.eyJhdWQiOiJzaWdzdG9yZSIsImp0aSI6IjIifQ.c2lnbmF0dXJlLWI"
+	r := NewRedactor(a, b)
+	for _, in := range []string{"x " + a + " y " + b, "x " + b + " y " + a, b[:70] + "…", a + b} {
+		out := r.Redact(in)
+		if strings.Contains(out, "c2lnbmF0dXJl") || strings.Contains(out, "aSI6I") {
+			t.Fatalf("Redact(%q) = %q", in, out)
+		}
+	}
+}
