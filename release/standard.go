@@ -22,6 +22,8 @@ import (
 	"github.com/tagship/tagship/preflight"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/sign"
+
+	"github.com/tagship/tagship/internal/safehttp"
 )
 
 // The jobs of the standard release, named as in the reference workflow.
@@ -379,7 +381,7 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if s.cfg.Build != nil {
 		err = s.cfg.Build(ctx, s.cfg.Dir, absDist)
 	} else {
-		err = runBuildCommand(ctx, s.cfg.Dir, s.cfg.BuildCommand, in)
+		err = runBuildCommand(ctx, s.cfg.Dir, s.cfg.BuildCommand, s.cfg.Getenv, in)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
@@ -428,24 +430,30 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	return res, nil
 }
 
-// runBuildCommand runs the project's build in dir, its output going to the
-// job's log.
-func runBuildCommand(ctx context.Context, dir string, argv []string, in *Inputs) error {
+// runBuildCommand runs the project's build in dir without the CI's
+// credentials in its environment (see buildEnviron), its output going to
+// the job's log. Every known secret is cut from the output before a line
+// is logged or the tail is shortened into the error.
+func runBuildCommand(ctx context.Context, dir string, argv []string, getenv func(string) string, in *Inputs) error {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.WaitDelay = 5 * time.Second
+	var secrets []string
+	cmd.Env, secrets = buildEnviron(os.Environ(), getenv)
+	red := safehttp.NewRedactor(secrets...)
 	out, err := cmd.CombinedOutput()
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	text := red.Redact(string(out))
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
 		if line != "" {
 			in.Logger().Debug("build", slog.String("line", line))
 		}
 	}
 	if err != nil {
-		tail := string(out)
+		tail := text
 		if len(tail) > 2000 {
 			tail = "…" + tail[len(tail)-2000:]
 		}
-		return fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, tail)
+		return red.Error(fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, tail))
 	}
 	return nil
 }
