@@ -390,6 +390,9 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDistProject(s.path(s.cfg.Manifest), dists); err != nil {
+		return nil, err
+	}
 	signer, err := s.getSigner()
 	if err != nil {
 		return nil, err
