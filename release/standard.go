@@ -315,6 +315,7 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 	if cfg.ImageRepository != "" && len(cfg.Platforms) == 0 {
 		problems = append(problems, "ImageRepository is set but Platforms is empty: give one source per platform (linux/amd64, linux/arm64)")
 	}
+	problems = append(problems, checkConfig(cfg)...)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%w: standard release config: %s", ErrInvalidPipeline, strings.Join(problems, "; "))
 	}
