@@ -87,15 +87,28 @@ type HashMismatchError struct {
 	Expected string // sha256 the index lists
 	Found    string // sha256 of the bytes received
 	Size     int64
+	// TooLarge: the index served more than the Size bytes it lists (the
+	// download stopped there; Found is empty).
+	TooLarge bool
 }
 
 func (e *HashMismatchError) Error() string {
+	if e.TooLarge {
+		return fmt.Sprintf("pypi: %s from %s: the index lists %d bytes with sha256 %s but serves more; the file was replaced or corrupted (nothing was kept)",
+			e.Filename, e.URL, e.Size, e.Expected)
+	}
 	return fmt.Sprintf("pypi: %s from %s: the index lists sha256 %s but the %d bytes received hash to %s; the file was replaced or corrupted (nothing was kept)",
 		e.Filename, e.URL, e.Expected, e.Size, e.Found)
 }
 
-// Unwrap returns ErrHashMismatch.
-func (e *HashMismatchError) Unwrap() error { return ErrHashMismatch }
+// Unwrap returns ErrHashMismatch (and safehttp's ErrTooLarge when
+// TooLarge).
+func (e *HashMismatchError) Unwrap() []error {
+	if e.TooLarge {
+		return []error{ErrHashMismatch, safehttp.ErrTooLarge}
+	}
+	return []error{ErrHashMismatch}
+}
 
 // Index reads a package index through the simple repository API (PEP 691
 // JSON, falling back to PEP 503 HTML) and downloads files checked against
@@ -473,6 +486,9 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 		sum, res.Size = hex.EncodeToString(h.Sum(nil)), n
 		return nil
 	})
+	if err != nil && f.Size >= 0 && errors.Is(err, safehttp.ErrTooLarge) {
+		return nil, &HashMismatchError{Filename: f.Filename, URL: f.URL, Expected: f.SHA256, Size: f.Size, TooLarge: true}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pypi: download %s: %w", f.Filename, err)
 	}
