@@ -239,7 +239,7 @@ func TestInteropOctokitFixtures(t *testing.T) {
 
 	t.Run("release-assets", func(t *testing.T) {
 		api, uploads := loadScenario(t, server, "release-assets")
-		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithRetry(fastRetry))
+		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithoutReadBackUnsafe(), WithRetry(fastRetry))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,7 +279,7 @@ func TestInteropOctokitFixtures(t *testing.T) {
 
 	t.Run("release-assets-conflict/replace", func(t *testing.T) {
 		api, uploads := loadScenario(t, server, "release-assets-conflict")
-		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithReplaceAssets(), WithRetry(fastRetry))
+		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithoutReadBackUnsafe(), WithReplaceAssets(), WithRetry(fastRetry))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,7 +296,7 @@ func TestInteropOctokitFixtures(t *testing.T) {
 
 	t.Run("release-assets-conflict/no-replace", func(t *testing.T) {
 		api, uploads := loadScenario(t, server, "release-assets-conflict")
-		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithRetry(fastRetry))
+		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithoutReadBackUnsafe(), WithRetry(fastRetry))
 		if err != nil {
 			t.Fatal(err)
 		}

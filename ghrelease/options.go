@@ -35,6 +35,7 @@ type options struct {
 	sleep        func(time.Duration) <-chan time.Time
 	progress     func(name string, done, total int64)
 	red          *safehttp.Redactor // knows the token
+	noReadBack   bool
 }
 
 // RetryPolicy says how GitHub calls are retried: on 5xx, 429, rate limits

@@ -181,11 +181,17 @@ func (p *Publisher) Publish(ctx context.Context, rel Release) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		res.Created = true
+		if r, all, err = p.afterCreate(ctx, rel, r); err != nil {
+			return nil, err
+		}
+		res.Created = r.GetDraft()
 		log.Info("created draft release", "id", r.GetID())
 	} else if !r.GetDraft() {
 		res.AlreadyPublished = true
 		log.Info("release already published", "id", r.GetID())
+		if err := p.adoptPublished(ctx, rel, r); err != nil {
+			return nil, err
+		}
 	} else {
 		log.Info("completing existing draft release", "id", r.GetID())
 	}
@@ -202,10 +208,14 @@ func (p *Publisher) Publish(ctx context.Context, rel Release) (*Result, error) {
 	}
 
 	if !r.GetDraft() {
-		return res, nil
+		return res, p.confirm(ctx, rel, r.GetID(), assets)
 	}
 	makeLatest := rel.MakeLatest
 	if makeLatest == "" {
+		// From a list read now, not the one read before the uploads.
+		if fresh, err := p.listReleases(ctx, rel.Owner, rel.Repo); err == nil {
+			all = fresh
+		}
 		makeLatest = decideLatest(rel.Tag, rel.Prerelease, r.GetID(), all)
 	}
 	name := rel.Name
@@ -226,8 +236,15 @@ func (p *Publisher) Publish(ctx context.Context, rel Release) (*Result, error) {
 	if pub.GetDraft() {
 		return res, fmt.Errorf("ghrelease: publishing release %d: GitHub answered with a release still marked draft; expected draft=false; run Publish again", r.GetID())
 	}
+	// A success answer is not believed ("200 {}"): read the release back.
+	if err := p.confirm(ctx, rel, r.GetID(), assets); err != nil {
+		return res, err
+	}
 	res.Published, res.MakeLatest, res.HTMLURL = true, makeLatest, pub.GetHTMLURL()
 	log.Info("published release", "id", r.GetID(), "make_latest", makeLatest, "url", res.HTMLURL)
+	if err := p.settleLatest(ctx, rel, makeLatest); err != nil {
+		log.Warn("could not check which release is Latest", "error", err)
+	}
 	return res, nil
 }
 
@@ -364,11 +381,8 @@ func (p *Publisher) findRelease(ctx context.Context, owner, repo, tag string) (*
 	case 1:
 		return drafts[0], all, nil
 	}
-	ids := make([]string, len(drafts))
-	for i, d := range drafts {
-		ids[i] = strconv.FormatInt(d.GetID(), 10)
-	}
-	return nil, nil, fmt.Errorf("%w: expected at most one draft for %s in %s/%s, found %d (ids %s); delete the extra drafts and run again", ErrAmbiguousRelease, tag, owner, repo, len(drafts), strings.Join(ids, ", "))
+	keep, err := p.reconcileDrafts(ctx, owner, repo, tag, drafts)
+	return keep, all, err
 }
 
 func (p *Publisher) listReleases(ctx context.Context, owner, repo string) ([]*ghRelease, error) {
@@ -467,10 +481,6 @@ type assetState struct {
 
 	mu       sync.Mutex
 	existing map[string]*github.ReleaseAsset
-
-	sumsOnce sync.Once
-	sums     map[string]string
-	sumsErr  error
 }
 
 func (s *assetState) immutable() bool { return s.rel.Immutable && !s.rel.GetDraft() }
@@ -571,19 +581,14 @@ func (s *assetState) syncOne(ctx context.Context, la *localAsset, checksums bool
 	return res, fmt.Errorf("ghrelease: asset %q: unreachable", la.Name)
 }
 
-// compare reports whether ex has la's content. Size first, then the
-// release's checksums asset, then (unless replacing anyway) a download.
+// compare reports whether ex has la's content: size first, then (unless
+// replacing anyway) a download hashed here.
 func (s *assetState) compare(ctx context.Context, ex *github.ReleaseAsset, la *localAsset, checksums bool) (bool, string, error) {
 	if int64(ex.GetSize()) != la.size {
 		return false, "", nil
 	}
-	if !checksums && s.p.o.checksums != "" {
-		if sums := s.remoteSums(ctx); sums != nil {
-			if h, ok := sums[la.Name]; ok {
-				return h == la.sha, h, nil
-			}
-		}
-	}
+	// Never through the release's own checksums asset: whoever replaced an
+	// asset could have replaced that too. Download and hash.
 	if s.p.o.replace && !checksums {
 		return false, "", nil // replacing anyway: no need to download
 	}
@@ -592,38 +597,6 @@ func (s *assetState) compare(ctx context.Context, ex *github.ReleaseAsset, la *l
 		return false, "", fmt.Errorf("ghrelease: asset %q is already on the release with the same size; downloading it to compare hashes failed: %w", la.Name, err)
 	}
 	return h == la.sha, h, nil
-}
-
-// remoteSums reads the checksums asset already on the release, if any.
-func (s *assetState) remoteSums(ctx context.Context) map[string]string {
-	s.sumsOnce.Do(func() {
-		ex := s.lookup(s.p.o.checksums)
-		if ex == nil || ex.GetSize() > 1<<20 {
-			return
-		}
-		var buf bytes.Buffer
-		ctx := safehttp.WithLimit(ctx, int64(ex.GetSize()))
-		err := s.p.call(ctx, "download "+ex.GetName(), func() (*github.Response, error) {
-			buf.Reset()
-			rc, _, err := s.p.gh.Repositories.DownloadReleaseAsset(ctx, s.owner, s.repo, ex.GetID(), s.p.dl)
-			if err != nil {
-				return responseOf(err), err
-			}
-			defer rc.Close()
-			_, err = io.Copy(&buf, io.LimitReader(rc, 1<<20))
-			return nil, err
-		})
-		if err == nil {
-			s.sums, s.sumsErr = ParseChecksums(buf.Bytes())
-		} else {
-			s.sumsErr = err
-		}
-		if s.sumsErr != nil {
-			s.log.Warn("existing checksums asset unusable; comparing by download", "name", ex.GetName(), "error", s.sumsErr)
-			s.sums = nil
-		}
-	})
-	return s.sums
 }
 
 func (s *assetState) download(ctx context.Context, ex *github.ReleaseAsset) (string, error) {
