@@ -92,3 +92,34 @@ func TestDownloadCappedAtListedSize(t *testing.T) {
 		t.Fatalf("%d requests in %s: an oversized answer is not retried or read to its end", hits, time.Since(start))
 	}
 }
+
+// TestUploadSuccessNotBelieved: an HTML page answered with 200 to the
+// upload (a proxy, a login page) is not success: the file must then be
+// listed on the index with its hash, and here it is not.
+func TestUploadSuccessNotBelieved(t *testing.T) {
+	t.Parallel()
+	e := newTPEnv(t)
+	e.srv.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/legacy/" {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<html><body>Welcome! Please sign in.</body></html>"))
+			return true
+		}
+		return false
+	})
+	p, err := pypitest.WriteWheel(t.TempDir(), "demo", "1.0.0", 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := pypi.OpenDistribution(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.client(t).Upload(context.Background(), d)
+	if !errors.Is(err, pypi.ErrNotListed) {
+		t.Fatalf("err = %v, results %+v: want ErrNotListed", err, res)
+	}
+	if len(res) != 0 {
+		t.Fatalf("a result was recorded: %+v", res)
+	}
+}

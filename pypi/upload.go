@@ -187,6 +187,9 @@ func (c *Client) uploadOne(ctx context.Context, cred *credential, d *Distributio
 		res.Attempts = attempt
 		status, header, msg, err := c.post(ctx, cred, d, b)
 		if err == nil && status == http.StatusOK {
+			if err := c.confirmUpload(ctx, d); err != nil {
+				return res, err
+			}
 			res.Status = Uploaded
 			res.Duration = time.Since(start)
 			log.Info("pypi: uploaded", "sha256", d.SHA256, "size", d.Size, "attempts", attempt)
