@@ -69,6 +69,21 @@ func (s *secrets) scan(t *testing.T, where string, text []byte) {
 	for v, what := range s.vals {
 		if bytes.Contains(text, []byte(v)) {
 			t.Errorf("%s leaks the %s", where, what)
+			continue
+		}
+		// A secret cut short (a message truncated before it was
+		// redacted) leaks too: look for any 16 characters of it — of a
+		// JWT, of its signature (its header and claims are public, and
+		// their base64 recurs in certificates).
+		from := 0
+		if strings.Count(v, ".") == 2 {
+			from = strings.LastIndexByte(v, '.') + 1
+		}
+		for i := from; i+16 <= len(v); i += 8 {
+			if bytes.Contains(text, []byte(v[i:i+16])) {
+				t.Errorf("%s leaks part of the %s (%q…)", where, what, v[i:i+6])
+				break
+			}
 		}
 	}
 }
@@ -135,6 +150,50 @@ func TestSecretsNeverLeak(t *testing.T) {
 					w.Header().Set("Content-Type", "application/json")
 					w.WriteHeader(http.StatusUnauthorized)
 					fmt.Fprintf(w, `{"message":"Bad credentials: %s","documentation_url":"https://docs.github.com/rest"}`, r.Header.Get("Authorization"))
+					return true
+				})
+			}},
+		{name: "reason phrases and headers quote the token", wantFail: []string{release.JobBuildWheel, release.JobBuildImage},
+			faults: func(env *releasetest.Env, sec *secrets) {
+				// Fulcio answers 503 with the Authorization header in its
+				// reason phrase and in a header: the retry warnings log them.
+				env.Sigstore.SetHook(signtest.Fulcio, func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodPost {
+						return false
+					}
+					auth := r.Header.Get("Authorization")
+					conn, buf, err := w.(http.Hijacker).Hijack()
+					if err != nil {
+						return false
+					}
+					defer conn.Close()
+					body := "unavailable for " + auth
+					fmt.Fprintf(buf, "HTTP/1.1 503 Unavailable for %s\r\nX-Echo: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", auth, auth, len(body), body)
+					buf.Flush()
+					return true
+				})
+			}},
+		{name: "long messages quote the token where they are cut", wantFail: []string{release.JobPublishPyPI, release.JobPublishRelease},
+			faults: func(env *releasetest.Env, sec *secrets) {
+				env.PyPI.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.URL.Path != "/legacy/" {
+						return false
+					}
+					_, pw, ok := r.BasicAuth()
+					if ok {
+						sec.add("minted PyPI token", pw)
+					}
+					w.WriteHeader(http.StatusForbidden)
+					fmt.Fprintf(w, "%s denied %s", strings.Repeat("x", 455), pw)
+					return true
+				})
+				env.GitHub.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodPost {
+						return false
+					}
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusUnauthorized)
+					fmt.Fprintf(w, `{"message":"%s %s","documentation_url":"https://docs.github.com/rest"}`, strings.Repeat("y", 500), r.Header.Get("Authorization"))
 					return true
 				})
 			}},
