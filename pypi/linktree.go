@@ -88,6 +88,11 @@ func (t *linkTree) add(name string, typ byte, linkname string) error {
 			return fmt.Errorf("link %q points outside the archive (%q): it %v", clip(name), clip(linkname), err)
 		}
 		t.symlinks[real] = linkname
+		// Judged again as placed: a link to itself, or one closing a loop.
+		if _, err := t.resolve(real, true); err != nil {
+			delete(t.symlinks, real)
+			return fmt.Errorf("link %q to %q %v", clip(name), clip(linkname), err)
+		}
 	case tar.TypeLink:
 		// A hard link names another member by its path from the root.
 		if strings.HasPrefix(linkname, "/") || strings.Contains(linkname, `\`) || strings.HasPrefix(path.Clean(linkname), "..") {
