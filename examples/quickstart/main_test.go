@@ -63,7 +63,7 @@ func TestQuickstartKeepsEveryOutput(t *testing.T) {
 			t.Errorf("%s: sha256 %s, release.json says %s", a.Path, got, a.SHA256)
 		}
 	}
-	for _, must := range []string{"✓ publish-pypi", "✓ publish-release", "OK: all 18 checks passed", "by digest (cosign .sig, bundle referrer)", "cosign verify-blob --trusted-root trusted_root.json"} {
+	for _, must := range []string{"✓ publish-pypi", "✓ publish-release", "OK: all 20 checks passed", "by digest (cosign .sig, bundle referrer)", "cosign verify-blob --trusted-root trusted_root.json"} {
 		if !strings.Contains(stdout.String(), must) {
 			t.Errorf("output lacks %q", must)
 		}
