@@ -59,7 +59,15 @@ func (p *Publisher) afterCreate(ctx context.Context, rel Release, mine *ghReleas
 		}
 		drafts = append(drafts, c)
 	}
+	if len(drafts) == 0 && (mine.GetID() == 0 || mine.GetTagName() != rel.Tag) {
+		// The create call's success answer did not describe the draft it
+		// claims to have made, and no draft is listed: do not believe it.
+		return nil, nil, fmt.Errorf("%w: creating the draft for %s was answered with success, but the answer names release %d (tag %q) and no draft for the tag is listed", ErrNotPublished, rel.Tag, mine.GetID(), mine.GetTagName())
+	}
 	if len(drafts) <= 1 {
+		if len(drafts) == 1 {
+			return drafts[0], all, nil
+		}
 		return mine, all, nil
 	}
 	keep, err := p.reconcileDrafts(ctx, rel.Owner, rel.Repo, rel.Tag, drafts)

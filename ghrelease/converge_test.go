@@ -134,3 +134,26 @@ func TestLatestGoesToTheHighestVersion(t *testing.T) {
 		t.Fatalf("Latest: v1.2.0 %v, v1.1.0 %v; want only v1.2.0", hi.Latest, lo.Latest)
 	}
 }
+
+// TestCreateAnswerNotBelieved: "201 {}" to creating the draft, with no
+// draft created, is not taken as a release to upload into.
+func TestCreateAnswerNotBelieved(t *testing.T) {
+	t.Parallel()
+	srv := ghreleasetest.NewServer()
+	defer srv.Close()
+	srv.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/releases") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			w.Write([]byte("{}"))
+			return true
+		}
+		return false
+	})
+	f := makeFiles(t, map[string]string{"a.txt": "a"})
+	p, _ := newPub(t, srv)
+	_, err := p.Publish(context.Background(), Release{Owner: "o", Repo: "r", Tag: "v1.0.0", Body: "notes", Assets: f.assets("a.txt")})
+	if !errors.Is(err, ErrNotPublished) {
+		t.Fatalf("err = %v, want ErrNotPublished", err)
+	}
+}
