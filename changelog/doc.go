@@ -71,5 +71,12 @@
 // Removed, Fixed, Security (warnings); and a few more listed with the Code
 // constants.
 //
+// Contained reports whether a section's Markdown leaves something open (a
+// code fence of any kind and length, an HTML comment or block) that would
+// swallow what a release page shows after it; Seal closes it; HasContent
+// tells a section of only headings or comments from one that says
+// something. They are judged by a CommonMark parser (goldmark with GFM),
+// not a line scan.
+//
 // Parse is linear in the size of the input and uses no regular expressions.
 package changelog

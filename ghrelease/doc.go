@@ -33,22 +33,28 @@
 //     see [ValidateAssetName]) and every file is hashed before any request;
 //   - the release for the tag is found with drafts included (GitHub's
 //     get-by-tag hides drafts, so the release list is searched too) or
-//     created as a draft;
+//     created as a draft; several drafts of the tag (two runs racing)
+//     converge on the oldest, the others deleted; a release already
+//     published by hand gets these notes (immutable: refused);
 //   - assets are uploaded concurrently ([WithConcurrency], default 4),
 //     streamed from disk, reopened and re-hashed on every attempt, with
 //     retries and backoff on 5xx, 429, rate limits (Retry-After and
 //     X-RateLimit-Reset are honoured) and connection errors, never on other
 //     4xx ([WithRetry]);
 //   - an asset already on the release with the same name, size and sha256
-//     is skipped (hashes come from the release's SHA256SUMS asset when
-//     present, else the asset is downloaded and hashed); a different one
+//     is skipped (the asset is downloaded and hashed: never trusted
+//     through a checksums file on the same release); a different one
 //     is an [*AssetConflictError] carrying both hashes, unless
 //     [WithReplaceAssets];
 //   - a SHA256SUMS asset (sha256sum format) listing every asset is written
 //     last ([WithChecksumsAsset]);
 //   - only then is the draft published, with make_latest "true" only when
 //     the tag is the highest semver among published, non-prerelease
-//     releases.
+//     releases (decided from a fresh list; given back to a higher version
+//     published concurrently);
+//   - and the publish counts only once the release, read back by its tag,
+//     is public with every asset, each downloaded and hashed against the
+//     built file ([ErrNotPublished], [WithoutReadBackUnsafe]).
 //
 // A failure never leaves a half-populated public release: the release stays
 // a draft and running Publish again completes it. An already published
@@ -57,9 +63,11 @@
 // Publish detects this (the release's "immutable" field, or GitHub's 422)
 // and fails with [ErrImmutableRelease] explaining why.
 //
-// The token ([WithToken], default $GITHUB_TOKEN) is sent only to the API
-// and uploads hosts, never to download redirects, and never appears in
-// errors or logs. Plain http:// is accepted only for loopback hosts unless
+// The token ([WithToken], default $GITHUB_TOKEN) is bound to the API and
+// uploads origins (scheme, host and port: internal/safehttp), never sent
+// across a redirect to another origin, and redacted from every error, log
+// line and quoted server text. Downloads are capped at the size the
+// release lists. Plain http:// is accepted only for loopback hosts unless
 // [WithInsecureHTTPUnsafe].
 //
 // # SBOM

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 	"github.com/tagship/tagship/internal/atomicfile"
+	"github.com/tagship/tagship/internal/safehttp"
 )
 
 // Reading a published release: the downstream side (gh release download).
@@ -126,17 +127,16 @@ func NewDownloader(opts ...Option) (*Downloader, error) {
 		if err != nil {
 			return nil, err
 		}
-		api := &http.Client{Transport: rt, Timeout: hc.Timeout, Jar: hc.Jar}
-		if o.token != "" {
-			api.Transport = &tokenTransport{base: rt, token: o.token, hosts: map[string]bool{bu.Host: true}}
-		}
+		o.red = safehttp.NewRedactor(o.token)
+		o.logger = slog.New(safehttp.RedactHandler(o.logger.Handler(), o.red))
+		api := &http.Client{Transport: tokenTransport(rt, o.token, o.insecureHTTP, o.red, bu), Timeout: hc.Timeout, Jar: hc.Jar}
 		c := github.NewClient(api)
 		c.BaseURL, c.UploadURL = bu, uu
 		o.client = c
 	}
 	// Downloads from the storage host: no token, and every hop must be
 	// https (or loopback http, or WithInsecureHTTPUnsafe).
-	dl := &http.Client{Transport: rt}
+	dl := &http.Client{Transport: safehttp.New(rt, safehttp.WithService("github downloads"), safehttp.WithAllowHTTP(o.insecureHTTP), safehttp.WithRedactor(o.red))}
 	dl.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
@@ -252,6 +252,11 @@ func (d *Downloader) DownloadAsset(ctx context.Context, rel *PublishedRelease, a
 	defer tmp.Abort()
 	var sum string
 	var n int64
+	if a.Size > 0 {
+		// An answer longer than the size the release lists is refused
+		// while it is read, not after an endless body was stored.
+		ctx = safehttp.WithLimit(ctx, a.Size)
+	}
 	err = p.call(ctx, "download asset "+a.Name, func() (*github.Response, error) {
 		rc, redirect, err := p.gh.Repositories.DownloadReleaseAsset(ctx, rel.Owner, rel.Repo, a.ID, nil)
 		if err != nil {

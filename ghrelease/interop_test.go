@@ -238,7 +238,7 @@ func TestInteropOctokitFixtures(t *testing.T) {
 
 	t.Run("release-assets", func(t *testing.T) {
 		api, uploads := loadScenario(t, server, "release-assets")
-		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithRetry(fastRetry))
+		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithoutReadBackUnsafe(), WithRetry(fastRetry))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +278,7 @@ func TestInteropOctokitFixtures(t *testing.T) {
 
 	t.Run("release-assets-conflict/replace", func(t *testing.T) {
 		api, uploads := loadScenario(t, server, "release-assets-conflict")
-		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithReplaceAssets(), WithRetry(fastRetry))
+		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithoutReadBackUnsafe(), WithReplaceAssets(), WithRetry(fastRetry))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,7 +295,7 @@ func TestInteropOctokitFixtures(t *testing.T) {
 
 	t.Run("release-assets-conflict/no-replace", func(t *testing.T) {
 		api, uploads := loadScenario(t, server, "release-assets-conflict")
-		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithRetry(fastRetry))
+		p, err := New(WithBaseURL(api, uploads), WithToken(octokitToken), WithChecksumsAsset(""), WithoutReadBackUnsafe(), WithRetry(fastRetry))
 		if err != nil {
 			t.Fatal(err)
 		}

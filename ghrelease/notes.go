@@ -420,7 +420,7 @@ func Notes(data NotesData, opts ...NotesOption) (string, error) {
 	if o.noHeading {
 		view.Heading = ""
 	}
-	view.Changelog = strings.TrimSpace(strings.ReplaceAll(view.Changelog, "\r\n", "\n"))
+	view.Changelog = changelog.Seal(strings.TrimSpace(strings.ReplaceAll(view.Changelog, "\r\n", "\n")))
 	out, err := render(o.tmpl, view)
 	if err != nil {
 		return "", err
@@ -466,8 +466,9 @@ func render(t *template.Template, v NotesView) (string, error) {
 }
 
 // cutMarkdown keeps at most budget characters of s (leaving room for a
-// closing code fence), cut at a line boundary; a code fence left open is
-// closed.
+// closing code fence), cut at a line boundary; whatever the cut leaves
+// open (a fence of any kind or length, an HTML comment) is closed by
+// changelog.Seal.
 func cutMarkdown(s string, budget int) string {
 	budget -= 5 // "\n```" if a fence must be closed
 	if budget <= 0 {
@@ -485,16 +486,5 @@ func cutMarkdown(s string, budget int) string {
 			s = s[:j]
 		}
 	}
-	s = strings.TrimRight(s, " \t\n")
-	open := false
-	for _, line := range strings.Split(s, "\n") {
-		t := strings.TrimSpace(line)
-		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
-			open = !open
-		}
-	}
-	if open {
-		s += "\n```"
-	}
-	return s
+	return changelog.Seal(strings.TrimRight(s, " \t\n"))
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/tagship/tagship/internal/safehttp"
 )
 
 // Option configures a [Publisher].
@@ -33,6 +35,8 @@ type options struct {
 	insecureHTTP bool
 	sleep        func(time.Duration) <-chan time.Time
 	progress     func(name string, done, total int64)
+	red          *safehttp.Redactor // knows the token
+	noReadBack   bool
 }
 
 // RetryPolicy says how GitHub calls are retried: on 5xx, 429, rate limits
@@ -183,20 +187,22 @@ func parseRoot(s, which string, insecure bool) (*url.URL, error) {
 	return u, nil
 }
 
-// tokenTransport adds the token for the API and uploads hosts only.
-type tokenTransport struct {
-	base  http.RoundTripper
-	token string
-	hosts map[string]bool
-}
-
-func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !t.hosts[req.URL.Host] || req.URL.Scheme != "https" && req.URL.Scheme != "http" {
-		return t.base.RoundTrip(req)
+// tokenTransport is the careful transport (internal/safehttp) with the
+// token bound to the given roots' origins (scheme, host and port) only: it
+// never reaches another origin, not even by a redirect, and every answer's
+// reason phrase, headers and error text are redacted of it.
+func tokenTransport(base http.RoundTripper, token string, insecure bool, red *safehttp.Redactor, roots ...*url.URL) *safehttp.Transport {
+	opts := []safehttp.Option{safehttp.WithService("github"), safehttp.WithAllowHTTP(insecure), safehttp.WithRedactor(red)}
+	if token != "" {
+		seen := map[safehttp.Origin]bool{}
+		for _, u := range roots {
+			if o := safehttp.OriginOf(u); !seen[o] {
+				seen[o] = true
+				opts = append(opts, safehttp.WithCredential(safehttp.Credential{Origin: o, Value: "token " + token}))
+			}
+		}
 	}
-	r2 := req.Clone(req.Context())
-	r2.Header.Set("Authorization", "token "+t.token)
-	return t.base.RoundTrip(r2)
+	return safehttp.New(base, opts...)
 }
 
 func buildOptions(opts []Option) (options, error) {
@@ -215,6 +221,8 @@ func buildOptions(opts []Option) (options, error) {
 	if !o.tokenSet {
 		o.token = os.Getenv("GITHUB_TOKEN")
 	}
+	o.red = safehttp.NewRedactor(o.token)
+	o.logger = slog.New(safehttp.RedactHandler(o.logger.Handler(), o.red))
 	if o.token == "" {
 		return o, fmt.Errorf("%w: set GITHUB_TOKEN (a token with contents: write) or pass WithToken / WithGitHubClient", ErrNoToken)
 	}
@@ -242,7 +250,7 @@ func buildOptions(opts []Option) (options, error) {
 		rt = http.DefaultTransport
 	}
 	authed := &http.Client{
-		Transport: &tokenTransport{base: rt, token: o.token, hosts: map[string]bool{bu.Host: true, uu.Host: true}},
+		Transport: tokenTransport(rt, o.token, o.insecureHTTP, o.red, bu, uu),
 		Timeout:   hc.Timeout,
 		Jar:       hc.Jar,
 	}

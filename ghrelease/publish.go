@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,6 +24,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/tagship/tagship/internal/safehttp"
 	"golang.org/x/mod/semver"
 	"golang.org/x/sync/errgroup"
 )
@@ -44,10 +45,11 @@ func New(opts ...Option) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	dl := &http.Client{}
-	if o.httpClient != nil && o.httpClient.Transport != nil {
-		dl.Transport = o.httpClient.Transport
+	var base http.RoundTripper
+	if o.httpClient != nil {
+		base = o.httpClient.Transport
 	}
+	dl := &http.Client{Transport: safehttp.New(base, safehttp.WithService("github downloads"), safehttp.WithAllowHTTP(o.insecureHTTP), safehttp.WithRedactor(o.red))}
 	return &Publisher{o: o, gh: o.client, dl: dl}, nil
 }
 
@@ -187,11 +189,17 @@ func (p *Publisher) Publish(ctx context.Context, rel Release) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		res.Created = true
+		if r, all, err = p.afterCreate(ctx, rel, r); err != nil {
+			return nil, err
+		}
+		res.Created = r.GetDraft()
 		log.Info("created draft release", "id", r.GetID())
 	} else if !r.GetDraft() {
 		res.AlreadyPublished = true
 		log.Info("release already published", "id", r.GetID())
+		if err := p.adoptPublished(ctx, rel, r); err != nil {
+			return nil, err
+		}
 	} else {
 		log.Info("completing existing draft release", "id", r.GetID())
 	}
@@ -208,10 +216,14 @@ func (p *Publisher) Publish(ctx context.Context, rel Release) (*Result, error) {
 	}
 
 	if !r.GetDraft() {
-		return res, nil
+		return res, p.confirm(ctx, rel, r.GetID(), assets)
 	}
 	makeLatest := rel.MakeLatest
 	if makeLatest == "" {
+		// From a list read now, not the one read before the uploads.
+		if fresh, err := p.listReleases(ctx, rel.Owner, rel.Repo); err == nil {
+			all = fresh
+		}
 		makeLatest = decideLatest(rel.Tag, rel.Prerelease, r.GetID(), all)
 	}
 	name := rel.Name
@@ -232,8 +244,15 @@ func (p *Publisher) Publish(ctx context.Context, rel Release) (*Result, error) {
 	if pub.GetDraft() {
 		return res, fmt.Errorf("ghrelease: publishing release %d: GitHub answered with a release still marked draft; expected draft=false; run Publish again", r.GetID())
 	}
+	// A success answer is not believed ("200 {}"): read the release back.
+	if err := p.confirm(ctx, rel, r.GetID(), assets); err != nil {
+		return res, err
+	}
 	res.Published, res.MakeLatest, res.HTMLURL = true, makeLatest, pub.GetHTMLURL()
 	log.Info("published release", "id", r.GetID(), "make_latest", makeLatest, "url", res.HTMLURL)
+	if err := p.settleLatest(ctx, rel, makeLatest); err != nil {
+		log.Warn("could not check which release is Latest", "error", err)
+	}
 	return res, nil
 }
 
@@ -370,11 +389,8 @@ func (p *Publisher) findRelease(ctx context.Context, owner, repo, tag string) (*
 	case 1:
 		return drafts[0], all, nil
 	}
-	ids := make([]string, len(drafts))
-	for i, d := range drafts {
-		ids[i] = strconv.FormatInt(d.GetID(), 10)
-	}
-	return nil, nil, fmt.Errorf("%w: expected at most one draft for %s in %s/%s, found %d (ids %s); delete the extra drafts and run again", ErrAmbiguousRelease, tag, owner, repo, len(drafts), strings.Join(ids, ", "))
+	keep, err := p.reconcileDrafts(ctx, owner, repo, tag, drafts)
+	return keep, all, err
 }
 
 func (p *Publisher) listReleases(ctx context.Context, owner, repo string) ([]*ghRelease, error) {
@@ -473,10 +489,6 @@ type assetState struct {
 
 	mu       sync.Mutex
 	existing map[string]*github.ReleaseAsset
-
-	sumsOnce sync.Once
-	sums     map[string]string
-	sumsErr  error
 }
 
 func (s *assetState) immutable() bool { return s.rel.Immutable && !s.rel.GetDraft() }
@@ -577,19 +589,14 @@ func (s *assetState) syncOne(ctx context.Context, la *localAsset, checksums bool
 	return res, fmt.Errorf("ghrelease: asset %q: unreachable", la.Name)
 }
 
-// compare reports whether ex has la's content. Size first, then the
-// release's checksums asset, then (unless replacing anyway) a download.
+// compare reports whether ex has la's content: size first, then (unless
+// replacing anyway) a download hashed here.
 func (s *assetState) compare(ctx context.Context, ex *github.ReleaseAsset, la *localAsset, checksums bool) (bool, string, error) {
 	if int64(ex.GetSize()) != la.size {
 		return false, "", nil
 	}
-	if !checksums && s.p.o.checksums != "" {
-		if sums := s.remoteSums(ctx); sums != nil {
-			if h, ok := sums[la.Name]; ok {
-				return h == la.sha, h, nil
-			}
-		}
-	}
+	// Never through the release's own checksums asset: whoever replaced an
+	// asset could have replaced that too. Download and hash.
 	if s.p.o.replace && !checksums {
 		return false, "", nil // replacing anyway: no need to download
 	}
@@ -600,39 +607,9 @@ func (s *assetState) compare(ctx context.Context, ex *github.ReleaseAsset, la *l
 	return h == la.sha, h, nil
 }
 
-// remoteSums reads the checksums asset already on the release, if any.
-func (s *assetState) remoteSums(ctx context.Context) map[string]string {
-	s.sumsOnce.Do(func() {
-		ex := s.lookup(s.p.o.checksums)
-		if ex == nil || ex.GetSize() > 1<<20 {
-			return
-		}
-		var buf bytes.Buffer
-		err := s.p.call(ctx, "download "+ex.GetName(), func() (*github.Response, error) {
-			buf.Reset()
-			rc, _, err := s.p.gh.Repositories.DownloadReleaseAsset(ctx, s.owner, s.repo, ex.GetID(), s.p.dl)
-			if err != nil {
-				return responseOf(err), err
-			}
-			defer rc.Close()
-			_, err = io.Copy(&buf, io.LimitReader(rc, 1<<20))
-			return nil, err
-		})
-		if err == nil {
-			s.sums, s.sumsErr = ParseChecksums(buf.Bytes())
-		} else {
-			s.sumsErr = err
-		}
-		if s.sumsErr != nil {
-			s.log.Warn("existing checksums asset unusable; comparing by download", "name", ex.GetName(), "error", s.sumsErr)
-			s.sums = nil
-		}
-	})
-	return s.sums
-}
-
 func (s *assetState) download(ctx context.Context, ex *github.ReleaseAsset) (string, error) {
 	var sum string
+	ctx = safehttp.WithLimit(ctx, int64(ex.GetSize()))
 	err := s.p.call(ctx, "download asset "+ex.GetName(), func() (*github.Response, error) {
 		rc, _, err := s.p.gh.Repositories.DownloadReleaseAsset(ctx, s.owner, s.repo, ex.GetID(), s.p.dl)
 		if err != nil {
@@ -862,10 +839,7 @@ func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
 func redactToken(err error, token string) error {
-	if err == nil || len(token) < 4 || !strings.Contains(err.Error(), token) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), token, "[REDACTED]"), err: err}
+	return safehttp.NewRedactor(token).Error(err)
 }
 
 // statusHint says how to fix the usual "you are wrong" answers.
@@ -882,22 +856,13 @@ func statusHint(status int) string {
 }
 
 func (p *Publisher) backoff(attempt int) time.Duration {
-	rp := p.o.retry
-	d := rp.Initial
-	for i := 1; i < attempt && d < rp.Max; i++ {
-		d *= 2
-	}
-	d = min(d, rp.Max)
-	if d > 0 {
-		d = d/2 + rand.N(d/2+1) // jitter: 50–100 %
-	}
-	return d
+	return safehttp.Policy{MinBackoff: p.o.retry.Initial, MaxBackoff: p.o.retry.Max}.Backoff(attempt)
 }
 
 // classify decides whether to retry and how long to wait.
 func (p *Publisher) classify(err error, status, attempt int) (time.Duration, bool, string) {
 	var perm permanent
-	if errors.As(err, &perm) {
+	if errors.As(err, &perm) || errors.Is(err, safehttp.ErrInsecureURL) || errors.Is(err, safehttp.ErrRedirect) || errors.Is(err, safehttp.ErrTooLarge) {
 		return 0, false, ""
 	}
 	maxWait := p.o.retry.MaxWait

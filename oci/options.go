@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/tagship/tagship/internal/safehttp"
 )
 
 // Option configures [Assemble], [Push], [Sign] and [Verify]. Each option
@@ -49,6 +51,7 @@ type options struct {
 	backoff       remote.Backoff
 	maxRetryAfter time.Duration
 	transport     http.RoundTripper
+	red           *safehttp.Redactor
 	logger        *slog.Logger
 	progress      func(done, total int64)
 
@@ -86,6 +89,14 @@ func newOptions(opts []Option) (*options, error) {
 	if o.transport == nil {
 		o.transport = remote.DefaultTransport
 	}
+	// Every registry call sits on the careful transport: https (or
+	// loopback) on every hop, credentials stripped from redirects to
+	// another origin, and every credential sent (Basic, bearer) redacted
+	// from reason phrases, headers and error bodies before
+	// go-containerregistry quotes them in an error.
+	o.red = safehttp.NewRedactor()
+	o.logger = slog.New(safehttp.RedactHandler(o.logger.Handler(), o.red))
+	o.transport = safehttp.New(o.transport, safehttp.WithService("registry"), safehttp.WithAllowHTTP(o.insecureHTTP), safehttp.WithRedactor(o.red))
 	if o.keychain == nil {
 		o.keychain = authn.NewMultiKeychain(authn.DefaultKeychain, GitHubKeychain(o.getenv))
 	}

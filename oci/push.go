@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/tagship/tagship/preflight"
+	"github.com/tagship/tagship/internal/safehttp"
 )
 
 // Tag conditions; test with errors.Is.
@@ -345,31 +346,12 @@ func (t *regTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// maxRetryAfterSeconds keeps absurd Retry-After values from overflowing;
-// WithMaxRetryAfter caps the wait anyway.
-const maxRetryAfterSeconds = 24 * 60 * 60
-
-// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+// parseRetryAfter reads a Retry-After value (delay-seconds or an HTTP
+// date; 0 when absent or unreadable), by the shared rule of
+// internal/safehttp.
 func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return 0
-		}
-		if n > maxRetryAfterSeconds {
-			n = maxRetryAfterSeconds
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
+	d, _ := safehttp.ParseRetryAfter(v, now)
+	return d
 }
 
 // GitHubKeychain returns a keychain that answers for ghcr.io with the

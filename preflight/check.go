@@ -688,9 +688,16 @@ func (c *checker) checkChangelog(fallback string) {
 		ok = false
 		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "a section that is not yanked", Found: "[YANKED]", Hint: "a yanked version is never released again: release the next version instead"})
 	}
-	if strings.TrimSpace(rel.Body) == "" {
+	if !changelog.HasContent(rel.Body) {
 		ok = false
-		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "release notes under " + section, Found: "an empty section", Hint: "describe the changes of " + version + " (### Added, ### Fixed, …); the release notes are taken from this section" + c.retagHint()})
+		found := "an empty section"
+		if strings.TrimSpace(rel.Body) != "" {
+			found = "a section of only headings or comments"
+		}
+		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "release notes under " + section, Found: found, Hint: "describe the changes of " + version + " (### Added, ### Fixed, …); the release notes are taken from this section" + c.retagHint()})
+	} else if err := changelog.Contained(rel.Body); err != nil {
+		ok = false
+		c.fail(Problem{Check: CheckChangelog, Where: where, Expected: "a section whose Markdown closes what it opens", Found: err.Error(), Hint: "close it in the changelog (an unclosed fence or <!-- swallows the release page's verification commands)" + c.retagHint(), Condition: err})
 	}
 	if ok {
 		c.pass(CheckChangelog, where, "section "+version+" dated "+rel.Date)

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tagship/tagship/internal/batch"
+	"github.com/tagship/tagship/internal/safehttp"
 	"github.com/tagship/tagship/sign"
 )
 
@@ -45,8 +44,8 @@ type RetryPolicy struct {
 	// Attempts is the total number of tries (≥ 1).
 	Attempts int
 	// MinBackoff is the first wait; each further wait doubles, up to
-	// MaxBackoff, with ±20% jitter. Retry-After overrides it (but never
-	// beyond MaxRetryAfter).
+	// MaxBackoff, with jitter (50–100% of the value). Retry-After
+	// overrides it (but never beyond MaxRetryAfter).
 	MinBackoff, MaxBackoff time.Duration
 	MaxRetryAfter          time.Duration
 }
@@ -216,6 +215,10 @@ type Client struct {
 	lookup    string
 	o         options
 	hc        *http.Client
+	// red knows every credential the client has held (API token, OIDC
+	// tokens, minted tokens and their Basic forms): server text is
+	// redacted with it before it is truncated, logged or returned.
+	red *safehttp.Redactor
 }
 
 // ErrInsecureURL: the index URL is plain http:// to a non-loopback host.
@@ -250,10 +253,21 @@ func New(indexURL string, opts ...Option) (*Client, error) {
 	if u.Scheme == "http" && !o.insecure && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("%w: %s uses plain http to a non-loopback host; use https (or WithInsecureHTTPUnsafe)", ErrInsecureURL, indexURL)
 	}
+	if o.lookupURL != "" {
+		if _, err := safehttp.CheckEndpoint("PyPI lookup", o.lookupURL, o.insecure); err != nil {
+			if errors.Is(err, safehttp.ErrInsecureURL) {
+				return nil, fmt.Errorf("%w: %v", ErrInsecureURL, err)
+			}
+			return nil, fmt.Errorf("pypi: %v", err)
+		}
+	}
 	p := strings.TrimSuffix(u.Path, "/")
 	p = strings.TrimSuffix(p, "/legacy")
 	base := u.Scheme + "://" + u.Host + p
-	c := &Client{base: base, uploadURL: base + "/legacy/", o: o}
+	c := &Client{base: base, uploadURL: base + "/legacy/", o: o, red: safehttp.NewRedactor()}
+	if o.apiToken != "" {
+		c.red.AddBasic("__token__", o.apiToken)
+	}
 	switch {
 	case o.lookupURL != "":
 		c.lookup = o.lookupURL
@@ -272,10 +286,15 @@ func New(indexURL string, opts ...Option) (*Client, error) {
 	}
 	cp := *hc
 	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	// The careful transport under everything: https (or loopback) on every
+	// hop, reason phrases, headers and error bodies redacted of every
+	// credential sent.
+	cp.Transport = safehttp.New(cp.Transport, safehttp.WithService("pypi"), safehttp.WithAllowHTTP(o.insecure), safehttp.WithRedactor(c.red))
 	c.hc = &cp
 	if o.logger == nil {
 		c.o.logger = slog.New(slog.DiscardHandler)
 	}
+	c.o.logger = slog.New(safehttp.RedactHandler(c.o.logger.Handler(), c.red))
 	return c, nil
 }
 
@@ -392,6 +411,7 @@ func (c *Client) refresh(ctx context.Context, cred *credential) error {
 	if err != nil {
 		return err
 	}
+	c.red.AddBasic("__token__", tok)
 	cred.token, cred.expires = tok, exp
 	return nil
 }
@@ -419,6 +439,7 @@ func (c *Client) Mint(ctx context.Context) (token string, expires time.Time, err
 		if err != nil {
 			return "", time.Time{}, fmt.Errorf("pypi: trusted publishing: getting an OIDC token for audience %q: %w", aud.Audience, err)
 		}
+		c.red.Add(oidc)
 		lastClaims = ParseTokenClaims(oidc)
 		reqBody, _ := json.Marshal(map[string]string{"token": oidc})
 		status, body, err := c.doJSON(ctx, http.MethodPost, c.base+"/_/oidc/mint-token", reqBody)
@@ -442,6 +463,7 @@ func (c *Client) Mint(ctx context.Context) (token string, expires time.Time, err
 			if err := json.Unmarshal(body, &ok); err != nil || ok.Token == "" {
 				return "", time.Time{}, fmt.Errorf("%w: mint-token answered 200 without a token", ErrTrustedPublishing)
 			}
+			c.red.AddBasic("__token__", ok.Token)
 			exp := time.Now().Add(15 * time.Minute)
 			if ok.Expires > 0 {
 				exp = time.Unix(ok.Expires, 0)
@@ -457,11 +479,11 @@ func (c *Client) Mint(ctx context.Context) (token string, expires time.Time, err
 		if json.Unmarshal(body, &fail) == nil {
 			me.Errors = fail.Errors
 			for i := range me.Errors {
-				me.Errors[i].Description = redactSecret(me.Errors[i].Description, oidc)
+				me.Errors[i].Description = c.red.Redact(me.Errors[i].Description)
 			}
 		}
 		if len(me.Errors) == 0 {
-			me.Errors = []APIError{{Code: "http-" + strconv.Itoa(status), Description: clip(oneLine(stripTags(redactSecret(string(body), oidc))))}}
+			me.Errors = []APIError{{Code: "http-" + strconv.Itoa(status), Description: clip(oneLine(stripTags(c.red.Redact(string(body)))))}}
 		}
 		return "", time.Time{}, me
 	}
@@ -531,7 +553,7 @@ func (c *Client) shouldRetry(ctx context.Context, attempt, status int, h http.He
 		// server) is retried like a reset connection. A retried upload
 		// cannot duplicate a file: the index refuses a second copy, and an
 		// identical one is found and skipped.
-		if ctx.Err() != nil || errors.Is(err, ErrFileChanged) {
+		if ctx.Err() != nil || errors.Is(err, ErrFileChanged) || errors.Is(err, safehttp.ErrInsecureURL) || errors.Is(err, safehttp.ErrTooLarge) {
 			return false, 0
 		}
 		return true, c.backoff(attempt)
@@ -549,47 +571,22 @@ func (c *Client) shouldRetry(ctx context.Context, attempt, status int, h http.He
 	return false, 0
 }
 
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.o.retry.MinBackoff << (attempt - 1)
-	if d > c.o.retry.MaxBackoff || d <= 0 {
-		d = c.o.retry.MaxBackoff
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	jitter := float64(binary.LittleEndian.Uint64(b[:])%4001)/10000 - 0.2 // ±20%
-	return time.Duration(float64(d) * (1 + jitter))
+// policy is the client's RetryPolicy as the shared safehttp.Policy.
+func (c *Client) policy() safehttp.Policy {
+	r := c.o.retry
+	return safehttp.Policy{Attempts: r.Attempts, MinBackoff: r.MinBackoff, MaxBackoff: r.MaxBackoff, MaxRetryAfter: r.MaxRetryAfter}
 }
+
+func (c *Client) backoff(attempt int) time.Duration { return c.policy().Backoff(attempt) }
 
 func parseRetryAfter(h http.Header) (time.Duration, bool) {
 	if h == nil {
 		return 0, false
 	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
+	return safehttp.ParseRetryAfter(h.Get("Retry-After"), time.Now())
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func sleep(ctx context.Context, d time.Duration) error { return safehttp.Sleep(ctx, d) }
 
 var tagRe = regexp.MustCompile(`<[^>]*>`)
 

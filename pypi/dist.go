@@ -318,11 +318,17 @@ func (d *Distribution) openWheel() error {
 		if err := checkMemberPath(zf.Name); err != nil {
 			return &DistributionError{Reason: err.Error()}
 		}
-		if seen[zf.Name] {
-			return &DistributionError{Reason: fmt.Sprintf("member %q appears twice", clip(zf.Name))}
+		// Duplicates by the path an installer writes to: "a/./b", "a//b"
+		// and "./a/b" are all "a/b".
+		nm := normMember(zf.Name)
+		if seen[nm] {
+			return &DistributionError{Reason: fmt.Sprintf("member %q appears twice (as %q)", clip(nm), clip(zf.Name))}
 		}
-		seen[zf.Name] = true
-		top, rest, _ := strings.Cut(zf.Name, "/")
+		seen[nm] = true
+		if zf.Mode()&os.ModeSymlink != 0 {
+			return &DistributionError{Reason: fmt.Sprintf("member %q is a symbolic link; a wheel carries none (unzip would create it, and members written through it could land anywhere)", clip(zf.Name))}
+		}
+		top, rest, _ := strings.Cut(nm, "/")
 		if strings.HasSuffix(top, ".dist-info") {
 			if !contains(distInfo, top) {
 				distInfo = append(distInfo, top)
@@ -351,7 +357,7 @@ func (d *Distribution) openWheel() error {
 	if mf == nil {
 		return &DistributionError{Reason: fmt.Sprintf("missing %s/METADATA", distInfo[0])}
 	}
-	d.MetadataFile = mf.Name
+	d.MetadataFile = normMember(mf.Name)
 	data, err := readZipMember(mf)
 	if err != nil {
 		return &DistributionError{Reason: "reading " + mf.Name, Err: err}
@@ -477,6 +483,7 @@ func (d *Distribution) openSdist() error {
 	want := stem + "/PKG-INFO"
 	var meta []byte
 	found := false
+	fsys := newLinkTree()
 	for entries := 0; ; entries++ {
 		if entries > maxEntries {
 			return &DistributionError{Reason: fmt.Sprintf("more than %d members", maxEntries)}
@@ -499,11 +506,8 @@ func (d *Distribution) openSdist() error {
 		if top, _, _ := strings.Cut(nm, "/"); top != stem {
 			return &DistributionError{Reason: fmt.Sprintf("member %q is outside the top-level directory %s/ (an sdist unpacks into a single {name}-{version}/ directory)", clip(nm), stem)}
 		}
-		if hdr.Typeflag == tar.TypeSymlink || hdr.Typeflag == tar.TypeLink {
-			t := hdr.Linkname
-			if strings.HasPrefix(t, "/") || strings.Contains(t, `\`) || escapes(path.Dir(nm), t) {
-				return &DistributionError{Reason: fmt.Sprintf("link %q points outside the archive (%q)", clip(nm), clip(t))}
-			}
+		if err := fsys.add(nm, hdr.Typeflag, hdr.Linkname); err != nil {
+			return &DistributionError{Reason: err.Error()}
 		}
 		if path.Clean(nm) != want {
 			continue
@@ -546,8 +550,12 @@ func (d *Distribution) openSdist() error {
 	return nil
 }
 
-// escapes reports whether link target t, relative to dir, leaves the
-// archive root.
-func escapes(dir, t string) bool {
-	return strings.HasPrefix(path.Clean(path.Join(dir, t)), "..")
+// normMember is the path a member is written to: cleaned, without "./".
+func normMember(name string) string {
+	dir := strings.HasSuffix(name, "/")
+	n := strings.TrimPrefix(path.Clean("/"+name), "/")
+	if dir && n != "" {
+		n += "/"
+	}
+	return n
 }

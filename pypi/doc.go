@@ -25,7 +25,9 @@
 // Warehouse's error code, saying what to fix and showing the OIDC token's
 // non-secret claims (repository, workflow, ref, environment). The minted
 // token is re-minted when it is within two minutes of expiry between files.
-// Tokens never appear in errors or log lines.
+// Tokens never appear in errors or log lines: every token the client holds
+// (API, OIDC, minted, and their Basic forms) is redacted from server text
+// before it is shortened, logged or returned (internal/safehttp).
 //
 // # Upload
 //
@@ -40,7 +42,9 @@
 // never held in memory. Retries use exponential backoff on 5xx, 429
 // (honouring Retry-After) and connection errors, never on other 4xx. A
 // redirect fails with [ErrRedirect], because it means the index URL is
-// wrong.
+// wrong. A success answer is not believed: the upload counts once the
+// index lists the file with its sha256 (read back, polled by the retry
+// policy), else [ErrNotListed].
 //
 // Skip-existing compares hashes, not names. Before sending a file the
 // client looks it up (PEP 691 JSON simple API, falling back to

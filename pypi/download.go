@@ -18,6 +18,8 @@ import (
 	"github.com/tagship/tagship/internal/atomicfile"
 	"github.com/tagship/tagship/internal/pep"
 	"golang.org/x/net/html"
+
+	"github.com/tagship/tagship/internal/safehttp"
 )
 
 // Reading an index: the downstream side of a release (pip download).
@@ -85,15 +87,28 @@ type HashMismatchError struct {
 	Expected string // sha256 the index lists
 	Found    string // sha256 of the bytes received
 	Size     int64
+	// TooLarge: the index served more than the Size bytes it lists (the
+	// download stopped there; Found is empty).
+	TooLarge bool
 }
 
 func (e *HashMismatchError) Error() string {
+	if e.TooLarge {
+		return fmt.Sprintf("pypi: %s from %s: the index lists %d bytes with sha256 %s but serves more; the file was replaced or corrupted (nothing was kept)",
+			e.Filename, e.URL, e.Size, e.Expected)
+	}
 	return fmt.Sprintf("pypi: %s from %s: the index lists sha256 %s but the %d bytes received hash to %s; the file was replaced or corrupted (nothing was kept)",
 		e.Filename, e.URL, e.Expected, e.Size, e.Found)
 }
 
-// Unwrap returns ErrHashMismatch.
-func (e *HashMismatchError) Unwrap() error { return ErrHashMismatch }
+// Unwrap returns ErrHashMismatch (and safehttp's ErrTooLarge when
+// TooLarge).
+func (e *HashMismatchError) Unwrap() []error {
+	if e.TooLarge {
+		return []error{ErrHashMismatch, safehttp.ErrTooLarge}
+	}
+	return []error{ErrHashMismatch}
+}
 
 // Index reads a package index through the simple repository API (PEP 691
 // JSON, falling back to PEP 503 HTML) and downloads files checked against
@@ -417,6 +432,13 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 	defer tmp.Abort()
 	res := &DownloadedFile{Path: path, Filename: f.Filename}
 	var sum string
+	// An answer longer than the size the index lists (or, when it lists
+	// none, than MaxUnlistedDownload) is refused while it is read.
+	limit := int64(MaxUnlistedDownload)
+	if f.Size >= 0 {
+		limit = f.Size
+	}
+	ctx = safehttp.WithLimit(ctx, limit)
 	err = x.do(ctx, f.URL, "application/octet-stream, */*;q=0.1", func(resp *http.Response) error {
 		res.Attempts++
 		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
@@ -427,12 +449,18 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 		}
 		h := sha256.New()
 		n, err := io.Copy(io.MultiWriter(permanentWriter{tmp}, h), resp.Body)
+		if errors.Is(err, safehttp.ErrTooLarge) {
+			return permanentErr{fmt.Errorf("reading %s: %w (the index lists %d bytes)", f.URL, err, f.Size)}
+		}
 		if err != nil {
 			return fmt.Errorf("reading %s after %d bytes: %w", f.URL, n, err)
 		}
 		sum, res.Size = hex.EncodeToString(h.Sum(nil)), n
 		return nil
 	})
+	if err != nil && f.Size >= 0 && errors.Is(err, safehttp.ErrTooLarge) {
+		return nil, &HashMismatchError{Filename: f.Filename, URL: f.URL, Expected: f.SHA256, Size: f.Size, TooLarge: true}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pypi: download %s: %w", f.Filename, err)
 	}
@@ -446,6 +474,10 @@ func (x *Index) Download(ctx context.Context, f IndexFile, path string) (*Downlo
 	x.c.o.logger.Info("downloaded", "file", f.Filename, "sha256", sum, "bytes", res.Size)
 	return res, nil
 }
+
+// MaxUnlistedDownload caps a download whose size the index does not list
+// (PEP 503 HTML pages): 4 GiB.
+const MaxUnlistedDownload = 4 << 30
 
 // statusError is a non-200 answer that was not retried (or no longer).
 type statusError struct {
@@ -511,7 +543,7 @@ func (x *Index) do(ctx context.Context, u, accept string, handle func(*http.Resp
 				resp.Body.Close()
 				err = nil
 				if status < 500 && status != http.StatusTooManyRequests {
-					return &statusError{url: u, status: status, body: clip(oneLine(stripTags(string(b))))}
+					return &statusError{url: u, status: status, body: clip(oneLine(stripTags(x.c.red.Redact(string(b)))))}
 				}
 			}
 		}

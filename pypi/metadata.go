@@ -133,6 +133,13 @@ func ParseMetadata(data []byte) (*Metadata, error) {
 		if !isDesc {
 			value = strings.TrimRight(value, " \t")
 		}
+		if singleUse(name) {
+			for _, f := range m.Fields {
+				if strings.EqualFold(f.Name, name) {
+					return nil, metaErr(i+1, "header %s appears more than once (installers read the first, other tools the last): keep one", name)
+				}
+			}
+		}
 		m.Fields = append(m.Fields, Field{Name: name, Value: value})
 		m.set(name, value)
 	}
@@ -253,4 +260,16 @@ func clip(s string) string {
 		return s[:77] + "..."
 	}
 	return s
+}
+
+// singleUse reports whether a core metadata header may appear at most
+// once (core metadata 2.4: every field not marked "multiple use").
+func singleUse(name string) bool {
+	switch strings.ToLower(name) {
+	case "metadata-version", "name", "version", "summary", "description", "description-content-type",
+		"home-page", "download-url", "author", "author-email", "maintainer", "maintainer-email",
+		"license", "license-expression", "keywords", "requires-python":
+		return true
+	}
+	return false
 }

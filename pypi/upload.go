@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -188,6 +187,9 @@ func (c *Client) uploadOne(ctx context.Context, cred *credential, d *Distributio
 		res.Attempts = attempt
 		status, header, msg, err := c.post(ctx, cred, d, b)
 		if err == nil && status == http.StatusOK {
+			if err := c.confirmUpload(ctx, d); err != nil {
+				return res, err
+			}
 			res.Status = Uploaded
 			res.Duration = time.Since(start)
 			log.Info("pypi: uploaded", "sha256", d.SHA256, "size", d.Size, "attempts", attempt)
@@ -277,19 +279,10 @@ func (c *Client) post(ctx context.Context, cred *credential, d *Distribution, b 
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	// A server may quote the credentials it received: never pass the
-	// token on.
-	return resp.StatusCode, resp.Header, redactSecret(serverMessage(resp.Status, raw), token), nil
-}
-
-// redactSecret cuts a token, and the Basic auth form that carries it, out
-// of server-supplied text.
-func redactSecret(s, token string) string {
-	if len(token) < 4 {
-		return s
-	}
-	s = strings.ReplaceAll(s, base64.StdEncoding.EncodeToString([]byte("__token__:"+token)), "[REDACTED]")
-	return strings.ReplaceAll(s, token, "[REDACTED]")
+	// A server may quote the credentials it received: every one is cut out
+	// before the message is shortened, so no part of a token survives.
+	c.red.AddBasic("__token__", cred.token)
+	return resp.StatusCode, resp.Header, serverMessage(c.red.Redact(resp.Status), []byte(c.red.Redact(string(raw)))), nil
 }
 
 // serverMessage extracts a readable message from an error response:

@@ -851,3 +851,67 @@ func zipReader(whl []byte) ([]byte, error) {
 	}
 	return nil, errors.New("no METADATA")
 }
+
+// lyingSuccess is the fault of a server (or a proxy in front of it) that
+// answers success without doing the work: 200 with an HTML page to an
+// upload, "200 {}" to the publish call.
+var lyingSuccess = faultKind{name: "success without the work", key: "lie",
+	cause: regexp.MustCompile(`(?i)not listed|not confirmed|not visible|still a draft`)}
+
+// lyingSteps are the steps whose success answer tagship reads back.
+func lyingSteps() []faultStep {
+	return []faultStep{
+		{name: "PyPI upload (200 with a login page)", jobs: []string{release.JobPublishPyPI}, counted: "pypi",
+			inject: func(fc *faultCase, _ faultKind, _ int) string {
+				var once sync.Once
+				fc.env.PyPI.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+					lied := false
+					if r.Method == http.MethodPost && r.URL.Path == "/legacy/" {
+						once.Do(func() {
+							fc.hit(r.Method)
+							io.Copy(io.Discard, r.Body)
+							w.Header().Set("Content-Type", "text/html")
+							io.WriteString(w, "<html><body>Please sign in</body></html>")
+							lied = true
+						})
+					}
+					return lied
+				})
+				return ""
+			}},
+		{name: "GitHub publish (200 {})", jobs: []string{release.JobPublishRelease}, counted: "github",
+			inject: func(fc *faultCase, _ faultKind, _ int) string {
+				var once sync.Once
+				fc.env.GitHub.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+					lied := false
+					if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/releases/") && !strings.Contains(r.URL.Path, "/assets/") {
+						once.Do(func() {
+							fc.hit(r.Method)
+							w.Header().Set("Content-Type", "application/json")
+							io.WriteString(w, "{}")
+							lied = true
+						})
+					}
+					return lied
+				})
+				return ""
+			}},
+	}
+}
+
+// TestFaultMatrixLyingSuccess: a success answer without the work is never
+// recorded as success; the run fails naming it, and a rerun completes to
+// a clean run's final state.
+func TestFaultMatrixLyingSuccess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs whole releases")
+	}
+	want := baseline(t)
+	for _, step := range lyingSteps() {
+		t.Run(step.name, func(t *testing.T) {
+			if got := runFaultCase(t, step, lyingSuccess, want); got != "failed-clean → rerun-ok" {
+				t.Fatalf("%s: %s, want failed-clean → rerun-ok", step.name, got)
+			}
+		})
+	}
+}

@@ -33,7 +33,7 @@ func (s *standard) imageSources(ctx context.Context, in *Inputs) (_ []oci.Platfo
 	}
 	in.Log("build the image for %s: %s", strings.Join(b.Platforms, ", "), strings.Join(argv, " "))
 	env := []string{"TAGSHIP_IMAGE_LAYOUT=" + layout, "TAGSHIP_IMAGE_PLATFORMS=" + strings.Join(b.Platforms, ",")}
-	if err := runBuildCommand(ctx, s.cfg.Dir, argv, env, in); err != nil {
+	if err := runBuildCommand(ctx, s.cfg.Dir, argv, env, s.cfg.Getenv, in); err != nil {
 		cleanup()
 		return nil, nil, nil, fmt.Errorf("image build: %w", err)
 	}

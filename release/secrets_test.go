@@ -69,6 +69,21 @@ func (s *secrets) scan(t *testing.T, where string, text []byte) {
 	for v, what := range s.vals {
 		if bytes.Contains(text, []byte(v)) {
 			t.Errorf("%s leaks the %s", where, what)
+			continue
+		}
+		// A secret cut short (a message truncated before it was
+		// redacted) leaks too: look for any 16 characters of it — of a
+		// JWT, of its signature (its header and claims are public, and
+		// their base64 recurs in certificates).
+		from := 0
+		if strings.Count(v, ".") == 2 {
+			from = strings.LastIndexByte(v, '.') + 1
+		}
+		for i := from; i+16 <= len(v); i += 8 {
+			if bytes.Contains(text, []byte(v[i:i+16])) {
+				t.Errorf("%s leaks part of the %s (%q…)", where, what, v[i:i+6])
+				break
+			}
 		}
 	}
 }
@@ -135,6 +150,50 @@ func TestSecretsNeverLeak(t *testing.T) {
 					w.Header().Set("Content-Type", "application/json")
 					w.WriteHeader(http.StatusUnauthorized)
 					fmt.Fprintf(w, `{"message":"Bad credentials: %s","documentation_url":"https://docs.github.com/rest"}`, r.Header.Get("Authorization"))
+					return true
+				})
+			}},
+		{name: "reason phrases and headers quote the token", wantFail: []string{release.JobBuildWheel, release.JobBuildImage},
+			faults: func(env *releasetest.Env, sec *secrets) {
+				// Fulcio answers 503 with the Authorization header in its
+				// reason phrase and in a header: the retry warnings log them.
+				env.Sigstore.SetHook(signtest.Fulcio, func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodPost {
+						return false
+					}
+					auth := r.Header.Get("Authorization")
+					conn, buf, err := w.(http.Hijacker).Hijack()
+					if err != nil {
+						return false
+					}
+					defer conn.Close()
+					body := "unavailable for " + auth
+					fmt.Fprintf(buf, "HTTP/1.1 503 Unavailable for %s\r\nX-Echo: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", auth, auth, len(body), body)
+					buf.Flush()
+					return true
+				})
+			}},
+		{name: "long messages quote the token where they are cut", wantFail: []string{release.JobPublishPyPI, release.JobPublishRelease},
+			faults: func(env *releasetest.Env, sec *secrets) {
+				env.PyPI.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.URL.Path != "/legacy/" {
+						return false
+					}
+					_, pw, ok := r.BasicAuth()
+					if ok {
+						sec.add("minted PyPI token", pw)
+					}
+					w.WriteHeader(http.StatusForbidden)
+					fmt.Fprintf(w, "%s denied %s", strings.Repeat("x", 455), pw)
+					return true
+				})
+				env.GitHub.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodPost {
+						return false
+					}
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusUnauthorized)
+					fmt.Fprintf(w, `{"message":"%s %s","documentation_url":"https://docs.github.com/rest"}`, strings.Repeat("y", 500), r.Header.Get("Authorization"))
 					return true
 				})
 			}},
@@ -434,5 +493,77 @@ func TestTLSVerified(t *testing.T) {
 	}
 	if _, err := p.Publish(ctx, rel); err != nil {
 		t.Fatalf("trusting the CA: %v", err)
+	}
+}
+
+// TestBuildRunsWithoutCredentials: the project's build runs without the
+// CI's token variables in its environment, and whatever secret its output
+// holds (here one it printed from its own argv) is cut out before the
+// output reaches an error, an event, a log line or the state file. Not
+// parallel: it sets the process environment the build inherits.
+func TestBuildRunsWithoutCredentials(t *testing.T) {
+	fc := faultWorld(t)
+	env := fc.env
+	sec := &secrets{}
+	reqTok := env.Sigstore.RequestToken()
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", reqTok)
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", env.Sigstore.TokenURL())
+	t.Setenv("GITHUB_TOKEN", fakeGitHubToken)
+	t.Setenv("PYPI_API_TOKEN", fakePyPIToken)
+	t.Setenv("MY_DEPLOY_SECRET", "deploy-secret-value-0123456789")
+	sec.add("OIDC request token (ACTIONS_ID_TOKEN_REQUEST_TOKEN)", reqTok)
+	sec.add("GitHub token", fakeGitHubToken)
+	sec.add("PyPI API token", fakePyPIToken)
+	sec.add("a custom secret variable", "deploy-secret-value-0123456789")
+
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs, mu: &logMu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var events []release.Event
+	var evMu sync.Mutex
+	state := t.TempDir()
+	cfg := faultConfig(t, env, fc.dir, state)
+	cfg.Build = nil
+	// The build prints its environment and, as a dependency that found a
+	// token elsewhere would, the GitHub token itself; then fails.
+	cfg.BuildCommand = []string{"sh", "-c", `env; echo "token from a file: ` + fakeGitHubToken + `"; echo "id token request: [$ACTIONS_ID_TOKEN_REQUEST_URL]"; exit 3`}
+	cfg.PipelineOptions = []release.Option{release.WithStateDir(state), release.WithLogger(logger),
+		release.WithEvents(func(e release.Event) { evMu.Lock(); events = append(events, e); evMu.Unlock() })}
+	p, err := release.Standard(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, runErr := p.Run(context.Background())
+	var re *release.RunError
+	if !errors.As(runErr, &re) || !contains(re.Failed, release.JobBuildWheel) {
+		t.Fatalf("want build-wheel to fail, got %v", runErr)
+	}
+	out := runErr.Error() + "\n" + rep.Table()
+	logMu.Lock()
+	out += "\n" + logs.String()
+	logMu.Unlock()
+	evMu.Lock()
+	for _, e := range events {
+		out += fmt.Sprintf("\n%+v", e)
+	}
+	evMu.Unlock()
+	filepath.WalkDir(state, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(path)
+			out += "\n" + string(b)
+		}
+		return err
+	})
+	sec.scan(t, "the run's outputs", []byte(out))
+	if !strings.Contains(out, "PATH=") {
+		t.Fatalf("the build's output was not captured; the test proves nothing:\n%s", out)
+	}
+	for _, name := range []string{"ACTIONS_ID_TOKEN_REQUEST_TOKEN=", "ACTIONS_ID_TOKEN_REQUEST_URL=", "GITHUB_TOKEN=", "PYPI_API_TOKEN=", "MY_DEPLOY_SECRET="} {
+		if strings.Contains(out, name) {
+			t.Errorf("the build saw %s in its environment", strings.TrimSuffix(name, "="))
+		}
+	}
+	if !strings.Contains(out, "id token request: []") {
+		t.Errorf("the build could reach the OIDC token endpoint")
 	}
 }

@@ -24,6 +24,8 @@ import (
 	"github.com/tagship/tagship/provenance"
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/sign"
+
+	"github.com/tagship/tagship/internal/safehttp"
 )
 
 // The jobs of the standard release, named as in the reference workflow.
@@ -491,6 +493,7 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 	if cfg.ImageBuild.Dockerfile != "" && cfg.ImageBuild.Context == "" {
 		cfg.ImageBuild.Context = filepath.Dir(cfg.ImageBuild.Dockerfile)
 	}
+	problems = append(problems, checkConfig(cfg)...)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%w: standard release config: %s", ErrInvalidPipeline, strings.Join(problems, "; "))
 	}
@@ -612,13 +615,16 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if s.cfg.Build != nil {
 		err = s.cfg.Build(ctx, s.cfg.Dir, absDist)
 	} else {
-		err = runBuildCommand(ctx, s.cfg.Dir, s.cfg.BuildCommand, nil, in)
+		err = runBuildCommand(ctx, s.cfg.Dir, s.cfg.BuildCommand, nil, s.cfg.Getenv, in)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	dists, err := collectDists(dist, pf.Version)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkDistProject(s.path(s.cfg.Manifest), dists); err != nil {
 		return nil, err
 	}
 	if dists, err = s.adoptPublishedFiles(ctx, in, dists); err != nil {
@@ -713,27 +719,31 @@ func (s *standard) fileProvenance(ctx context.Context, in *Inputs, signer *sign.
 	return path, nil
 }
 
-// runBuildCommand runs the project's build in dir, with env added to the
-// environment, its output going to the job's log.
-func runBuildCommand(ctx context.Context, dir string, argv, env []string, in *Inputs) error {
+// runBuildCommand runs the project's build in dir without the CI's
+// credentials in its environment (see buildEnviron), with env added, its
+// output going to the job's log. Every known secret is cut from the output
+// before a line is logged or the tail is shortened into the error.
+func runBuildCommand(ctx context.Context, dir string, argv, env []string, getenv func(string) string, in *Inputs) error {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
-	if len(env) > 0 {
-		cmd.Env = append(os.Environ(), env...)
-	}
 	cmd.WaitDelay = 5 * time.Second
+	var secrets []string
+	cmd.Env, secrets = buildEnviron(os.Environ(), getenv)
+	cmd.Env = append(cmd.Env, env...)
+	red := safehttp.NewRedactor(secrets...)
 	out, err := cmd.CombinedOutput()
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	text := red.Redact(string(out))
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
 		if line != "" {
 			in.Logger().Debug("build", slog.String("line", line))
 		}
 	}
 	if err != nil {
-		tail := string(out)
+		tail := text
 		if len(tail) > 2000 {
 			tail = "…" + tail[len(tail)-2000:]
 		}
-		return fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, tail)
+		return red.Error(fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, tail))
 	}
 	return nil
 }

@@ -157,8 +157,7 @@ func NewSigner(opts ...Option) (*Signer, error) {
 		base = o.httpClient.Transport
 	}
 	rt := func(service string) http.RoundTripper {
-		return &retryTransport{base: base, service: service, attempts: o.attempts, minBackoff: o.minBackoff, maxBackoff: o.maxBackoff,
-			attemptTimeout: o.requestTimeout / 3, log: o.logger}
+		return serviceTransport(base, service, o)
 	}
 	// sigstore-go's Fulcio and TSA clients build requests without a context:
 	// a client per call whose transport carries the call's context makes

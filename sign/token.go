@@ -154,7 +154,7 @@ func (s *actionsTokenSource) fetch(ctx context.Context, u, reqTok string) (token
 	}
 	req.Header.Set("Authorization", "bearer "+reqTok)
 	req.Header.Set("Accept", "application/json")
-	resp, err := s.o.client.Do(req)
+	resp, err := safeClient(s.o.client).Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", false, ctx.Err()

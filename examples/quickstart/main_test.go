@@ -85,7 +85,7 @@ func TestQuickstartKeepsEveryOutput(t *testing.T) {
 			t.Errorf("%s: sha256 %s, release.json says %s", a.Path, got, a.SHA256)
 		}
 	}
-	for _, must := range []string{"✓ publish-pypi", "✓ publish-release", "OK: all 27 checks passed", "by digest (cosign .sig, bundle referrer)", "cosign verify-blob --use-signed-timestamps --trusted-root trusted_root.json"} {
+	for _, must := range []string{"✓ publish-pypi", "✓ publish-release", "OK: all 29 checks passed", "by digest (cosign .sig, bundle referrer)", "cosign verify-blob --use-signed-timestamps --trusted-root trusted_root.json"} {
 		if !strings.Contains(stdout.String(), must) {
 			t.Errorf("output lacks %q", must)
 		}

@@ -631,6 +631,9 @@ func (r *verifyRun) online(ctx context.Context) {
 			}
 			bundlePath, berr := r.fetchAsset(ctx, f.Filename+".sigstore.json")
 			r.fileChecks(ctx, &a, sum, bundlePath, berr)
+			if c, ok := r.releaseCopyCheck(ctx, f.Filename, sum); ok {
+				a.Checks = append(a.Checks, c)
+			}
 		}
 	})
 	for _, f := range files {

@@ -1,0 +1,46 @@
+package release
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/tagship/tagship/ghrelease"
+	"github.com/tagship/tagship/pypi"
+)
+
+// checkConfig validates, before the first job runs and without any
+// network call, what would otherwise fail half-way through a release:
+// every endpoint (the index and the GitHub API, https or loopback unless
+// an …Unsafe option says otherwise), the image repository's syntax, and —
+// inside GitHub Actions — that the running workflow and repository are the
+// configured identity (a mismatch makes every signature fail verification
+// after the immutable image tag was pushed).
+func checkConfig(cfg StandardConfig) []string {
+	var problems []string
+	if _, err := pypi.New(cfg.IndexURL, cfg.PyPIOptions...); err != nil {
+		problems = append(problems, fmt.Sprintf("IndexURL %s: %v", cfg.IndexURL, err))
+	}
+	// A placeholder token (appended last, never sent: no call is made) so
+	// that the endpoints are checked even where this job has no token.
+	if _, err := ghrelease.New(append(append([]ghrelease.Option{}, cfg.GitHubOptions...), ghrelease.WithToken("config-check-only"))...); err != nil && !errors.Is(err, ghrelease.ErrNoToken) {
+		problems = append(problems, fmt.Sprintf("GitHubOptions: %v", err))
+	}
+	if cfg.ImageRepository != "" {
+		if _, err := name.NewRepository(cfg.ImageRepository, name.StrictValidation); err != nil {
+			problems = append(problems, fmt.Sprintf("ImageRepository %q: %v (want REGISTRY/OWNER/NAME without a tag or digest, e.g. ghcr.io/octo-org/octo-repo)", cfg.ImageRepository, err))
+		}
+	}
+	if repo := cfg.Getenv("GITHUB_REPOSITORY"); repo != "" && !strings.EqualFold(repo, cfg.Repository) {
+		problems = append(problems, fmt.Sprintf("Repository %q, but this run is in %s: signatures would name %s and fail verification", cfg.Repository, repo, repo))
+	}
+	if wr := cfg.Getenv("GITHUB_WORKFLOW_REF"); wr != "" {
+		want := cfg.Repository + "/" + cfg.WorkflowPath
+		if got, _, _ := strings.Cut(wr, "@"); !strings.EqualFold(got, want) {
+			problems = append(problems, fmt.Sprintf("WorkflowPath %q: this run's workflow is %s, not %s, so its certificates would name another identity than the release notes publish; set WorkflowPath to the running workflow", cfg.WorkflowPath, got, want))
+		}
+	}
+	return problems
+}
