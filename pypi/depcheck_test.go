@@ -10,5 +10,5 @@ import (
 // pypi attests with sign and takes the Python packaging rules from internal/pep.
 func TestDependencies(t *testing.T) {
 	t.Parallel()
-	depcheck.AssertOnlyDependencies(t, "pypi", "sign", "internal/pep", "internal/atomicfile")
+	depcheck.AssertOnlyDependencies(t, "pypi", "sign", "internal/pep", "internal/atomicfile", "internal/batch", "internal/safehttp")
 }
