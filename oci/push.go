@@ -20,8 +20,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
-	"github.com/tagship/tagship/preflight"
 	"github.com/tagship/tagship/internal/safehttp"
+	"github.com/tagship/tagship/preflight"
 )
 
 // Tag conditions; test with errors.Is.

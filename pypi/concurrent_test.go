@@ -175,4 +175,3 @@ func TestWithConcurrencyRejectsZero(t *testing.T) {
 		t.Error("WithConcurrency(0) accepted")
 	}
 }
-

@@ -586,7 +586,6 @@ func TestVerifyReleaseMissingParts(t *testing.T) {
 	}
 }
 
-
 // TestReleaseProvenance: each way the build provenance can be wrong is one
 // precise failure with a hint; a valid one passes, for the files and the
 // image.
