@@ -828,16 +828,6 @@ func (p *Publisher) call(ctx context.Context, op string, fn func() (*github.Resp
 	}
 }
 
-// redactedError is an error whose message had the token cut out; errors.Is
-// and errors.As still see the original.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
 func redactToken(err error, token string) error {
 	return safehttp.NewRedactor(token).Error(err)
 }

@@ -1048,7 +1048,6 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 		return nil, err
 	}
 	if b.Provenance != "" {
-		files = append(files, b.Provenance)
 		assets = append(assets, ghrelease.Asset{Path: b.Provenance})
 	}
 	sbomPath := filepath.Join(out, ghrelease.SBOMAssetName(b.Project, b.Version))
