@@ -12,6 +12,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/tagship/tagship/internal/safehttp"
 )
 
 // DefaultAudience is the audience Fulcio expects in ID tokens.
@@ -127,7 +129,7 @@ func (s *actionsTokenSource) Token(ctx context.Context, audience string) (string
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
-			if err := sleepCtx(ctx, time.Duration(attempt)*500*time.Millisecond); err != nil {
+			if err := safehttp.Sleep(ctx, time.Duration(attempt)*500*time.Millisecond); err != nil {
 				return "", err
 			}
 		}
@@ -313,18 +315,4 @@ func (c *TokenClaims) String() string {
 		s += " exp=" + c.Expiry.Format(time.RFC3339)
 	}
 	return s
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
