@@ -82,41 +82,11 @@ func WithExpectedDigest(h v1.Hash) Option {
 // Rekor v2 record a dsse v0.0.2 log entry that the Rekor v2 client library
 // linked here (rekor-tiles v2.3.0) no longer parses, and are rejected.
 func Verify(ctx context.Context, ref string, policy sign.Policy, verifier *sign.Verifier, opts ...Option) (*VerifyResult, error) {
-	if verifier == nil {
-		return nil, errors.New("oci: Verify needs a *sign.Verifier")
-	}
-	if err := policy.Validate(); err != nil {
-		return nil, err
-	}
-	o, err := newOptions(opts)
+	t, err := resolveVerifyTarget(ctx, "Verify", ref, policy, verifier, opts)
 	if err != nil {
 		return nil, err
 	}
-	r, err := name.ParseReference(ref, append(nameOptions(ref, o), name.StrictValidation)...)
-	if err != nil {
-		return nil, fmt.Errorf("oci: reference %q: %w (expected REGISTRY/REPO:TAG or REGISTRY/REPO@sha256:…)", ref, err)
-	}
-	ropts, err := remoteOptions(ctx, o, nil)
-	if err != nil {
-		return nil, err
-	}
-	var digest v1.Hash
-	if d, ok := r.(name.Digest); ok {
-		digest, err = v1.NewHash(d.DigestStr())
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		desc, err := remote.Head(r, ropts...)
-		if err != nil {
-			return nil, fmt.Errorf("oci: resolving %s: %w", ref, err)
-		}
-		digest = desc.Digest
-	}
-	if o.expectedDigest != (v1.Hash{}) && o.expectedDigest != digest {
-		return nil, fmt.Errorf("%w: %s resolves to %s but %s was expected (released); the tag was moved or the wrong image is referenced", ErrDigestMismatch, ref, digest, o.expectedDigest)
-	}
-	d := r.Context().Digest(digest.String())
+	ropts, digest, d := t.ropts, t.digest, t.ref
 	res := &VerifyResult{Reference: ref, Digest: digest}
 	found := 0
 
@@ -404,4 +374,54 @@ func legacyBundle(payload []byte, ann map[string]string) (*bundle.Bundle, error)
 		return nil, fmt.Errorf("%w: rebuilding a bundle from cosign annotations: %v", sign.ErrInvalidBundle, err)
 	}
 	return b, nil
+}
+
+// verifyTarget is what Verify and VerifyAttestations check: the digest a
+// reference resolves to, with the options and registry access to read
+// what is attached to it.
+type verifyTarget struct {
+	ropts  []remote.Option
+	digest v1.Hash
+	ref    name.Digest
+}
+
+// resolveVerifyTarget checks fn's arguments and resolves ref to the digest
+// whose signatures or attestations are verified, refusing one other than
+// WithExpectedDigest's.
+func resolveVerifyTarget(ctx context.Context, fn, ref string, policy sign.Policy, verifier *sign.Verifier, opts []Option) (*verifyTarget, error) {
+	if verifier == nil {
+		return nil, errors.New("oci: " + fn + " needs a *sign.Verifier")
+	}
+	if err := policy.Validate(); err != nil {
+		return nil, err
+	}
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	r, err := name.ParseReference(ref, append(nameOptions(ref, o), name.StrictValidation)...)
+	if err != nil {
+		return nil, fmt.Errorf("oci: reference %q: %w (expected REGISTRY/REPO:TAG or REGISTRY/REPO@sha256:…)", ref, err)
+	}
+	ropts, err := remoteOptions(ctx, o, nil)
+	if err != nil {
+		return nil, err
+	}
+	var digest v1.Hash
+	if d, ok := r.(name.Digest); ok {
+		digest, err = v1.NewHash(d.DigestStr())
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		desc, err := remote.Head(r, ropts...)
+		if err != nil {
+			return nil, fmt.Errorf("oci: resolving %s: %w", ref, err)
+		}
+		digest = desc.Digest
+	}
+	if o.expectedDigest != (v1.Hash{}) && o.expectedDigest != digest {
+		return nil, fmt.Errorf("%w: %s resolves to %s but %s was expected (released); the tag was moved or the wrong image is referenced", ErrDigestMismatch, ref, digest, o.expectedDigest)
+	}
+	return &verifyTarget{ropts: ropts, digest: digest, ref: r.Context().Digest(digest.String())}, nil
 }

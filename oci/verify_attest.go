@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
@@ -48,40 +47,11 @@ type AttestationResult struct {
 // sentinels for identity and trust failures. The caller checks the
 // predicate itself (for SLSA provenance: package provenance).
 func VerifyAttestations(ctx context.Context, ref, predicateType string, policy sign.Policy, verifier *sign.Verifier, opts ...Option) (*AttestationResult, error) {
-	if verifier == nil {
-		return nil, errors.New("oci: VerifyAttestations needs a *sign.Verifier")
-	}
-	if err := policy.Validate(); err != nil {
-		return nil, err
-	}
-	o, err := newOptions(opts)
+	t, err := resolveVerifyTarget(ctx, "VerifyAttestations", ref, policy, verifier, opts)
 	if err != nil {
 		return nil, err
 	}
-	r, err := name.ParseReference(ref, append(nameOptions(ref, o), name.StrictValidation)...)
-	if err != nil {
-		return nil, fmt.Errorf("oci: reference %q: %w (expected REGISTRY/REPO:TAG or REGISTRY/REPO@sha256:…)", ref, err)
-	}
-	ropts, err := remoteOptions(ctx, o, nil)
-	if err != nil {
-		return nil, err
-	}
-	var digest v1.Hash
-	if dr, ok := r.(name.Digest); ok {
-		if digest, err = v1.NewHash(dr.DigestStr()); err != nil {
-			return nil, err
-		}
-	} else {
-		desc, err := remote.Head(r, ropts...)
-		if err != nil {
-			return nil, fmt.Errorf("oci: resolving %s: %w", ref, err)
-		}
-		digest = desc.Digest
-	}
-	if o.expectedDigest != (v1.Hash{}) && o.expectedDigest != digest {
-		return nil, fmt.Errorf("%w: %s resolves to %s but %s was expected (released); the tag was moved or the wrong image is referenced", ErrDigestMismatch, ref, digest, o.expectedDigest)
-	}
-	d := r.Context().Digest(digest.String())
+	ropts, digest, d := t.ropts, t.digest, t.ref
 	res := &AttestationResult{Reference: ref, Digest: digest}
 	found := 0
 	accept := func(format Format, src string, b *bundle.Bundle) {

@@ -141,7 +141,22 @@ func TestSandboxIdentity(t *testing.T) {
 	if env["TAGSHIP_TAG"] != "v1.2.3" || !strings.HasSuffix(env["TAGSHIP_IDENTITY"], "/octo-org/one/.github/workflows/release.yml@refs/tags/v1.2.3") {
 		t.Errorf("env: %v", env)
 	}
+	// The runner names its workflow (GITHUB_WORKFLOW_REF): Standard
+	// refuses to release another repository before any job runs.
 	cfg, _ := releaseConfig(t, env, "octo-org/two", "v1.2.3")
+	if _, err := release.Standard(cfg); !errors.Is(err, release.ErrInvalidPipeline) || !strings.Contains(err.Error(), "octo-org/one/.github/workflows/release.yml") {
+		t.Fatalf("release of another repository: %v, want the running workflow named before any job", err)
+	}
+	// Without it (a runner that does not say), the certificate does: its
+	// identity is the sandbox's, and every signature is refused.
+	getenv := cfg.Getenv
+	cfg.Getenv = func(k string) string {
+		if k == "GITHUB_WORKFLOW_REF" {
+			return ""
+		}
+		return getenv(k)
+	}
+	cfg.NoProvenance = true
 	p, err := release.Standard(cfg)
 	if err != nil {
 		t.Fatal(err)
