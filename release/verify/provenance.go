@@ -97,7 +97,7 @@ func (r *verifyRun) provenanceChecks(artifact string, p *provenance.Provenance, 
 		out = append(out, r.fail(artifact, CheckProvenanceSource, ErrProvenance, me.Expected, me.Found, me.Field+": "+me.Hint, me))
 	}
 	if len(subject) == 0 {
-		out = append(out, Check{Name: CheckProvenanceSubject, Status: Passed, Detail: fmt.Sprintf("describes the %d released files byte for byte", subjects)})
+		out = append(out, Check{Name: CheckProvenanceSubject, Status: Passed, Detail: describesDetail(subjects)})
 	}
 	for _, me := range subject {
 		out = append(out, r.fail(artifact, CheckProvenanceSubject, ErrProvenance, me.Expected, me.Found, me.Hint, me))
@@ -160,4 +160,12 @@ func hexString(b []byte) string {
 		sb.WriteByte(digits[c&15])
 	}
 	return sb.String()
+}
+
+// describesDetail says what a provenance's subjects covered.
+func describesDetail(subjects int) string {
+	if subjects == 1 {
+		return "describes the released artifact byte for byte"
+	}
+	return fmt.Sprintf("describes the %d released files byte for byte", subjects)
 }

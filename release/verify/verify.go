@@ -1302,8 +1302,8 @@ func verifyShort(hexDigest string) string {
 
 func verifyOneLine(s string, max int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		s = s[:max-1] + "…"
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max-1]) + "…" // whole characters: never half of one
 	}
 	return s
 }
