@@ -71,6 +71,11 @@ type NotesData struct {
 	// SBOM is the asset name of the signed SBOM ("<project>-<version>.cdx.json"),
 	// with a "<name>.sigstore.json" bundle on the release; optional.
 	SBOM string
+	// Provenance is the asset name of the Sigstore bundle holding the
+	// DSSE-signed SLSA v1 provenance of Files
+	// ("<project>-<version>.provenance.sigstore.json"); optional. The notes
+	// then show how to verify it for each file.
+	Provenance string
 	// Image is the container image repository, "ghcr.io/o/r"; optional.
 	Image string
 	// ImageDigest is the image index digest, "sha256:<hex>"; optional, adds
@@ -247,6 +252,26 @@ Then check every downloaded file against the signed ` + "`{{.Checksums}}`" + `:
 cd ./out && sha256sum --check --ignore-missing {{shq .Checksums}}
 ` + "```" + `
 {{- end}}
+{{- if and .Provenance .Files}}
+
+### Build provenance
+
+` + "`{{.Provenance}}`" + ` is the SLSA v1 provenance of the distributions, signed by the same
+identity: it names the repository, the tagged commit, the workflow and the run
+that built them. Check that it describes each file (cosign v2 needs
+` + "`--new-bundle-format`" + ` to read a Sigstore bundle here; v3 accepts the flag):
+
+` + "```sh" + `
+{{- range .Files}}
+cosign verify-blob-attestation --use-signed-timestamps --new-bundle-format \
+  --type slsaprovenance1 \
+  --bundle {{shq (printf "./out/%s" $.Provenance)}} \
+  --certificate-identity {{sq $.Identity}} \
+  --certificate-oidc-issuer {{sq $.Issuer}} \
+  {{shq (printf "./out/%s" .)}}
+{{- end}}
+` + "```" + `
+{{- end}}
 {{- end}}
 {{- if .Image}}
 
@@ -355,6 +380,12 @@ func (d NotesData) resolve() (NotesView, error) {
 		}
 		v.Signed = append(v.Signed, x.name)
 		v.DownloadPatterns = append(v.DownloadPatterns, x.name, x.name+".sigstore.json")
+	}
+	if v.Provenance != "" {
+		if err := ValidateAssetName(v.Provenance); err != nil || !strings.HasSuffix(v.Provenance, ".sigstore.json") {
+			bad("Provenance", v.Provenance, `the asset name of a Sigstore bundle, "<project>-<version>.provenance.sigstore.json"`)
+		}
+		v.DownloadPatterns = append(v.DownloadPatterns, v.Provenance)
 	}
 	if v.Image != "" && !imageRE.MatchString(v.Image) {
 		bad("Image", v.Image, `an image repository without tag or digest, such as "ghcr.io/owner/name"`)

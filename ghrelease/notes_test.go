@@ -25,6 +25,7 @@ func refData() NotesData {
 		WorkflowPath:  ".github/workflows/release.yml",
 		Checksums:     "SHA256SUMS",
 		SBOM:          "securescan-0.11.0.cdx.json",
+		Provenance:    "securescan-0.11.0.provenance.sigstore.json",
 		Changelog:     "### Added\n\n- Things.",
 		PythonPackage: "securescan",
 		Files:         []string{"securescan-0.11.0-py3-none-any.whl", "securescan-0.11.0.tar.gz"},
@@ -45,7 +46,7 @@ func TestNotesReferenceCommands(t *testing.T) {
 		"### Added\n\n- Things.\n\n## Verifying signed artifacts",
 		"pip download securescan==0.11.0 --no-deps -d ./out\n",
 		"gh release download v0.11.0 --repo Metbcy/securescan --dir ./out \\\n  --pattern 'securescan-0.11.0-py3-none-any.whl.sigstore.json' \\\n  --pattern 'securescan-0.11.0.tar.gz' \\\n  --pattern 'securescan-0.11.0.tar.gz.sigstore.json' \\\n" +
-			"  --pattern 'SHA256SUMS' \\\n  --pattern 'SHA256SUMS.sigstore.json' \\\n  --pattern 'securescan-0.11.0.cdx.json' \\\n  --pattern 'securescan-0.11.0.cdx.json.sigstore.json'\n",
+			"  --pattern 'SHA256SUMS' \\\n  --pattern 'SHA256SUMS.sigstore.json' \\\n  --pattern 'securescan-0.11.0.cdx.json' \\\n  --pattern 'securescan-0.11.0.cdx.json.sigstore.json' \\\n  --pattern 'securescan-0.11.0.provenance.sigstore.json'\n",
 		"sigstore verify identity \\\n  --cert-identity '" + id + "' \\\n  --cert-oidc-issuer 'https://token.actions.githubusercontent.com' \\\n  --bundle ./out/securescan-0.11.0-py3-none-any.whl.sigstore.json \\\n  ./out/securescan-0.11.0-py3-none-any.whl\n",
 		"--bundle ./out/securescan-0.11.0.tar.gz.sigstore.json \\\n  ./out/securescan-0.11.0.tar.gz\n",
 		"cosign verify-blob --use-signed-timestamps \\\n  --bundle ./out/securescan-0.11.0.tar.gz.sigstore.json \\\n  --certificate-identity '" + id + "' \\\n  --certificate-oidc-issuer 'https://token.actions.githubusercontent.com' \\\n  ./out/securescan-0.11.0.tar.gz\n",
@@ -236,5 +237,34 @@ func TestNotesHeadingAndFullDiff(t *testing.T) {
 				t.Errorf("%s: notes contain %q:\n%s", tc.tag, w, out)
 			}
 		}
+	}
+}
+
+// The build provenance: one command per distribution, the bundle among the
+// downloads; without Provenance no section; a name that is not a bundle's
+// is refused.
+func TestNotesProvenance(t *testing.T) {
+	t.Parallel()
+	out, err := Notes(refData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out, "cosign verify-blob-attestation --use-signed-timestamps --new-bundle-format"); n != 2 {
+		t.Errorf("%d provenance commands, want one per distribution (2):\n%s", n, out)
+	}
+	for _, want := range []string{"--bundle ./out/securescan-0.11.0.provenance.sigstore.json", "--type slsaprovenance1",
+		"--pattern 'securescan-0.11.0.provenance.sigstore.json'", "./out/securescan-0.11.0.tar.gz\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("notes lack %q", want)
+		}
+	}
+	d := refData()
+	d.Provenance = ""
+	if out, err := Notes(d); err != nil || strings.Contains(out, "Build provenance") {
+		t.Errorf("without provenance: %v, section present %v", err, strings.Contains(out, "Build provenance"))
+	}
+	d.Provenance = "provenance.json"
+	if _, err := Notes(d); !errors.Is(err, ErrInvalidNotesData) {
+		t.Errorf("Provenance %q: %v, want ErrInvalidNotesData", d.Provenance, err)
 	}
 }

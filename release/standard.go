@@ -1083,6 +1083,9 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 		Identity: s.identity(), Issuer: s.cfg.Issuer, WorkflowPath: s.cfg.WorkflowPath,
 		PythonPackage: b.Project, Image: img.Repository, ImageDigest: img.Digest,
 		Checksums: filepath.Base(sumsPath), SBOM: filepath.Base(sbomPath)}
+	if b.Provenance != "" {
+		nd.Provenance = filepath.Base(b.Provenance)
+	}
 	for _, f := range b.Files {
 		nd.Files = append(nd.Files, f.Name)
 	}

@@ -183,6 +183,7 @@ func Shape(cmd string) (string, error) {
 // valueless are the flags of the published commands that take no value.
 var valueless = map[string]bool{
 	"--use-signed-timestamps": true,
+	"--new-bundle-format":     true,
 	"--no-deps":               true,
 	"--check":                 true,
 	"--ignore-missing":        true,
@@ -211,6 +212,8 @@ var Runs = map[string]Run{
 	"sigstore verify identity --cert-identity <arg> --cert-oidc-issuer <arg> --bundle <arg> <arg>": {
 		Verifiers: []string{SigstoreJS}, Negatives: true},
 	"cd <arg> && sha256sum --check --ignore-missing <arg>": {Verifiers: []string{Shell}},
+	"cosign verify-blob-attestation --use-signed-timestamps --new-bundle-format --type <arg> --bundle <arg> --certificate-identity <arg> --certificate-oidc-issuer <arg> <arg>": {
+		Verifiers: []string{CosignV2, CosignV3}, Negatives: true},
 	"cosign verify --use-signed-timestamps <arg> --certificate-identity <arg> --certificate-oidc-issuer <arg>": {
 		Verifiers: []string{CosignV2, CosignV3}, Negatives: true},
 }

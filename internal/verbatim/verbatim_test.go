@@ -20,7 +20,7 @@ func fullNotes(t *testing.T) string {
 		Changelog:     "### Added\n\n```sh\necho not a published command of the release itself\n```\n",
 		PythonPackage: "hello-release",
 		Files:         []string{"hello_release-0.11.0-py3-none-any.whl", "hello_release-0.11.0.tar.gz"},
-		Checksums:     "SHA256SUMS", SBOM: "hello-release-0.11.0.cdx.json",
+		Checksums:     "SHA256SUMS", SBOM: "hello-release-0.11.0.cdx.json", Provenance: "hello-release-0.11.0.provenance.sigstore.json",
 		Image: "ghcr.io/octo-org/hello-release", ImageDigest: "sha256:" + strings.Repeat("ab", 32),
 	})
 	if err != nil {

@@ -437,6 +437,23 @@ func (r *runner) otherDirection(ctx context.Context, env *releasetest.Env, stack
 		failed := false
 		for _, e := range ents {
 			n := e.Name()
+			if strings.HasSuffix(n, ".provenance.sigstore.json") {
+				// The build provenance is tagship's signed statement
+				// about the files, not a signature of one: it goes along
+				// unchanged (and into SHA256SUMS), as on the release.
+				p := filepath.Join(dir, n)
+				if err := copyFile(filepath.Join(out, n), p); err != nil {
+					r.failf("%v", err)
+					return
+				}
+				d, _, err := sign.SHA256File(ctx, p)
+				if err != nil {
+					r.failf("%v", err)
+					return
+				}
+				sums[n] = fmt.Sprintf("%x", d)
+				continue
+			}
 			if e.IsDir() || strings.HasSuffix(n, ".sigstore.json") || n == ghrelease.ChecksumsAssetName {
 				continue
 			}
@@ -494,6 +511,14 @@ func (r *runner) otherDirection(ctx context.Context, env *releasetest.Env, stack
 			continue
 		}
 		ref := dstRepo + "@" + strings.TrimSpace(string(digest))
+		// The release's provenance and SBOM attestations travel with the
+		// image in cosign's ".att" form, as `cosign copy` would take them;
+		// the signature verified is cosign's alone (no ".sig" is copied).
+		att := ":" + strings.Replace(strings.TrimSpace(string(digest)), ":", "-", 1) + ".att"
+		if b, err := exec.CommandContext(ctx, crane, "copy", env.ImageRepository()+att, dstRepo+att).CombinedOutput(); err != nil {
+			r.failf("other direction: crane copy of the attestations: %v\n%s", err, b)
+			continue
+		}
 		if err := cosign(signArgs("sign", "--allow-http-registry", ref)...); err != nil {
 			r.failf("other direction: %s: %v", v, err)
 			continue
