@@ -182,13 +182,15 @@ done`
 			cmd := exec.Command(relBin, "-repo", w.Repository, "-tag", tag, "-dir", run, "-build", "true",
 				"-index", idx.UploadURL(), "-signing-config", env.signingConfig, "-trusted-root", env.trustedRoot,
 				"-issuer", env.st.Issuer(), "-github-api", gh.BaseURL(), "-state", filepath.Join(run, ".tagship"))
-			cmd.Env = cleanEnv(
-				"GITHUB_ACTIONS=true", "CI=true", "GITHUB_EVENT_NAME=push", "GITHUB_REPOSITORY="+w.Repository,
-				"GITHUB_REF="+w.Ref, "GITHUB_REF_NAME="+tag, "GITHUB_REF_TYPE=tag",
-				"GITHUB_WORKFLOW_REF="+w.Repository+"/"+w.WorkflowPath+"@"+w.Ref,
-				"GITHUB_TOKEN="+gh.Token(),
-				sign.EnvActionsTokenRequestURL+"="+env.st.TokenURL(),
-				sign.EnvActionsTokenRequestToken+"="+env.st.RequestToken())
+			// The run's environment as a runner sets it (the build
+			// provenance describes the run from it), and its credentials.
+			runEnv := []string{"GITHUB_TOKEN=" + gh.Token(),
+				sign.EnvActionsTokenRequestURL + "=" + env.st.TokenURL(),
+				sign.EnvActionsTokenRequestToken + "=" + env.st.RequestToken()}
+			for k, v := range w.Env() {
+				runEnv = append(runEnv, k+"="+v)
+			}
+			cmd.Env = cleanEnv(runEnv...)
 			return cmd, nil
 		}, check: func(sample) error {
 			if got := len(idx.Files()); got != dists {
