@@ -99,16 +99,9 @@ func Attest(ctx context.Context, signer *sign.Signer, digestRef, predicateType s
 	if err := json.Compact(&compact, predicate); err != nil {
 		return nil, err
 	}
-	ropts, err := remoteOptions(ctx, o, nil)
+	ropts, desc, err := headDigest(ctx, o, d)
 	if err != nil {
 		return nil, err
-	}
-	desc, err := remote.Head(d, ropts...)
-	if err != nil {
-		return nil, fmt.Errorf("oci: looking up %s: %w", d, err)
-	}
-	if desc.Digest.String() != d.DigestStr() {
-		return nil, fmt.Errorf("%w: registry answered %s for %s", ErrDigestMismatch, desc.Digest, d)
 	}
 	st := inTotoStatement{
 		Type:          "https://in-toto.io/Statement/v1",

@@ -119,16 +119,9 @@ func Sign(ctx context.Context, signer *sign.Signer, digestRef string, opts ...Op
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %v (sign REGISTRY/REPO@sha256:…, e.g. PushResult.DigestRef())", ErrNotDigest, digestRef, err)
 	}
-	ropts, err := remoteOptions(ctx, o, nil)
+	ropts, desc, err := headDigest(ctx, o, d)
 	if err != nil {
 		return nil, err
-	}
-	desc, err := remote.Head(d, ropts...)
-	if err != nil {
-		return nil, fmt.Errorf("oci: looking up %s: %w", d, err)
-	}
-	if desc.Digest.String() != d.DigestStr() {
-		return nil, fmt.Errorf("%w: registry answered %s for %s", ErrDigestMismatch, desc.Digest, d)
 	}
 	targets := []v1.Descriptor{*desc}
 	if o.recursive && desc.MediaType.IsIndex() {
@@ -379,4 +372,21 @@ func partialDescriptor(l v1.Layer) (v1.Descriptor, error) {
 		return v1.Descriptor{}, err
 	}
 	return v1.Descriptor{MediaType: mt, Digest: dg, Size: sz}, nil
+}
+
+// headDigest looks up the manifest d names, with the registry options
+// later calls reuse, and refuses an answer for another digest.
+func headDigest(ctx context.Context, o *options, d name.Digest) ([]remote.Option, *v1.Descriptor, error) {
+	ropts, err := remoteOptions(ctx, o, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	desc, err := remote.Head(d, ropts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("oci: looking up %s: %w", d, err)
+	}
+	if desc.Digest.String() != d.DigestStr() {
+		return nil, nil, fmt.Errorf("%w: registry answered %s for %s", ErrDigestMismatch, desc.Digest, d)
+	}
+	return ropts, desc, nil
 }
