@@ -129,25 +129,8 @@ func preambleEnd(src string, from, to int) (at int, preamble bool) {
 		if end >= 0 {
 			next = off + end + 1
 		}
-		t := strings.TrimSpace(src[off:next])
-		for t != "" {
-			if inComment {
-				i := strings.Index(t, "-->")
-				if i < 0 {
-					t = ""
-					break
-				}
-				inComment = false
-				t = strings.TrimSpace(t[i+3:])
-				continue
-			}
-			if strings.HasPrefix(t, "<!--") {
-				inComment, sawComment = true, true
-				t = t[4:]
-				continue
-			}
-			break
-		}
+		t, open, saw := skipComments(strings.TrimSpace(src[off:next]), inComment)
+		inComment, sawComment = open, sawComment || saw
 		if t != "" {
 			break // an entry or a heading: the body starts here
 		}
@@ -185,30 +168,37 @@ func (c *Changelog) newest() *Release {
 func hasEntries(body string) bool {
 	inComment := false
 	for line := range strings.Lines(body) {
-		t := strings.TrimSpace(line)
-		for t != "" {
-			if inComment {
-				i := strings.Index(t, "-->")
-				if i < 0 {
-					t = ""
-					break
-				}
-				inComment = false
-				t = strings.TrimSpace(t[i+3:])
-				continue
-			}
-			if strings.HasPrefix(t, "<!--") {
-				inComment = true
-				t = t[4:]
-				continue
-			}
-			break
-		}
+		var t string
+		t, inComment, _ = skipComments(strings.TrimSpace(line), inComment)
 		if t != "" && !strings.HasPrefix(t, "#") {
 			return true
 		}
 	}
 	return false
+}
+
+// skipComments drops the HTML comments that open the trimmed line t, given
+// whether a comment is already open before it. It returns what follows
+// them, whether a comment is still open at the end of the line, and whether
+// a comment started on it.
+func skipComments(t string, inComment bool) (rest string, open, started bool) {
+	for t != "" {
+		if inComment {
+			i := strings.Index(t, "-->")
+			if i < 0 {
+				return "", true, started
+			}
+			inComment = false
+			t = strings.TrimSpace(t[i+3:])
+			continue
+		}
+		if !strings.HasPrefix(t, "<!--") {
+			break
+		}
+		inComment, started = true, true
+		t = t[4:]
+	}
+	return t, inComment, started
 }
 
 type edit struct {
