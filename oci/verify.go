@@ -123,15 +123,11 @@ func Verify(ctx context.Context, ref string, policy sign.Policy, verifier *sign.
 	}
 
 	// Sigstore bundle referrers.
-	idx, err := remote.Referrers(d, ropts...)
+	refs, err := referrers(d, ropts)
 	if err != nil {
-		return nil, fmt.Errorf("oci: listing referrers of %s: %w", d, err)
+		return nil, err
 	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return nil, fmt.Errorf("oci: listing referrers of %s: %w", d, err)
-	}
-	for _, desc := range im.Manifests {
+	for _, desc := range refs {
 		// Registries report artifactType, or (like go-containerregistry's
 		// pkg/registry) the config media type; look at every candidate
 		// and let the layer media type decide, as cosign does.
@@ -424,4 +420,18 @@ func resolveVerifyTarget(ctx context.Context, fn, ref string, policy sign.Policy
 		return nil, fmt.Errorf("%w: %s resolves to %s but %s was expected (released); the tag was moved or the wrong image is referenced", ErrDigestMismatch, ref, digest, o.expectedDigest)
 	}
 	return &verifyTarget{ropts: ropts, digest: digest, ref: r.Context().Digest(digest.String())}, nil
+}
+
+// referrers lists the manifests that refer to d (the registry's referrers
+// API, or the "sha256-<hex>" fallback tag).
+func referrers(d name.Digest, ropts []remote.Option) ([]v1.Descriptor, error) {
+	idx, err := remote.Referrers(d, ropts...)
+	if err != nil {
+		return nil, fmt.Errorf("oci: listing referrers of %s: %w", d, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("oci: listing referrers of %s: %w", d, err)
+	}
+	return im.Manifests, nil
 }

@@ -91,15 +91,11 @@ func VerifyAttestations(ctx context.Context, ref, predicateType string, policy s
 	}
 
 	// Sigstore bundle referrers.
-	idx, err := remote.Referrers(d, ropts...)
+	refs, err := referrers(d, ropts)
 	if err != nil {
-		return nil, fmt.Errorf("oci: listing referrers of %s: %w", d, err)
+		return nil, err
 	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return nil, fmt.Errorf("oci: listing referrers of %s: %w", d, err)
-	}
-	for _, desc := range im.Manifests {
+	for _, desc := range refs {
 		if pt := desc.Annotations[AnnotationBundlePredicateType]; pt != predicateType {
 			continue
 		}
