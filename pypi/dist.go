@@ -151,12 +151,17 @@ func (d *Distribution) CheckVersion(version string) error {
 // hashes computes sha256, blake2b-256 and md5 of everything written to
 // it, each in its own goroutine (md5 alone is slower than sha256 with
 // SHA-NI, so the three in parallel cost about as much as md5). Write
-// copies p into one of a few pooled 1 MiB buffers; memory stays bounded.
+// copies p into one of at most hashBufs buffers, allocated as needed and
+// no larger than the file (at most 1 MiB): memory stays bounded, and
+// hashing a small file allocates about the file's size, not 4 MiB (a
+// release opens every distribution several times).
 type hashes struct {
 	sha, blake, md hash.Hash
 	n              int64
 	work           [3]chan *hashBuf
 	free           chan *hashBuf
+	bufSize        int
+	allocated      int
 	done           sync.WaitGroup
 	pending        *hashBuf
 	closed         bool
@@ -167,16 +172,20 @@ type hashBuf struct {
 	refs atomic.Int32
 }
 
-const hashBufSize = 1 << 20
+const (
+	hashBufSize    = 1 << 20
+	minHashBufSize = 32 << 10
+	hashBufs       = 4
+)
 
-func newHashes() *hashes {
+// newHashes hashes a file of about size bytes (a hint: any length can be
+// written).
+func newHashes(size int64) *hashes {
 	b, _ := blake2b.New256(nil)
-	h := &hashes{sha: sha256.New(), blake: b, md: md5.New(), free: make(chan *hashBuf, 4)} //nolint:gosec
-	for i := 0; i < cap(h.free); i++ {
-		h.free <- &hashBuf{data: make([]byte, 0, hashBufSize)}
-	}
+	h := &hashes{sha: sha256.New(), blake: b, md: md5.New(), free: make(chan *hashBuf, hashBufs), //nolint:gosec
+		bufSize: int(min(max(size, minHashBufSize), hashBufSize))}
 	for i, hh := range []hash.Hash{h.sha, h.blake, h.md} {
-		ch := make(chan *hashBuf, cap(h.free))
+		ch := make(chan *hashBuf, hashBufs)
 		h.work[i] = ch
 		h.done.Add(1)
 		go func() {
@@ -198,7 +207,7 @@ func (h *hashes) Write(p []byte) (int, error) {
 	h.n += int64(n)
 	for len(p) > 0 {
 		if h.pending == nil {
-			h.pending = <-h.free
+			h.pending = h.buffer()
 		}
 		c := copy(h.pending.data[len(h.pending.data):cap(h.pending.data)], p)
 		h.pending.data = h.pending.data[:len(h.pending.data)+c]
@@ -208,6 +217,21 @@ func (h *hashes) Write(p []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// buffer returns a free buffer, allocating one while fewer than hashBufs
+// exist.
+func (h *hashes) buffer() *hashBuf {
+	select {
+	case b := <-h.free:
+		return b
+	default:
+	}
+	if h.allocated < hashBufs {
+		h.allocated++
+		return &hashBuf{data: make([]byte, 0, h.bufSize)}
+	}
+	return <-h.free
 }
 
 func (h *hashes) flush() {
@@ -369,7 +393,7 @@ func (d *Distribution) openWheel() error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	h := newHashes()
+	h := newHashes(st.Size())
 	defer h.close()
 	if _, err := io.Copy(h, f); err != nil {
 		return err
@@ -464,7 +488,7 @@ func (d *Distribution) openSdist() error {
 		return err
 	}
 	defer f.Close()
-	h := newHashes()
+	h := newHashes(st.Size())
 	defer h.close()
 	raw := bufio.NewReaderSize(io.TeeReader(f, h), 64<<10)
 	if magic, err := raw.Peek(2); err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
