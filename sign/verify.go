@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -134,12 +135,16 @@ func WithVerifierLogger(l *slog.Logger) VerifierOption {
 }
 
 // Verifier checks bundles against a trusted root and an identity Policy.
-// It is safe for concurrent use.
+// It is safe for concurrent use. Verification is CPU work on data already
+// in memory, so a Verifier runs at most GOMAXPROCS verifications at once
+// and the other callers wait their turn (or for their context): more at
+// once would not finish sooner, only hold more memory.
 type Verifier struct {
 	trusted root.TrustedMaterial
 	cfg     verifierConfig
 	sev     *verify.Verifier
 	log     *slog.Logger
+	slots   chan struct{} // one per verification in progress
 }
 
 // Verification is what a successful verification established.
@@ -217,7 +222,7 @@ func newVerifier(tm root.TrustedMaterial, cfg verifierConfig, log *slog.Logger) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	return &Verifier{trusted: tm, cfg: cfg, sev: sev, log: log}, nil
+	return &Verifier{trusted: tm, cfg: cfg, sev: sev, log: log, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
 }
 
 // sigstoreOptions turns the thresholds into sigstore-go verifier options.
@@ -332,6 +337,12 @@ func (v *Verifier) VerifyDSSE(ctx context.Context, b *bundle.Bundle, p Policy) (
 func (v *Verifier) verify(ctx context.Context, b *bundle.Bundle, digest []byte, p Policy) (*Verification, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	select {
+	case v.slots <- struct{}{}:
+		defer func() { <-v.slots }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
