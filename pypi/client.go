@@ -366,6 +366,15 @@ func (c *Client) Upload(ctx context.Context, dists ...*Distribution) ([]UploadRe
 	}
 	var cred credential
 	results := make([]UploadResult, len(dists))
+	var existing map[string]string
+	if c.o.skipExisting {
+		// One read of the index for every file (a failed read leaves the
+		// decision to each upload's answer).
+		var err error
+		if existing, err = c.listed(ctx, dists); err != nil {
+			c.o.logger.Debug("pypi: could not list the files already on the index", "error", err)
+		}
+	}
 	err := batch.Each(ctx, len(dists), c.o.concurrency, batch.FailFast, func(ctx context.Context, i int) error {
 		d := dists[i]
 		// Skip-existing before sending anything: an identical file already
@@ -373,7 +382,7 @@ func (c *Client) Upload(ctx context.Context, dists ...*Distribution) ([]UploadRe
 		// it); a different one under the same name is a conflict. When the
 		// index cannot be asked, the upload's own answer decides.
 		if c.o.skipExisting {
-			if remote, _ := c.lookupSHA256(ctx, d); remote != "" {
+			if remote := existing[d.Filename]; remote != "" {
 				if !strings.EqualFold(remote, d.SHA256) {
 					return &ConflictError{Filename: d.Filename, LocalSHA256: d.SHA256, RemoteSHA256: remote}
 				}

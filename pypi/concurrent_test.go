@@ -183,3 +183,58 @@ func TestWithConcurrencyRejectsZero(t *testing.T) {
 		t.Error("WithConcurrency(0) accepted")
 	}
 }
+
+// TestSkipExistingReadsTheIndexOnce: skip-existing asks the index what it
+// lists once per Upload, not once per file, before anything is sent
+// (then each uploaded file is still read back on its own).
+func TestSkipExistingReadsTheIndexOnce(t *testing.T) {
+	t.Parallel()
+	env := newTPEnv(t)
+	var simple, jsonAPI atomic.Int32
+	env.srv.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/simple/") {
+			simple.Add(1)
+		}
+		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/pypi/") {
+			jsonAPI.Add(1)
+		}
+		return false
+	})
+	ds := platformWheels(t, 10)
+	c := env.client(t, pypi.WithConcurrency(4))
+	ctx := context.Background()
+	if _, err := c.Upload(ctx, ds[:4]...); err != nil {
+		t.Fatal(err)
+	}
+	// 4 of the 10 are on the index: one listing (the simple page lists 4,
+	// the JSON page is read once for the 6 it does not), 6 uploads, each
+	// confirmed by a read of the simple page.
+	simple.Store(0)
+	jsonAPI.Store(0)
+	res, err := c.Upload(ctx, ds...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped := 0
+	for _, r := range res {
+		if r.Status == pypi.Skipped {
+			skipped++
+		}
+	}
+	if skipped != 4 || len(res) != 10 {
+		t.Errorf("%d results, %d skipped; want 10 and 4", len(res), skipped)
+	}
+	if s, j := simple.Load(), jsonAPI.Load(); s != 1+6 || j != 1 {
+		t.Errorf("%d simple and %d JSON reads, want 7 (1 listing + 6 read-backs) and 1", s, j)
+	}
+	// Everything there: one read, nothing sent.
+	simple.Store(0)
+	jsonAPI.Store(0)
+	attempts := env.srv.UploadAttempts()
+	if _, err := c.Upload(ctx, ds...); err != nil {
+		t.Fatal(err)
+	}
+	if s, j, a := simple.Load(), jsonAPI.Load(), env.srv.UploadAttempts()-attempts; s != 1 || j != 0 || a != 0 {
+		t.Errorf("%d simple reads, %d JSON reads, %d uploads; want 1, 0, 0", s, j, a)
+	}
+}

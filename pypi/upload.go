@@ -302,21 +302,41 @@ func serverMessage(statusLine string, raw []byte) string {
 // lookupSHA256 finds d on the index and returns its sha256 ("" when not
 // listed).
 func (c *Client) lookupSHA256(ctx context.Context, d *Distribution) (string, error) {
+	listed, err := c.listed(ctx, []*Distribution{d})
+	return listed[d.Filename], err
+}
+
+// listed reads what the index lists of dists: file name → sha256, for
+// the files it lists. It reads each project's PEP 691 simple page once,
+// and the JSON API page of a version only when the simple page (or the
+// request) left one of that version's files out: skip-existing for a
+// release of N files costs two reads, not 2N. The error joins the reads
+// that failed; what the others listed is returned with it.
+func (c *Client) listed(ctx context.Context, dists []*Distribution) (map[string]string, error) {
+	listed := map[string]string{}
 	var errs []error
-	// PEP 691 JSON simple API.
-	u := c.lookup + "/simple/" + NormalizeName(d.Name) + "/"
-	if sha, err := c.lookupSimple(ctx, u, d.Filename); err == nil && sha != "" {
-		return sha, nil
-	} else if err != nil {
-		errs = append(errs, err)
+	read := map[string]bool{}
+	for _, d := range dists {
+		u := c.lookup + "/simple/" + NormalizeName(d.Name) + "/"
+		if read[u] {
+			continue
+		}
+		read[u] = true
+		if err := c.lookupSimple(ctx, u, listed); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	// The JSON API.
-	u = c.lookup + "/pypi/" + url.PathEscape(NormalizeName(d.Name)) + "/" + url.PathEscape(d.Version) + "/json"
-	sha, err := c.lookupJSON(ctx, u, d.Filename)
-	if err != nil {
-		errs = append(errs, err)
+	for _, d := range dists {
+		u := c.lookup + "/pypi/" + url.PathEscape(NormalizeName(d.Name)) + "/" + url.PathEscape(d.Version) + "/json"
+		if listed[d.Filename] != "" || read[u] {
+			continue
+		}
+		read[u] = true
+		if err := c.lookupJSON(ctx, u, listed); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return sha, errors.Join(errs...)
+	return listed, errors.Join(errs...)
 }
 
 func (c *Client) get(ctx context.Context, u, accept string, v any) error {
@@ -355,7 +375,8 @@ func (c *Client) get(ctx context.Context, u, accept string, v any) error {
 	}
 }
 
-func (c *Client) lookupSimple(ctx context.Context, u, filename string) (string, error) {
+// lookupSimple adds the files a PEP 691 simple page lists to listed.
+func (c *Client) lookupSimple(ctx context.Context, u string, listed map[string]string) error {
 	var page struct {
 		Files []struct {
 			Filename string            `json:"filename"`
@@ -363,17 +384,18 @@ func (c *Client) lookupSimple(ctx context.Context, u, filename string) (string, 
 		} `json:"files"`
 	}
 	if err := c.get(ctx, u, "application/vnd.pypi.simple.v1+json", &page); err != nil {
-		return "", err
+		return err
 	}
 	for _, f := range page.Files {
-		if f.Filename == filename {
-			return f.Hashes["sha256"], nil
+		if sha := f.Hashes["sha256"]; sha != "" && listed[f.Filename] == "" {
+			listed[f.Filename] = sha
 		}
 	}
-	return "", nil
+	return nil
 }
 
-func (c *Client) lookupJSON(ctx context.Context, u, filename string) (string, error) {
+// lookupJSON adds the files a JSON API version page lists to listed.
+func (c *Client) lookupJSON(ctx context.Context, u string, listed map[string]string) error {
 	var page struct {
 		URLs []struct {
 			Filename string            `json:"filename"`
@@ -381,12 +403,12 @@ func (c *Client) lookupJSON(ctx context.Context, u, filename string) (string, er
 		} `json:"urls"`
 	}
 	if err := c.get(ctx, u, "application/json", &page); err != nil {
-		return "", err
+		return err
 	}
 	for _, f := range page.URLs {
-		if f.Filename == filename {
-			return f.Digests["sha256"], nil
+		if sha := f.Digests["sha256"]; sha != "" && listed[f.Filename] == "" {
+			listed[f.Filename] = sha
 		}
 	}
-	return "", nil
+	return nil
 }
