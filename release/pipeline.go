@@ -212,7 +212,7 @@ func New(jobs []Job, opts ...Option) (*Pipeline, error) {
 			return nil, &GraphError{Problem: "duplicate job", Jobs: []string{j.Name},
 				Detail: "two jobs have this name; rename one"}
 		}
-		if err := j.Permissions.validate(); err != nil {
+		if err := j.Permissions.Validate(); err != nil {
 			return nil, &GraphError{Problem: "invalid job", Jobs: []string{j.Name}, Detail: err.Error()}
 		}
 		if j.Timeout < 0 {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -25,7 +24,7 @@ import (
 	"github.com/tagship/tagship/pypi"
 	"github.com/tagship/tagship/sign"
 
-	"github.com/tagship/tagship/internal/safehttp"
+	"github.com/tagship/tagship/internal/buildcmd"
 )
 
 // The jobs of the standard release, named as in the reference workflow.
@@ -719,33 +718,12 @@ func (s *standard) fileProvenance(ctx context.Context, in *Inputs, signer *sign.
 	return path, nil
 }
 
-// runBuildCommand runs the project's build in dir without the CI's
-// credentials in its environment (see buildEnviron), with env added, its
-// output going to the job's log. Every known secret is cut from the output
-// before a line is logged or the tail is shortened into the error.
+// runBuildCommand runs the project's build in dir with env added, without
+// the CI's credentials, its redacted output going to the job's log (see
+// internal/buildcmd).
 func runBuildCommand(ctx context.Context, dir string, argv, env []string, getenv func(string) string, in *Inputs) error {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir = dir
-	cmd.WaitDelay = 5 * time.Second
-	var secrets []string
-	cmd.Env, secrets = buildEnviron(os.Environ(), getenv)
-	cmd.Env = append(cmd.Env, env...)
-	red := safehttp.NewRedactor(secrets...)
-	out, err := cmd.CombinedOutput()
-	text := red.Redact(string(out))
-	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
-		if line != "" {
-			in.Logger().Debug("build", slog.String("line", line))
-		}
-	}
-	if err != nil {
-		tail := text
-		if len(tail) > 2000 {
-			tail = "…" + tail[len(tail)-2000:]
-		}
-		return red.Error(fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, tail))
-	}
-	return nil
+	return buildcmd.Run(ctx, buildcmd.Command{Argv: argv, Dir: dir, Env: env, Getenv: getenv,
+		Log: func(line string) { in.Logger().Debug("build", slog.String("line", line)) }})
 }
 
 // ErrDist reports a dist directory that does not hold exactly this
