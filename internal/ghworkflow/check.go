@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 var (
@@ -129,9 +130,17 @@ func checkEnv(what string, env map[string]string) error {
 	return nil
 }
 
+// noControl refuses what neither a YAML scalar nor a one-line shell
+// command can hold as text: invalid UTF-8, control characters (C0, DEL
+// and C1, which YAML does not allow unescaped), the line and paragraph
+// separators (line breaks to YAML 1.1) and the non-characters U+FFFE and
+// U+FFFF.
 func noControl(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("is not valid UTF-8")
+	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 || r == 0xfffe || r == 0xffff {
 			return fmt.Errorf("contains a control character (%q)", r)
 		}
 	}

@@ -29,6 +29,12 @@ func TestValueChecks(t *testing.T) {
 		{"a\nb", false, false, false},
 		{"a\x7fb", false, false, false},
 		{"$ {{ x }}", true, true, true},
+		{"a\u0085b", false, false, false}, // NEL: a line break to YAML 1.1
+		{"a\u008cb", false, false, false}, // C1: not allowed unescaped in YAML
+		{"a\u2028b", false, false, false},
+		{"a\uffffb", false, false, false},
+		{"a\xdfb", false, false, false}, // invalid UTF-8
+		{"a\u00a0b\ufffd", true, true, true},
 	} {
 		if got := noControl(tc.in) == nil; got != tc.noControl {
 			t.Errorf("noControl(%q) ok = %v", tc.in, got)

@@ -21,9 +21,17 @@ func ShellQuote(s string) string {
 
 var shellPlain = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
 
-// yamlString quotes s as a YAML single-quoted scalar when it needs it.
+// numberRE matches what YAML 1.1 or 1.2 may read as an integer (binary,
+// octal, decimal or hex, with '_' separators), a float or a timestamp;
+// "1.26.8" and "3.x" are none of these.
+var numberRE = regexp.MustCompile(`(?i)^(0b[01_]+|0o?[0-7_]+|0x[0-9a-f_]+|[0-9][0-9_]*|([0-9][0-9_]*)?\.[0-9_]*(e[-+]?[0-9]+)?|[0-9][0-9_]*e[-+]?[0-9]+|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([^0-9].*)?)$`)
+
+// yamlString quotes s as a YAML single-quoted scalar when it needs it:
+// when it holds anything but letters, digits and "-_./@", or a parser
+// could read it as something other than a string (a YAML 1.1 or 1.2
+// boolean, null, number in any base, timestamp).
 func yamlString(s string) string {
-	plain := s != "" && !slices.Contains([]string{"true", "false", "yes", "no", "on", "off", "null", "~"}, strings.ToLower(s))
+	plain := s != "" && !slices.Contains([]string{"true", "false", "yes", "no", "y", "n", "on", "off", "null", "~"}, strings.ToLower(s)) && !numberRE.MatchString(s)
 	for i, r := range s {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./", r) || (i > 0 && r == '@')
 		if !ok || (i == 0 && strings.ContainsRune("-.", r)) {
