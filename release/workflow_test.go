@@ -260,39 +260,6 @@ func TestGitHubWorkflowPinsActions(t *testing.T) {
 	}
 }
 
-func TestDefaultActionsTable(t *testing.T) {
-	t.Parallel()
-	seen := map[string]bool{}
-	for _, a := range DefaultActions() {
-		if err := a.validate(); err != nil {
-			t.Error(err)
-		}
-		if seen[a.Repo] {
-			t.Errorf("%s twice", a.Repo)
-		}
-		seen[a.Repo] = true
-	}
-	// The offline copies of the actions that the e2e runs name their
-	// release and commit: the table must agree with them.
-	readme, err := os.ReadFile("/work/shared/actions/README.md")
-	if err != nil {
-		t.Skip("no /work/shared/actions to compare with")
-	}
-	row := regexp.MustCompile("(?m)^\\| `[a-z-]+@v[0-9]+` .*\\| (actions/[a-z-]+) \\| (v[0-9.]+) \\| ([0-9a-f]{40}) \\|")
-	n := 0
-	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
-		n++
-		for _, a := range DefaultActions() {
-			if a.Repo == m[1] && (a.Version != m[2] || a.Commit != m[3]) {
-				t.Errorf("%s: table has %s %s, the offline copy is %s %s", a.Repo, a.Version, a.Commit, m[2], m[3])
-			}
-		}
-	}
-	if n < 5 {
-		t.Errorf("read %d rows from the actions README, want 5", n)
-	}
-}
-
 // TestGitHubWorkflowQuoting runs the exported run: lines through real
 // shells: every argument arrives as one word, byte for byte.
 func TestGitHubWorkflowQuoting(t *testing.T) {

@@ -1,0 +1,27 @@
+// Package ghworkflow renders GitHub Actions workflows from plain data, and
+// is the one home of the rules that make such a workflow safe to write:
+// YAML and POSIX shell quoting, the checks on every value written into it,
+// and the table of actions pinned by commit.
+//
+// The contract: [Render] takes a [Workflow] (jobs in order, each with its
+// needs, permissions, environment, timeout, steps, one command it runs and
+// the artifacts it downloads and uploads) and returns the workflow's bytes,
+// or an error naming the first value it refuses. It writes the same bytes
+// for the same Workflow (maps are written in key order). It never grants a
+// permission at the workflow level (permissions: {}), gives secrets to the
+// run step of their job only, checks the repository out without persisting
+// the token, and refers to every action through the action table ([Pin],
+// [DefaultActions]) by commit unless [Tags] or [MajorTags] are asked for.
+// What it cannot quote safely it refuses: control characters anywhere,
+// GitHub expressions (${{ }}) in names, labels and run lines (GitHub
+// evaluates them before the shell sees the line), secrets and tokens in
+// env blocks that several steps share, paths that leave the workspace.
+//
+// The package knows nothing of what the jobs do: release.Pipeline
+// translates itself into a Workflow (its GitHubWorkflow method),
+// and re-exports the pin table and [ShellQuote] as its public API.
+//
+// [ModuleVersion] and [GoVersion] read the versions an exported workflow
+// pins (the module to run, the Go release to set up) from the build
+// information of the running binary.
+package ghworkflow
