@@ -11,7 +11,7 @@ import (
 // signing identity and issuer as data, and TestNoSign keeps sign out.
 func TestDependencies(t *testing.T) {
 	t.Parallel()
-	depcheck.AssertOnlyDependencies(t, "ghrelease", "changelog", "internal/pep", "internal/atomicfile", "internal/safehttp")
+	depcheck.AssertOnlyDependencies(t, "ghrelease", "changelog", "internal/pep", "internal/atomicfile", "internal/safehttp", "internal/shell")
 }
 
 // TestNoSign: the release notes take the identity and issuer as data, so

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tagship/tagship/changelog"
+	"github.com/tagship/tagship/internal/shell"
 )
 
 // MaxBodyLength is the longest release body GitHub accepts, in characters.
@@ -300,7 +301,7 @@ cosign verify --use-signed-timestamps {{shq (printf "%s@%s" .Image .ImageDigest)
 func newNotesTemplate(text string) (*template.Template, error) {
 	t, err := template.New("notes").Option("missingkey=error").Funcs(template.FuncMap{
 		"sq":  ShellQuote,
-		"shq": shellQuoteIfNeeded,
+		"shq": shell.Quote,
 	}).Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("ghrelease: notes template: %w", err)
@@ -309,18 +310,7 @@ func newNotesTemplate(text string) (*template.Template, error) {
 }
 
 // ShellQuote single-quotes s for a POSIX shell (always).
-func ShellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9@%+=:,./_-]+$`)
-
-func shellQuoteIfNeeded(s string) string {
-	if shellSafe.MatchString(s) {
-		return s
-	}
-	return ShellQuote(s)
-}
+func ShellQuote(s string) string { return shell.Single(s) }
 
 var (
 	repoRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)

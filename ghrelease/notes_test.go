@@ -125,9 +125,6 @@ func TestNotesValidationAndQuoting(t *testing.T) {
 			t.Errorf("ShellQuote(%q) = %s, want %s", in, got, want)
 		}
 	}
-	if got := shellQuoteIfNeeded("a b"); got != "'a b'" {
-		t.Errorf("shellQuoteIfNeeded = %s", got)
-	}
 }
 
 func TestNotesLengthLimit(t *testing.T) {

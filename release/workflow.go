@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tagship/tagship/internal/ghworkflow"
+	"github.com/tagship/tagship/internal/shell"
 )
 
 // WorkflowOptions shape the GitHub Actions workflow that
@@ -162,4 +163,4 @@ var workflowComment = []string{
 // holds only characters no shell treats specially, else in single quotes
 // (a single quote inside closes the quotes, is escaped with a backslash,
 // and reopens them).
-func ShellQuote(s string) string { return ghworkflow.ShellQuote(s) }
+func ShellQuote(s string) string { return shell.Quote(s) }

@@ -19,7 +19,7 @@
 //
 // The package knows nothing of what the jobs do: release.Pipeline
 // translates itself into a Workflow (its GitHubWorkflow method),
-// and re-exports the pin table and [ShellQuote] as its public API.
+// and re-exports the pin table as its public API.
 //
 // [ModuleVersion] and [GoVersion] read the versions an exported workflow
 // pins (the module to run, the Go release to set up) from the build

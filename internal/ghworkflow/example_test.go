@@ -63,8 +63,3 @@ func ExampleErrNotPinned() {
 	fmt.Println(err)
 	// Output: action golangci/golangci-lint-action: action not pinned by commit: it is not in the action table; add a pin for it
 }
-
-func ExampleShellQuote() {
-	fmt.Println(ghworkflow.ShellQuote("dist/"), ghworkflow.ShellQuote("python3 -m build"), ghworkflow.ShellQuote("it's"))
-	// Output: dist/ 'python3 -m build' 'it'\''s'
-}

@@ -8,19 +8,6 @@ import (
 	"strings"
 )
 
-// ShellQuote quotes s as one word for a POSIX shell: unchanged when it
-// holds only characters no shell treats specially, else in single quotes
-// (a single quote inside closes the quotes, is escaped with a backslash,
-// and reopens them).
-func ShellQuote(s string) string {
-	if s != "" && shellPlain.MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-var shellPlain = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
-
 // numberRE matches what YAML 1.1 or 1.2 may read as an integer (binary,
 // octal, decimal or hex, with '_' separators), a float or a timestamp;
 // "1.26.8" and "3.x" are none of these.

@@ -5,6 +5,8 @@ import (
 	"cmp"
 	"fmt"
 	"strings"
+
+	"github.com/tagship/tagship/internal/shell"
 )
 
 // Workflow is a whole workflow, as plain data.
@@ -66,7 +68,7 @@ type Job struct {
 	Steps []Step
 	// Run is the run step's command, written as given (a command line,
 	// not quoted), and Args its arguments, each shell-quoted
-	// ([ShellQuote]) after it. An argument holding '$' or '`' is
+	// ([shell.Quote]) after it. An argument holding '$' or '`' is
 	// single-quoted on purpose (the command expands it, not this shell):
 	// the step then tells shellcheck so (SC2016).
 	Run  string
@@ -252,7 +254,7 @@ func Render(wf Workflow) ([]byte, error) {
 		}
 		line := j.Run
 		for _, a := range j.Args {
-			line += " " + ShellQuote(a)
+			line += " " + shell.Quote(a)
 		}
 		if strings.ContainsAny(strings.Join(j.Args, ""), "$`") {
 			// A value such as -image-build 'push "oci:$TAGSHIP_IMAGE_LAYOUT"'

@@ -24,6 +24,7 @@ import (
 
 	"github.com/tagship/tagship/changelog"
 	"github.com/tagship/tagship/internal/atomicfile"
+	"github.com/tagship/tagship/internal/shell"
 	"github.com/tagship/tagship/preflight"
 )
 
@@ -1404,29 +1405,9 @@ func (p *preparer) recheckTag(ctx context.Context) {
 func prepareShellJoin(argv []string) string {
 	out := make([]string, len(argv))
 	for i, a := range argv {
-		out[i] = prepareShellQuote(a)
+		out[i] = shell.Readable(a)
 	}
 	return strings.Join(out, " ")
-}
-
-func prepareShellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./:=@%+,-", r))) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	if !strings.ContainsAny(s, "\"$`\\!") {
-		return `"` + s + `"`
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // unifiedDiff returns the unified diff of two texts (3 lines of context),

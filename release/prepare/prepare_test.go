@@ -841,7 +841,7 @@ func TestPrepareGitEnvIsClean(t *testing.T) {
 	}
 }
 
-func TestPrepareSlugAndQuote(t *testing.T) {
+func TestPrepareSlug(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"## [0.11.0] - 2026-11-26":                           "0110---2026-11-26",
@@ -851,13 +851,6 @@ func TestPrepareSlugAndQuote(t *testing.T) {
 	} {
 		if got := prepareSlug(in); got != want {
 			t.Errorf("slug(%q) = %q, want %q", in, got, want)
-		}
-	}
-	for in, want := range map[string]string{
-		"v0.11.0": "v0.11.0", "Release v0.11.0": `"Release v0.11.0"`, "it's $x": `'it'\''s $x'`, "": "''",
-	} {
-		if got := prepareShellQuote(in); got != want {
-			t.Errorf("quote(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
