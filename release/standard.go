@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -38,7 +37,7 @@ const (
 )
 
 // DefaultIndexURL is PyPI's upload endpoint.
-const DefaultIndexURL = "https://upload.pypi.org/legacy/"
+const DefaultIndexURL = pypi.DefaultUploadURL
 
 // StandardConfig describes one project's release. Repository and a tag
 // (Tag, or GITHUB_REF_NAME in GitHub Actions) are required; everything else
@@ -191,19 +190,6 @@ func dockerSteps(b ImageBuild) []Step {
 		{Name: "Set up QEMU", Uses: ActionSetupQEMU},
 		{Name: "Set up Docker Buildx", Uses: ActionSetupBuildx},
 	}
-}
-
-// pypiProjectURL is the project's page on the index the release uploads to.
-func pypiProjectURL(indexURL, project string) string {
-	switch {
-	case project == "":
-		return ""
-	case indexURL == DefaultIndexURL:
-		return "https://pypi.org/p/" + project
-	case indexURL == "https://test.pypi.org/legacy/":
-		return "https://test.pypi.org/p/" + project
-	}
-	return ""
 }
 
 // ImageBuild says how build-image builds the image it pushes. Set Command
@@ -388,7 +374,7 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 	}
 	if !cfg.SkipPyPI {
 		jobs = append(jobs, Job{Name: JobPublishPyPI, Needs: []string{JobBuildWheel}, Run: s.publishPyPI, Fingerprint: s.fingerprint,
-			Environment: "pypi", EnvironmentURL: pypiProjectURL(s.cfg.IndexURL, s.cfg.PyPIProject),
+			Environment: "pypi", EnvironmentURL: pypi.ProjectURL(s.cfg.IndexURL, s.cfg.PyPIProject),
 			Permissions: Permissions{ScopeIDToken: Write}, Timeout: 15 * time.Minute, ContinueOnError: cfg.PyPIContinueOnError,
 			Plan: func() []string {
 				return []string{"verify every bundle against " + s.identity(),
@@ -620,12 +606,20 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	dists, err := collectDists(dist, pf.Version)
+	dists, err := pypi.OpenDistDir(dist, pf.Version)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDistProject(s.path(s.cfg.Manifest), dists); err != nil {
-		return nil, err
+	// Refuse, before anything is signed, files of another project than
+	// the manifest's: a stray file must not be certified as this release.
+	if strings.HasSuffix(s.cfg.Manifest, ".toml") {
+		project, err := preflight.PyprojectName(s.path(s.cfg.Manifest))
+		if err == nil {
+			err = pypi.CheckProject(project, dists...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.cfg.Manifest, err)
+		}
 	}
 	if dists, err = s.adoptPublishedFiles(ctx, in, dists); err != nil {
 		return nil, err
@@ -643,7 +637,7 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, d := range dists { // in file name order (collectDists)
+	for i, d := range dists { // in file name order (pypi.OpenDistDir)
 		res.Files = append(res.Files, FileArtifact{Path: d.Path, Name: d.Filename, Filetype: d.Filetype,
 			Size: d.Size, SHA256: d.SHA256, Bundle: bundles[i]})
 		res.Project = d.Name
@@ -749,52 +743,8 @@ func runBuildCommand(ctx context.Context, dir string, argv, env []string, getenv
 }
 
 // ErrDist reports a dist directory that does not hold exactly this
-// release's files.
-var ErrDist = errors.New("release: bad dist directory")
-
-// collectDists opens every wheel and sdist in dir and checks they are this
-// version's, of one project, with at least one wheel and one sdist.
-func collectDists(dir, version string) ([]*pypi.Distribution, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDist, err)
-	}
-	var dists []*pypi.Distribution
-	var problems []string
-	kinds := map[string]int{}
-	for _, e := range ents {
-		name := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(name, ".whl") || strings.HasSuffix(name, ".tar.gz")) {
-			continue
-		}
-		d, err := pypi.OpenDistribution(filepath.Join(dir, name))
-		if err != nil {
-			problems = append(problems, err.Error())
-			continue
-		}
-		if err := d.CheckVersion(version); err != nil {
-			problems = append(problems, fmt.Sprintf("%s is version %s, not %s: remove files of other releases from %s before building", name, d.Version, version, dir))
-			continue
-		}
-		if len(dists) > 0 && pypi.NormalizeName(d.Name) != pypi.NormalizeName(dists[0].Name) {
-			problems = append(problems, fmt.Sprintf("%s belongs to project %s, but %s to %s: one release publishes one project", name, d.Name, dists[0].Filename, dists[0].Name))
-			continue
-		}
-		kinds[d.Filetype]++
-		dists = append(dists, d)
-	}
-	if kinds["bdist_wheel"] == 0 {
-		problems = append(problems, "no wheel (*.whl) for version "+version+" in "+dir)
-	}
-	if kinds["sdist"] == 0 {
-		problems = append(problems, "no sdist (*.tar.gz) for version "+version+" in "+dir)
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%w: %s", ErrDist, strings.Join(problems, "; "))
-	}
-	sort.Slice(dists, func(i, j int) bool { return dists[i].Filename < dists[j].Filename })
-	return dists, nil
-}
+// release's files (pypi.ErrDist).
+var ErrDist = pypi.ErrDist
 
 func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	if _, err := Get[PreflightResult](in, JobPreflight); err != nil {
