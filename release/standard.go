@@ -669,11 +669,7 @@ func (s *standard) provenanceExpect(files []FileArtifact) provenance.Expect {
 // verifyProvenance checks the provenance bundle at path for files with the
 // release identity.
 func (s *standard) verifyProvenance(ctx context.Context, verifier *sign.Verifier, path string, files []FileArtifact) error {
-	b, err := sign.LoadBundle(path)
-	if err != nil {
-		return err
-	}
-	_, _, err = provenance.Verify(ctx, verifier, b, s.policy(), s.provenanceExpect(files))
+	_, _, err := provenance.VerifyBundleFile(ctx, verifier, path, s.policy(), s.provenanceExpect(files))
 	return err
 }
 
@@ -690,24 +686,9 @@ func (s *standard) fileProvenance(ctx context.Context, in *Inputs, signer *sign.
 	if err != nil {
 		return "", fmt.Errorf("provenance (set NoProvenance to release without it): %w", err)
 	}
-	stmt, err := provenance.Build{Run: run, StartedOn: started, FinishedOn: time.Now()}.Statement(s.provenanceExpect(res.Files).Subjects...)
-	if err != nil {
-		return "", err
-	}
-	b, err := signer.SignDSSE(ctx, provenance.PayloadType, stmt)
-	if err != nil {
-		return "", fmt.Errorf("sign provenance: %w", err)
-	}
-	data, err := b.MarshalJSON()
-	if err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return "", err
-	}
-	if err := s.verifyProvenance(ctx, verifier, path, res.Files); err != nil {
-		os.Remove(path)
-		return "", fmt.Errorf("the provenance does not verify with the identity the release notes publish (%s): %w", s.identity(), err)
+	b := provenance.Build{Run: run, StartedOn: started, FinishedOn: time.Now()}
+	if err := provenance.WriteBundle(ctx, signer, verifier, s.policy(), path, b, s.provenanceExpect(res.Files)); err != nil {
+		return "", fmt.Errorf("the provenance of the files, with the identity the release notes publish (%s): %w", s.identity(), err)
 	}
 	in.Log("signed SLSA provenance for %d files into %s", len(res.Files), filepath.Base(path))
 	return path, nil
