@@ -70,6 +70,17 @@
 // release lists. Plain http:// is accepted only for loopback hosts unless
 // [WithInsecureHTTPUnsafe].
 //
+// # Reading a release
+//
+// A [Downloader] reads releases as users do ([Downloader.ReleaseByTag];
+// [Downloader.ReleaseForTag] finds drafts too) and streams assets to
+// files, hashed while written ([Downloader.DownloadAsset]).
+// [Downloader.Adopt] lets a rerun converge on what an earlier run already
+// published: it downloads the release's copies of a group of local files
+// (a file and its signature), hands them to the caller's judgement (a
+// signature check: this package has none) and puts accepted copies in
+// place of the local files.
+//
 // # SBOM
 //
 // [SBOM] writes a CycloneDX (spec [SBOMSpecVersion]) JSON document with
