@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -1053,113 +1052,6 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	res.Summary = fmt.Sprintf("%s: %d assets (%d uploaded, %d unchanged)", r.HTMLURL, len(r.Assets),
 		counts[string(ghrelease.AssetUploaded)]+counts[string(ghrelease.AssetReplaced)], counts[string(ghrelease.AssetSkipped)])
 	return res, nil
-}
-
-// publishedRelease is the release an earlier run (another machine, a
-// "re-run all jobs") already created for the tag, or nil.
-func (s *standard) publishedRelease(ctx context.Context) (*publishedRelease, error) {
-	dl, err := ghrelease.NewDownloader(s.cfg.GitHubOptions...)
-	if err != nil {
-		return nil, err
-	}
-	owner, repo, _ := strings.Cut(s.cfg.Repository, "/")
-	rel, err := dl.ReleaseForTag(ctx, owner, repo, s.tag)
-	if errors.Is(err, ghrelease.ErrNoRelease) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("looking for an earlier release of %s: %w", s.tag, err)
-	}
-	return &publishedRelease{dl: dl, rel: rel}, nil
-}
-
-type publishedRelease struct {
-	dl  *ghrelease.Downloader
-	rel *ghrelease.PublishedRelease
-}
-
-// adoptBundle replaces the bundle at bundlePath (of the file at path) by
-// the one the published release carries under the same name, when that one
-// verifies for this very file with the release identity. It reports
-// whether it did.
-func (s *standard) adoptBundle(ctx context.Context, in *Inputs, pr *publishedRelease, path, bundlePath string) (bool, error) {
-	if pr == nil {
-		return false, nil
-	}
-	name := filepath.Base(bundlePath)
-	a, ok := pr.rel.Asset(name)
-	if !ok {
-		return false, nil
-	}
-	tmp := bundlePath + ".published"
-	got, err := pr.dl.DownloadAsset(ctx, pr.rel, a, tmp)
-	if err != nil {
-		return false, fmt.Errorf("reading %s from the release: %w", name, err)
-	}
-	ours, _, err := sign.SHA256File(ctx, bundlePath)
-	if err == nil && hex.EncodeToString(ours) == got.SHA256 {
-		os.Remove(tmp)
-		return true, nil
-	}
-	verifier, err := s.getVerifier()
-	if err != nil {
-		os.Remove(tmp)
-		return false, err
-	}
-	if _, err := verifier.VerifyFile(ctx, path, tmp, s.policy()); err != nil {
-		os.Remove(tmp)
-		in.Log("%s on the release does not verify for %s (%v); keeping this run's bundle", name, filepath.Base(path), err)
-		return false, nil
-	}
-	if err := os.Rename(tmp, bundlePath); err != nil {
-		os.Remove(tmp)
-		return false, err
-	}
-	in.Log("%s: adopted the bundle already on the release, which verifies for this file", name)
-	return true, nil
-}
-
-// adoptPublishedBundles handles a release that an earlier run already
-// attached bundles to. Signatures are not deterministic, so this run's
-// bundles differ from those; when the published bundle verifies for this
-// very file with the release identity, it is adopted in place of ours, so
-// that the release, SHA256SUMS and the SBOM stay exactly as first
-// published. A published bundle that does not verify is left for Publish
-// to report as a conflict.
-func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b BuildResult, pr *publishedRelease) error {
-	for _, f := range b.Files {
-		if _, err := s.adoptBundle(ctx, in, pr, f.Path, f.Bundle); err != nil {
-			return err
-		}
-	}
-	if b.Provenance == "" || pr == nil {
-		return nil
-	}
-	// The provenance bundle likewise, when it verifies for these files.
-	name := filepath.Base(b.Provenance)
-	a, ok := pr.rel.Asset(name)
-	if !ok {
-		return nil
-	}
-	verifier, err := s.getVerifier()
-	if err != nil {
-		return err
-	}
-	tmp := b.Provenance + ".published"
-	if _, err := pr.dl.DownloadAsset(ctx, pr.rel, a, tmp); err != nil {
-		return fmt.Errorf("reading %s from the release: %w", name, err)
-	}
-	if err := s.verifyProvenance(ctx, verifier, tmp, b.Files); err != nil {
-		os.Remove(tmp)
-		in.Log("%s on the release does not verify for these files (%v); keeping this run's provenance", name, err)
-		return nil
-	}
-	if err := os.Rename(tmp, b.Provenance); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	in.Log("%s: adopted the provenance already on the release, which verifies for these files", name)
-	return nil
 }
 
 // signReleaseFile gives a file the release writes itself (the SBOM,
