@@ -47,7 +47,8 @@
 //     is an [*AssetConflictError] carrying both hashes, unless
 //     [WithReplaceAssets];
 //   - a SHA256SUMS asset (sha256sum format) listing every asset is written
-//     last ([WithChecksumsAsset]);
+//     last ([WithChecksumsAsset]; a release that signs its SHA256SUMS
+//     writes it with [WriteChecksums] and publishes it as an asset);
 //   - only then is the draft published, with make_latest "true" only when
 //     the tag is the highest semver among published, non-prerelease
 //     releases (decided from a fresh list; given back to a higher version
