@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -991,16 +990,8 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	assets = append(assets, ghrelease.Asset{Path: sbomPath}, ghrelease.Asset{Path: sbomBundle})
 	// SHA256SUMS lists every other asset, and is signed like the files:
 	// users can then trust it without trusting the release page.
-	sums := map[string]string{}
-	for _, a := range assets {
-		sum, _, err := sign.SHA256File(ctx, a.Path)
-		if err != nil {
-			return nil, err
-		}
-		sums[filepath.Base(a.Path)] = hex.EncodeToString(sum)
-	}
 	sumsPath := filepath.Join(out, ghrelease.ChecksumsAssetName)
-	if err := os.WriteFile(sumsPath, ghrelease.FormatChecksums(sums), 0o644); err != nil {
+	if err := ghrelease.WriteChecksums(ctx, sumsPath, assets...); err != nil {
 		return nil, err
 	}
 	sumsBundle, err := s.signReleaseFile(ctx, in, sumsPath, published)
