@@ -8,14 +8,21 @@ import (
 	"testing"
 )
 
-func TestAdopt(t *testing.T) {
-	t.Parallel()
+// adoptFixture is newDownloadFixture's release v1.0.0 as a reader sees it.
+func adoptFixture(t *testing.T) (*Downloader, *PublishedRelease, map[string][]byte) {
+	t.Helper()
 	_, d, files := newDownloadFixture(t)
-	ctx := context.Background()
-	rel, err := d.ReleaseByTag(ctx, "octo", "demo", "v1.0.0")
+	rel, err := d.ReleaseByTag(context.Background(), "octo", "demo", "v1.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return d, rel, files
+}
+
+func TestAdopt(t *testing.T) {
+	t.Parallel()
+	d, rel, files := adoptFixture(t)
+	ctx := context.Background()
 	refuse := errors.New("signature does not verify")
 	for _, tc := range []struct {
 		name     string
@@ -82,18 +89,14 @@ func TestAdopt(t *testing.T) {
 
 func TestAdoptDownloadFails(t *testing.T) {
 	t.Parallel()
-	_, d, _ := newDownloadFixture(t)
+	d, rel, _ := adoptFixture(t)
 	ctx := context.Background()
-	rel, err := d.ReleaseByTag(ctx, "octo", "demo", "v1.0.0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The release lists a size the storage does not deliver.
 	for i := range rel.Assets {
 		rel.Assets[i].Size++
 	}
 	path := filepath.Join(t.TempDir(), "demo-1.0.0.tar.gz")
-	_, err = d.Adopt(ctx, rel, func(context.Context, []*DownloadedAsset) error {
+	_, err := d.Adopt(ctx, rel, func(context.Context, []*DownloadedAsset) error {
 		t.Error("accept called for a failed download")
 		return nil
 	}, path)

@@ -22,11 +22,10 @@ func (failingSigner) SignDSSE(context.Context, string, []byte) (*bundle.Bundle, 
 	return nil, errors.New("fulcio unavailable")
 }
 
-// TestWriteBundle: WriteBundle writes a bundle only when it verifies as a
-// user will verify it, and VerifyBundleFile reads it back.
-func TestWriteBundle(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
+// sigstore starts the Sigstore double for workflow() and returns a signer,
+// a verifier and the workflow's policy.
+func sigstore(t *testing.T) (*sign.Signer, *sign.Verifier, sign.Policy) {
+	t.Helper()
 	st := signtest.New(t, signtest.WithWorkflow(workflow()))
 	signer, err := st.NewSigner()
 	if err != nil {
@@ -36,7 +35,15 @@ func TestWriteBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := sign.Policy{Identity: workflow().Identity(), Issuer: st.Issuer()}
+	return signer, v, sign.Policy{Identity: workflow().Identity(), Issuer: st.Issuer()}
+}
+
+// TestWriteBundle: WriteBundle writes a bundle only when it verifies as a
+// user will verify it, and VerifyBundleFile reads it back.
+func TestWriteBundle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	signer, v, policy := sigstore(t)
 	expect := provenance.Expect{Repository: "octo-org/hello", Ref: "v1.2.3", WorkflowPath: sign.DefaultWorkflowPath,
 		Subjects: []provenance.Subject{{Name: "hello-1.2.3.tar.gz", SHA256: sumA}, {Name: "hello-1.2.3-py3-none-any.whl", SHA256: sumB}}}
 	otherIdentity := policy
