@@ -133,6 +133,9 @@ func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b Buil
 // now the published one.
 func (s *standard) adoptSignature(ctx context.Context, in *Inputs, pr *publishedRelease, path, what, forWhat string,
 	verify func(ctx context.Context, v *sign.Verifier, published string) error) (bool, error) {
+	if pr.rel == nil {
+		return false, nil
+	}
 	verifier, err := s.getVerifier()
 	if err != nil {
 		return false, err
