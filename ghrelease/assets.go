@@ -3,9 +3,13 @@ package ghrelease
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/tagship/tagship/internal/atomicfile"
 )
 
 // ChecksumsAssetName is the default name of the checksums asset.
@@ -115,6 +119,34 @@ func FormatChecksums(sums map[string]string) []byte {
 		fmt.Fprintf(&b, "%s  %s\n", sums[n], n)
 	}
 	return b.Bytes()
+}
+
+// WriteChecksums writes, atomically at path, the SHA256SUMS of assets:
+// each file streamed through SHA-256, listed under its asset name (Name,
+// or the base name of Path, as [Publisher.Publish] names it) in
+// [FormatChecksums]' format. A release that signs this file itself gives
+// it to Publish as an ordinary asset, with [WithChecksumsAsset]("") so
+// that Publish does not add an unsigned one. An unreadable file, or a name
+// given twice, is an error matching [ErrInvalidRelease].
+func WriteChecksums(ctx context.Context, path string, assets ...Asset) error {
+	sums := map[string]string{}
+	for _, a := range assets {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		la := &localAsset{Asset: a}
+		if la.Name == "" {
+			la.Name = filepath.Base(a.Path)
+		}
+		if _, dup := sums[la.Name]; dup {
+			return fmt.Errorf("%w: asset name %q appears twice", ErrInvalidRelease, la.Name)
+		}
+		if err := la.hash(); err != nil {
+			return err
+		}
+		sums[la.Name] = la.sha
+	}
+	return atomicfile.WriteFile(path, FormatChecksums(sums), 0o644)
 }
 
 // ParseChecksums reads sha256sum output ("<hex>  <name>" or binary-mode

@@ -47,7 +47,8 @@
 //     is an [*AssetConflictError] carrying both hashes, unless
 //     [WithReplaceAssets];
 //   - a SHA256SUMS asset (sha256sum format) listing every asset is written
-//     last ([WithChecksumsAsset]);
+//     last ([WithChecksumsAsset]; a release that signs its SHA256SUMS
+//     writes it with [WriteChecksums] and publishes it as an asset);
 //   - only then is the draft published, with make_latest "true" only when
 //     the tag is the highest semver among published, non-prerelease
 //     releases (decided from a fresh list; given back to a higher version
@@ -69,6 +70,17 @@
 // line and quoted server text. Downloads are capped at the size the
 // release lists. Plain http:// is accepted only for loopback hosts unless
 // [WithInsecureHTTPUnsafe].
+//
+// # Reading a release
+//
+// A [Downloader] reads releases as users do ([Downloader.ReleaseByTag];
+// [Downloader.ReleaseForTag] finds drafts too) and streams assets to
+// files, hashed while written ([Downloader.DownloadAsset]).
+// [Downloader.Adopt] lets a rerun converge on what an earlier run already
+// published: it downloads the release's copies of a group of local files
+// (a file and its signature), hands them to the caller's judgement (a
+// signature check: this package has none) and puts accepted copies in
+// place of the local files.
 //
 // # SBOM
 //

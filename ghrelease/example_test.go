@@ -136,3 +136,20 @@ func ExampleValidateAssetName() {
 	// <nil>
 	// ghrelease: invalid asset name: "notes v1.txt": GitHub would store it as "notes.v1.txt" (it renames characters outside [A-Za-z0-9._-] and drops leading or trailing periods); rename the file
 }
+
+// WriteChecksums writes the SHA256SUMS of a release's assets, for a release
+// that signs it before publishing it as an asset of its own.
+func ExampleWriteChecksums() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	sdist := filepath.Join(dir, "demo-1.0.0.tar.gz")
+	os.WriteFile(sdist, []byte("foo"), 0o644)
+	sums := filepath.Join(dir, ghrelease.ChecksumsAssetName)
+	if err := ghrelease.WriteChecksums(context.Background(), sums, ghrelease.Asset{Path: sdist}); err != nil {
+		log.Fatal(err)
+	}
+	data, _ := os.ReadFile(sums)
+	fmt.Print(string(data))
+	// Output:
+	// 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae  demo-1.0.0.tar.gz
+}

@@ -19,7 +19,8 @@
 //
 // A [VersionSource] reads the version a project declares. [Pyproject] reads
 // pyproject.toml ([PyprojectVersion]: [project].version, else
-// [tool.poetry].version); [VersionFile] reads a one-line VERSION file. Other
+// [tool.poetry].version; [PyprojectName] reads the project's name the same
+// way); [VersionFile] reads a one-line VERSION file. Other
 // manifests (Cargo.toml, package.json, …) are a few lines of user code (see
 // the VersionSource example). A dynamic version (PEP 621
 // dynamic = ["version"], computed at build time by setuptools-scm, hatch-vcs

@@ -206,3 +206,16 @@ func must(err error) {
 		panic(err)
 	}
 }
+
+// PyprojectName reads the project a pyproject.toml declares, for example to
+// check that a build produced distributions of this project only.
+func ExamplePyprojectName() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "pyproject.toml")
+	os.WriteFile(path, []byte("[project]\nname = \"hello-release\"\nversion = \"0.11.0\"\n"), 0o644)
+	name, err := preflight.PyprojectName(path)
+	fmt.Println(name, err)
+	// Output:
+	// hello-release <nil>
+}

@@ -81,17 +81,9 @@ func pyprojectVersion(path string, src []byte) (version, key string, err error) 
 	fail := func(sentinel error, format string, args ...any) (string, string, error) {
 		return "", "", &ManifestError{Path: path, Reason: fmt.Sprintf(format, args...), Err: sentinel}
 	}
-	if bytes.HasPrefix(src, utf8BOM) {
-		return fail(ErrManifest, "the file starts with a UTF-8 byte order mark, which TOML parsers (pip's tomllib included) refuse; save it as UTF-8 without BOM")
-	}
-	var doc map[string]any
-	if err := toml.Unmarshal(src, &doc); err != nil {
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			row, col := de.Position()
-			return fail(errors.Join(ErrManifest, err), "invalid TOML at line %d, column %d: %s", row, col, de.Error())
-		}
-		return fail(errors.Join(ErrManifest, err), "invalid TOML: %v", err)
+	doc, err := parsePyproject(path, src)
+	if err != nil {
+		return "", "", err
 	}
 
 	project, err := subTable(doc, "project")
@@ -140,6 +132,73 @@ func pyprojectVersion(path string, src []byte) (version, key string, err error) 
 		return fail(ErrDynamicVersion, dynamicReason, "[project].dynamic lists \"version\"")
 	}
 	return fail(ErrNoVersion, "no version: neither %s nor %s is set; add version = \"X.Y.Z\" to the [project] table", KeyProjectVersion, KeyPoetryVersion)
+}
+
+// parsePyproject decodes a pyproject.toml document; errors are
+// [*ManifestError]s matching [ErrManifest].
+func parsePyproject(path string, src []byte) (map[string]any, error) {
+	if bytes.HasPrefix(src, utf8BOM) {
+		return nil, &ManifestError{Path: path, Err: ErrManifest,
+			Reason: "the file starts with a UTF-8 byte order mark, which TOML parsers (pip's tomllib included) refuse; save it as UTF-8 without BOM"}
+	}
+	var doc map[string]any
+	if err := toml.Unmarshal(src, &doc); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, col := de.Position()
+			return nil, &ManifestError{Path: path, Err: errors.Join(ErrManifest, err), Reason: fmt.Sprintf("invalid TOML at line %d, column %d: %s", row, col, de.Error())}
+		}
+		return nil, &ManifestError{Path: path, Err: errors.Join(ErrManifest, err), Reason: fmt.Sprintf("invalid TOML: %v", err)}
+	}
+	return doc, nil
+}
+
+// PyprojectName returns the project name declared in the pyproject.toml at
+// path: [project].name (PEP 621) when set, else [tool.poetry].name, as
+// written (compare names after PEP 503 normalisation). It is "" with no
+// error when the manifest names no project. Errors are [*ManifestError]s:
+// a missing file (wrapping [fs.ErrNotExist]), invalid TOML or a name that
+// is not a string ([ErrManifest]).
+func PyprojectName(path string) (string, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return "", &ManifestError{Path: path, Reason: "cannot read the manifest: " + err.Error(), Err: err}
+	}
+	return pyprojectName(path, src)
+}
+
+func pyprojectName(path string, src []byte) (string, error) {
+	doc, err := parsePyproject(path, src)
+	if err != nil {
+		return "", err
+	}
+	name := func(table map[string]any, key string) (string, error) {
+		v, ok := table["name"]
+		if !ok {
+			return "", nil
+		}
+		s, ok := v.(string)
+		if !ok {
+			return "", &ManifestError{Path: path, Err: ErrManifest, Reason: fmt.Sprintf("%s is a TOML %s, not a string; write name = \"your-project\"", key, tomlType(v))}
+		}
+		return s, nil
+	}
+	project, err := subTable(doc, "project")
+	if err != nil {
+		return "", &ManifestError{Path: path, Err: ErrManifest, Reason: err.Error()}
+	}
+	if n, err := name(project, "[project].name"); err != nil || n != "" {
+		return n, err
+	}
+	tool, err := subTable(doc, "tool")
+	if err != nil {
+		return "", &ManifestError{Path: path, Err: ErrManifest, Reason: err.Error()}
+	}
+	poetry, err := subTable(tool, "poetry")
+	if err != nil {
+		return "", &ManifestError{Path: path, Err: ErrManifest, Reason: "[tool." + strings.TrimPrefix(err.Error(), "[")}
+	}
+	return name(poetry, "[tool.poetry].name")
 }
 
 // subTable returns doc[name] as a table; nil (not an error) when absent.

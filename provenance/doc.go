@@ -48,6 +48,12 @@
 //   - [Verify] does all of it for a Sigstore bundle: the DSSE signature for
 //     a pinned identity (sign.Verifier.VerifyDSSE), the payload type, the
 //     statement, the expectations and the certificate cross-check.
+//     [VerifyBundleFile] does it for a bundle stored in a file.
+//   - [WriteBundle] makes the provenance of a set of files: the statement
+//     of a [Build] for the expected subjects, signed as DSSE by a
+//     [DSSESigner] (sign.Signer), checked with [Verify] on the very bytes
+//     it writes, then written atomically; a bundle that does not verify is
+//     never written.
 //
 // Why the in-toto Go bindings (github.com/in-toto/attestation v1.2.0): they
 // are the in-toto project's own types for Statement v1 and SLSA Provenance

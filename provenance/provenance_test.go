@@ -246,15 +246,7 @@ func TestParseRefuses(t *testing.T) {
 func TestVerify(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := signtest.New(t, signtest.WithWorkflow(workflow()))
-	signer, err := st.NewSigner()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := st.NewVerifier()
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, v, policy := sigstore(t)
 	stmt, err := build(t).Statement(provenance.Subject{Name: "hello-1.2.3.tar.gz", SHA256: sumA})
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +257,6 @@ func TestVerify(t *testing.T) {
 	}
 	e := provenance.Expect{Repository: "octo-org/hello", Ref: "v1.2.3", WorkflowPath: sign.DefaultWorkflowPath,
 		Subjects: []provenance.Subject{{Name: "hello-1.2.3.tar.gz", SHA256: sumA}}}
-	policy := sign.Policy{Identity: workflow().Identity(), Issuer: st.Issuer()}
 	p, res, err := provenance.Verify(ctx, v, b, policy, e)
 	if err != nil {
 		t.Fatal(err)

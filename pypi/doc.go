@@ -14,7 +14,11 @@
 // members outside the sdist's top directory, truncated or non-gzip data —
 // produce a *[DistributionError] (errors.Is [ErrInvalidDistribution]) and
 // never an unbounded read. [Distribution.CheckVersion] compares the
-// version with a release tag after PEP 440 normalisation.
+// version with a release tag after PEP 440 normalisation. [OpenDistDir]
+// takes a build's output directory as one release (every file of the
+// version and of one project, a wheel and an sdist, every problem in one
+// error matching [ErrDist]); [CheckProject] refuses files of another
+// project than the manifest's.
 //
 // # Trusted Publishing
 //

@@ -1,7 +1,9 @@
 package pypi_test
 
 import (
+	"archive/tar"
 	"archive/zip"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -127,4 +129,62 @@ func ExampleNormalizeVersion() {
 	// 1.0.0rc1
 	// 1.0.post1
 	// 2!1.0.dev3
+}
+
+// exampleSdist writes a minimal sdist into dir and returns its path.
+func exampleSdist(dir, name, version string) string {
+	p := filepath.Join(dir, name+"-"+version+".tar.gz")
+	f, _ := os.Create(p)
+	defer f.Close()
+	gz := gzip.NewWriter(f)
+	tw := tar.NewWriter(gz)
+	meta := fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\n", name, version)
+	tw.WriteHeader(&tar.Header{Name: name + "-" + version + "/PKG-INFO", Mode: 0o644, Size: int64(len(meta))})
+	tw.Write([]byte(meta))
+	tw.Close()
+	gz.Close()
+	return p
+}
+
+// OpenDistDir takes what a build wrote into its dist directory as one
+// release: every file of the version, of one project, a wheel and an
+// sdist; CheckProject then refuses files of another project than the
+// manifest's.
+func ExampleOpenDistDir() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	exampleWheel(dir, "demo_pkg", "1.0.0")
+	exampleSdist(dir, "demo_pkg", "1.0.0")
+	dists, err := pypi.OpenDistDir(dir, "v1.0.0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, d := range dists {
+		fmt.Println(d.Filename, d.Filetype)
+	}
+	fmt.Println(pypi.CheckProject("Demo-Pkg", dists...))
+	fmt.Println(pypi.CheckProject("other", dists...))
+
+	// A file of an earlier release left in the directory is refused.
+	exampleWheel(dir, "demo_pkg", "0.9.0")
+	_, err = pypi.OpenDistDir(dir, "v1.0.0")
+	fmt.Println(errors.Is(err, pypi.ErrDist))
+	// Output:
+	// demo_pkg-1.0.0-py3-none-any.whl bdist_wheel
+	// demo_pkg-1.0.0.tar.gz sdist
+	// <nil>
+	// pypi: bad dist directory: expected only files of project other, found demo_pkg-1.0.0-py3-none-any.whl (project demo_pkg), demo_pkg-1.0.0.tar.gz (project demo_pkg): remove them, or fix the build
+	// true
+}
+
+// ProjectURL links a release to its project page on the public indexes.
+func ExampleProjectURL() {
+	fmt.Println(pypi.ProjectURL(pypi.DefaultUploadURL, "hello-release"))
+	fmt.Println(pypi.ProjectURL(pypi.TestPyPIUploadURL, "hello-release"))
+	fmt.Printf("%q\n", pypi.ProjectURL("https://pypi.example.com/legacy/", "hello-release"))
+	// Output:
+	// https://pypi.org/p/hello-release
+	// https://test.pypi.org/p/hello-release
+	// ""
 }

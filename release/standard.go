@@ -2,13 +2,10 @@ package release
 
 import (
 	"context"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -37,7 +34,7 @@ const (
 )
 
 // DefaultIndexURL is PyPI's upload endpoint.
-const DefaultIndexURL = "https://upload.pypi.org/legacy/"
+const DefaultIndexURL = pypi.DefaultUploadURL
 
 // StandardConfig describes one project's release. Repository and a tag
 // (Tag, or GITHUB_REF_NAME in GitHub Actions) are required; everything else
@@ -190,19 +187,6 @@ func dockerSteps(b ImageBuild) []Step {
 		{Name: "Set up QEMU", Uses: ActionSetupQEMU},
 		{Name: "Set up Docker Buildx", Uses: ActionSetupBuildx},
 	}
-}
-
-// pypiProjectURL is the project's page on the index the release uploads to.
-func pypiProjectURL(indexURL, project string) string {
-	switch {
-	case project == "":
-		return ""
-	case indexURL == DefaultIndexURL:
-		return "https://pypi.org/p/" + project
-	case indexURL == "https://test.pypi.org/legacy/":
-		return "https://test.pypi.org/p/" + project
-	}
-	return ""
 }
 
 // ImageBuild says how build-image builds the image it pushes. Set Command
@@ -387,7 +371,7 @@ func Standard(cfg StandardConfig) (*Pipeline, error) {
 	}
 	if !cfg.SkipPyPI {
 		jobs = append(jobs, Job{Name: JobPublishPyPI, Needs: []string{JobBuildWheel}, Run: s.publishPyPI, Fingerprint: s.fingerprint,
-			Environment: "pypi", EnvironmentURL: pypiProjectURL(s.cfg.IndexURL, s.cfg.PyPIProject),
+			Environment: "pypi", EnvironmentURL: pypi.ProjectURL(s.cfg.IndexURL, s.cfg.PyPIProject),
 			Permissions: Permissions{ScopeIDToken: Write}, Timeout: 15 * time.Minute, ContinueOnError: cfg.PyPIContinueOnError,
 			Plan: func() []string {
 				return []string{"verify every bundle against " + s.identity(),
@@ -619,12 +603,20 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	dists, err := collectDists(dist, pf.Version)
+	dists, err := pypi.OpenDistDir(dist, pf.Version)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDistProject(s.path(s.cfg.Manifest), dists); err != nil {
-		return nil, err
+	// Refuse, before anything is signed, files of another project than
+	// the manifest's: a stray file must not be certified as this release.
+	if strings.HasSuffix(s.cfg.Manifest, ".toml") {
+		project, err := preflight.PyprojectName(s.path(s.cfg.Manifest))
+		if err == nil {
+			err = pypi.CheckProject(project, dists...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.cfg.Manifest, err)
+		}
 	}
 	if dists, err = s.adoptPublishedFiles(ctx, in, dists); err != nil {
 		return nil, err
@@ -642,7 +634,7 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, d := range dists { // in file name order (collectDists)
+	for i, d := range dists { // in file name order (pypi.OpenDistDir)
 		res.Files = append(res.Files, FileArtifact{Path: d.Path, Name: d.Filename, Filetype: d.Filetype,
 			Size: d.Size, SHA256: d.SHA256, Bundle: bundles[i]})
 		res.Project = d.Name
@@ -674,11 +666,7 @@ func (s *standard) provenanceExpect(files []FileArtifact) provenance.Expect {
 // verifyProvenance checks the provenance bundle at path for files with the
 // release identity.
 func (s *standard) verifyProvenance(ctx context.Context, verifier *sign.Verifier, path string, files []FileArtifact) error {
-	b, err := sign.LoadBundle(path)
-	if err != nil {
-		return err
-	}
-	_, _, err = provenance.Verify(ctx, verifier, b, s.policy(), s.provenanceExpect(files))
+	_, _, err := provenance.VerifyBundleFile(ctx, verifier, path, s.policy(), s.provenanceExpect(files))
 	return err
 }
 
@@ -695,24 +683,9 @@ func (s *standard) fileProvenance(ctx context.Context, in *Inputs, signer *sign.
 	if err != nil {
 		return "", fmt.Errorf("provenance (set NoProvenance to release without it): %w", err)
 	}
-	stmt, err := provenance.Build{Run: run, StartedOn: started, FinishedOn: time.Now()}.Statement(s.provenanceExpect(res.Files).Subjects...)
-	if err != nil {
-		return "", err
-	}
-	b, err := signer.SignDSSE(ctx, provenance.PayloadType, stmt)
-	if err != nil {
-		return "", fmt.Errorf("sign provenance: %w", err)
-	}
-	data, err := b.MarshalJSON()
-	if err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return "", err
-	}
-	if err := s.verifyProvenance(ctx, verifier, path, res.Files); err != nil {
-		os.Remove(path)
-		return "", fmt.Errorf("the provenance does not verify with the identity the release notes publish (%s): %w", s.identity(), err)
+	b := provenance.Build{Run: run, StartedOn: started, FinishedOn: time.Now()}
+	if err := provenance.WriteBundle(ctx, signer, verifier, s.policy(), path, b, s.provenanceExpect(res.Files)); err != nil {
+		return "", fmt.Errorf("the provenance of the files, with the identity the release notes publish (%s): %w", s.identity(), err)
 	}
 	in.Log("signed SLSA provenance for %d files into %s", len(res.Files), filepath.Base(path))
 	return path, nil
@@ -727,52 +700,8 @@ func runBuildCommand(ctx context.Context, dir string, argv, env []string, getenv
 }
 
 // ErrDist reports a dist directory that does not hold exactly this
-// release's files.
-var ErrDist = errors.New("release: bad dist directory")
-
-// collectDists opens every wheel and sdist in dir and checks they are this
-// version's, of one project, with at least one wheel and one sdist.
-func collectDists(dir, version string) ([]*pypi.Distribution, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDist, err)
-	}
-	var dists []*pypi.Distribution
-	var problems []string
-	kinds := map[string]int{}
-	for _, e := range ents {
-		name := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(name, ".whl") || strings.HasSuffix(name, ".tar.gz")) {
-			continue
-		}
-		d, err := pypi.OpenDistribution(filepath.Join(dir, name))
-		if err != nil {
-			problems = append(problems, err.Error())
-			continue
-		}
-		if err := d.CheckVersion(version); err != nil {
-			problems = append(problems, fmt.Sprintf("%s is version %s, not %s: remove files of other releases from %s before building", name, d.Version, version, dir))
-			continue
-		}
-		if len(dists) > 0 && pypi.NormalizeName(d.Name) != pypi.NormalizeName(dists[0].Name) {
-			problems = append(problems, fmt.Sprintf("%s belongs to project %s, but %s to %s: one release publishes one project", name, d.Name, dists[0].Filename, dists[0].Name))
-			continue
-		}
-		kinds[d.Filetype]++
-		dists = append(dists, d)
-	}
-	if kinds["bdist_wheel"] == 0 {
-		problems = append(problems, "no wheel (*.whl) for version "+version+" in "+dir)
-	}
-	if kinds["sdist"] == 0 {
-		problems = append(problems, "no sdist (*.tar.gz) for version "+version+" in "+dir)
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%w: %s", ErrDist, strings.Join(problems, "; "))
-	}
-	sort.Slice(dists, func(i, j int) bool { return dists[i].Filename < dists[j].Filename })
-	return dists, nil
-}
+// release's files (pypi.ErrDist).
+var ErrDist = pypi.ErrDist
 
 func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	if _, err := Get[PreflightResult](in, JobPreflight); err != nil {
@@ -1039,16 +968,8 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	assets = append(assets, ghrelease.Asset{Path: sbomPath}, ghrelease.Asset{Path: sbomBundle})
 	// SHA256SUMS lists every other asset, and is signed like the files:
 	// users can then trust it without trusting the release page.
-	sums := map[string]string{}
-	for _, a := range assets {
-		sum, _, err := sign.SHA256File(ctx, a.Path)
-		if err != nil {
-			return nil, err
-		}
-		sums[filepath.Base(a.Path)] = hex.EncodeToString(sum)
-	}
 	sumsPath := filepath.Join(out, ghrelease.ChecksumsAssetName)
-	if err := os.WriteFile(sumsPath, ghrelease.FormatChecksums(sums), 0o644); err != nil {
+	if err := ghrelease.WriteChecksums(ctx, sumsPath, assets...); err != nil {
 		return nil, err
 	}
 	sumsBundle, err := s.signReleaseFile(ctx, in, sumsPath, published)
@@ -1100,113 +1021,6 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	res.Summary = fmt.Sprintf("%s: %d assets (%d uploaded, %d unchanged)", r.HTMLURL, len(r.Assets),
 		counts[string(ghrelease.AssetUploaded)]+counts[string(ghrelease.AssetReplaced)], counts[string(ghrelease.AssetSkipped)])
 	return res, nil
-}
-
-// publishedRelease is the release an earlier run (another machine, a
-// "re-run all jobs") already created for the tag, or nil.
-func (s *standard) publishedRelease(ctx context.Context) (*publishedRelease, error) {
-	dl, err := ghrelease.NewDownloader(s.cfg.GitHubOptions...)
-	if err != nil {
-		return nil, err
-	}
-	owner, repo, _ := strings.Cut(s.cfg.Repository, "/")
-	rel, err := dl.ReleaseForTag(ctx, owner, repo, s.tag)
-	if errors.Is(err, ghrelease.ErrNoRelease) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("looking for an earlier release of %s: %w", s.tag, err)
-	}
-	return &publishedRelease{dl: dl, rel: rel}, nil
-}
-
-type publishedRelease struct {
-	dl  *ghrelease.Downloader
-	rel *ghrelease.PublishedRelease
-}
-
-// adoptBundle replaces the bundle at bundlePath (of the file at path) by
-// the one the published release carries under the same name, when that one
-// verifies for this very file with the release identity. It reports
-// whether it did.
-func (s *standard) adoptBundle(ctx context.Context, in *Inputs, pr *publishedRelease, path, bundlePath string) (bool, error) {
-	if pr == nil {
-		return false, nil
-	}
-	name := filepath.Base(bundlePath)
-	a, ok := pr.rel.Asset(name)
-	if !ok {
-		return false, nil
-	}
-	tmp := bundlePath + ".published"
-	got, err := pr.dl.DownloadAsset(ctx, pr.rel, a, tmp)
-	if err != nil {
-		return false, fmt.Errorf("reading %s from the release: %w", name, err)
-	}
-	ours, _, err := sign.SHA256File(ctx, bundlePath)
-	if err == nil && hex.EncodeToString(ours) == got.SHA256 {
-		os.Remove(tmp)
-		return true, nil
-	}
-	verifier, err := s.getVerifier()
-	if err != nil {
-		os.Remove(tmp)
-		return false, err
-	}
-	if _, err := verifier.VerifyFile(ctx, path, tmp, s.policy()); err != nil {
-		os.Remove(tmp)
-		in.Log("%s on the release does not verify for %s (%v); keeping this run's bundle", name, filepath.Base(path), err)
-		return false, nil
-	}
-	if err := os.Rename(tmp, bundlePath); err != nil {
-		os.Remove(tmp)
-		return false, err
-	}
-	in.Log("%s: adopted the bundle already on the release, which verifies for this file", name)
-	return true, nil
-}
-
-// adoptPublishedBundles handles a release that an earlier run already
-// attached bundles to. Signatures are not deterministic, so this run's
-// bundles differ from those; when the published bundle verifies for this
-// very file with the release identity, it is adopted in place of ours, so
-// that the release, SHA256SUMS and the SBOM stay exactly as first
-// published. A published bundle that does not verify is left for Publish
-// to report as a conflict.
-func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b BuildResult, pr *publishedRelease) error {
-	for _, f := range b.Files {
-		if _, err := s.adoptBundle(ctx, in, pr, f.Path, f.Bundle); err != nil {
-			return err
-		}
-	}
-	if b.Provenance == "" || pr == nil {
-		return nil
-	}
-	// The provenance bundle likewise, when it verifies for these files.
-	name := filepath.Base(b.Provenance)
-	a, ok := pr.rel.Asset(name)
-	if !ok {
-		return nil
-	}
-	verifier, err := s.getVerifier()
-	if err != nil {
-		return err
-	}
-	tmp := b.Provenance + ".published"
-	if _, err := pr.dl.DownloadAsset(ctx, pr.rel, a, tmp); err != nil {
-		return fmt.Errorf("reading %s from the release: %w", name, err)
-	}
-	if err := s.verifyProvenance(ctx, verifier, tmp, b.Files); err != nil {
-		os.Remove(tmp)
-		in.Log("%s on the release does not verify for these files (%v); keeping this run's provenance", name, err)
-		return nil
-	}
-	if err := os.Rename(tmp, b.Provenance); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	in.Log("%s: adopted the provenance already on the release, which verifies for these files", name)
-	return nil
 }
 
 // signReleaseFile gives a file the release writes itself (the SBOM,
