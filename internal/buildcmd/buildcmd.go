@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tagship/tagship/internal/safehttp"
 )
@@ -155,7 +156,11 @@ func Run(ctx context.Context, c Command) error {
 	}
 	tail := text
 	if len(tail) > tailBytes {
-		tail = "…" + tail[len(tail)-tailBytes:]
+		cut := len(tail) - tailBytes
+		for cut < len(tail) && !utf8.RuneStart(tail[cut]) {
+			cut++ // never split a character
+		}
+		tail = "…" + tail[cut:]
 	}
 	err = red.Error(err)
 	return &Error{Command: red.Redact(strings.Join(c.Argv, " ")), Dir: c.Dir, Found: err.Error(),

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestIsCredential(t *testing.T) {
@@ -145,6 +146,12 @@ func TestRun(t *testing.T) {
 		{name: "tail cut to its last 2000 bytes",
 			cmd:     Command{Argv: []string{"sh", "-c", "echo " + long + "; echo END; exit 1"}},
 			wantErr: true, wantFound: "exit status 1", wantOut: "…xxx"},
+		{name: "tail never splits a character (even cut)",
+			cmd:     Command{Argv: []string{"sh", "-c", "echo " + strings.Repeat("é", 1500) + "; echo END; exit 1"}},
+			wantErr: true, wantFound: "exit status 1", wantOut: "é\nEND"},
+		{name: "tail never splits a character (odd cut)",
+			cmd:     Command{Argv: []string{"sh", "-c", "echo x" + strings.Repeat("é", 1500) + "; echo END; exit 1"}},
+			wantErr: true, wantFound: "exit status 1", wantOut: "é\nEND"},
 		{name: "program not found",
 			cmd:     Command{Argv: []string{"tagship-no-such-program"}},
 			wantErr: true, wantFound: "executable file not found", wantHint: "install tagship-no-such-program"},
@@ -186,6 +193,9 @@ func TestRun(t *testing.T) {
 			}
 			if !strings.Contains(be.Found, tc.wantFound) || !strings.Contains(be.Hint, tc.wantHint) || !strings.Contains(be.Output, tc.wantOut) {
 				t.Errorf("Found %q, Hint %q, Output %q; want %q, %q, %q", be.Found, be.Hint, be.Output, tc.wantFound, tc.wantHint, tc.wantOut)
+			}
+			if !utf8.ValidString(be.Output) {
+				t.Errorf("Output is not valid UTF-8: %q", be.Output[:min(len(be.Output), 20)])
 			}
 			if len(be.Output) > 2000+len("…") {
 				t.Errorf("Output is %d bytes", len(be.Output))
