@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
-
 	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/pypi"
 )
@@ -14,7 +12,8 @@ import (
 // checkConfig validates, before the first job runs and without any
 // network call, what would otherwise fail half-way through a release:
 // every endpoint (the index and the GitHub API, https or loopback unless
-// an …Unsafe option says otherwise), the image repository's syntax, and —
+// an …Unsafe option says otherwise; the image repository's syntax is
+// oci.NormalizeRepository's, checked by newStandard just before), and —
 // inside GitHub Actions — that the running workflow and repository are the
 // configured identity (a mismatch makes every signature fail verification
 // after the immutable image tag was pushed).
@@ -27,11 +26,6 @@ func checkConfig(cfg StandardConfig) []string {
 	// that the endpoints are checked even where this job has no token.
 	if _, err := ghrelease.New(append(append([]ghrelease.Option{}, cfg.GitHubOptions...), ghrelease.WithToken("config-check-only"))...); err != nil && !errors.Is(err, ghrelease.ErrNoToken) {
 		problems = append(problems, fmt.Sprintf("GitHubOptions: %v", err))
-	}
-	if cfg.ImageRepository != "" {
-		if _, err := name.NewRepository(cfg.ImageRepository, name.StrictValidation); err != nil {
-			problems = append(problems, fmt.Sprintf("ImageRepository %q: %v (want REGISTRY/OWNER/NAME without a tag or digest, e.g. ghcr.io/octo-org/octo-repo)", cfg.ImageRepository, err))
-		}
 	}
 	if repo := cfg.Getenv("GITHUB_REPOSITORY"); repo != "" && !strings.EqualFold(repo, cfg.Repository) {
 		problems = append(problems, fmt.Sprintf("Repository %q, but this run is in %s: signatures would name %s and fail verification", cfg.Repository, repo, repo))

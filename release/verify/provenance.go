@@ -2,9 +2,9 @@ package verify
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/oci"
@@ -14,14 +14,7 @@ import (
 
 // provenanceExpect is what the release's provenance must say.
 func (r *verifyRun) provenanceExpect() provenance.Expect {
-	return provenance.Expect{Repository: r.cfg.Repository, Ref: r.report.Tag, WorkflowPath: r.workflowPath()}
-}
-
-func (r *verifyRun) workflowPath() string {
-	if r.cfg.WorkflowPath != "" {
-		return r.cfg.WorkflowPath
-	}
-	return sign.DefaultWorkflowPath
+	return provenance.Expect{Repository: r.cfg.Repository, Ref: r.report.Tag, WorkflowPath: r.cfg.WorkflowPath}
 }
 
 // fileProvenance verifies the release's provenance bundle: signed by the
@@ -43,7 +36,7 @@ func (r *verifyRun) fileProvenance(ctx context.Context) {
 	}
 	a.Checks = append(a.Checks, Check{Name: CheckFetch, Status: Passed, Detail: "read " + assetName})
 	if d, _, err := sign.SHA256File(ctx, path); err == nil {
-		a.SHA256 = hexString(d)
+		a.SHA256 = hex.EncodeToString(d)
 		a.Checks = append(a.Checks, r.sumsCheck(assetName, a.SHA256))
 	}
 	b, err := sign.LoadBundle(path)
@@ -150,16 +143,6 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
-}
-
-func hexString(b []byte) string {
-	const digits = "0123456789abcdef"
-	var sb strings.Builder
-	for _, c := range b {
-		sb.WriteByte(digits[c>>4])
-		sb.WriteByte(digits[c&15])
-	}
-	return sb.String()
 }
 
 // describesDetail says what a provenance's subjects covered.

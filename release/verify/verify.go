@@ -472,6 +472,9 @@ func Release(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Concurrency < 1 {
 		cfg.Concurrency = DefaultConcurrency
 	}
+	if cfg.WorkflowPath == "" {
+		cfg.WorkflowPath = sign.DefaultWorkflowPath
+	}
 	if cfg.Image != "" {
 		if strings.ContainsAny(cfg.Image, "@") || strings.LastIndexByte(cfg.Image, ':') > strings.LastIndexByte(cfg.Image, '/') {
 			return nil, fmt.Errorf("%w: Image %q: expected REGISTRY/REPO without tag or digest (the tag v%s is implied)", ErrConfig, cfg.Image, cfg.Version)
