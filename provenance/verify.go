@@ -24,17 +24,28 @@ func Verify(ctx context.Context, v *sign.Verifier, b *bundle.Bundle, policy sign
 	if res.PayloadType != PayloadType {
 		return nil, res, fmt.Errorf("%w: DSSE payload type %q, expected %q", ErrMalformed, res.PayloadType, PayloadType)
 	}
-	p, err := Parse(res.Payload)
+	p, err := CheckStatement(res.Payload, res, e)
+	return p, res, err
+}
+
+// CheckStatement checks a provenance statement whose signature is already
+// verified (res, from sign.Verifier.VerifyDSSE or oci.VerifyAttestations):
+// that it parses ([Parse]), says what e expects ([Provenance.Check]) and
+// names the run that signed it ([Provenance.CheckCertificate]). The
+// provenance comes back even when a check fails (nil when it does not
+// parse), so that callers can report what was found.
+func CheckStatement(statement []byte, res *sign.Verification, e Expect) (*Provenance, error) {
+	p, err := Parse(statement)
 	if err != nil {
-		return nil, res, err
+		return nil, err
 	}
 	if err := p.Check(e); err != nil {
-		return p, res, err
+		return p, err
 	}
 	ext := res.Certificate.Extensions
 	if err := p.CheckCertificate(CertificateFacts{BuildSignerURI: ext.BuildSignerURI, SourceRepositoryDigest: ext.SourceRepositoryDigest,
 		RunInvocationURI: ext.RunInvocationURI}); err != nil {
-		return p, res, err
+		return p, err
 	}
-	return p, res, nil
+	return p, nil
 }

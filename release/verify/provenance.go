@@ -123,14 +123,7 @@ func (r *verifyRun) imageAttestations(ctx context.Context, a *Artifact, ref, dig
 		}
 		e := r.provenanceExpect()
 		e.Subjects = []provenance.Subject{{SHA256: hexDigest}}
-		p, perr := provenance.Parse(res.Attestations[0].Statement)
-		if perr == nil {
-			perr = p.Check(e)
-		}
-		if perr == nil {
-			ext := res.Attestations[0].Verification.Certificate.Extensions
-			perr = p.CheckCertificate(provenance.CertificateFacts{BuildSignerURI: ext.BuildSignerURI, SourceRepositoryDigest: ext.SourceRepositoryDigest, RunInvocationURI: ext.RunInvocationURI})
-		}
+		p, perr := provenance.CheckStatement(res.Attestations[0].Statement, res.Attestations[0].Verification, e)
 		a.Checks = append(a.Checks, r.provenanceChecks(ref, p, perr, 1)...)
 	}
 }
