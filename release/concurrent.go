@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/tagship/tagship/internal/batch"
 	"github.com/tagship/tagship/pypi"
@@ -74,12 +75,7 @@ func (s *standard) signDists(ctx context.Context, in *Inputs, signer *sign.Signe
 
 // signDist is one file of signDists.
 func (s *standard) signDist(ctx context.Context, in *Inputs, signer *sign.Signer, verifier *sign.Verifier, d *pypi.Distribution) (string, error) {
-	bundlePath := sign.DefaultBundlePath(d.Path)
-	// A bundle already next to the file that verifies for this very file
-	// with the release identity is kept: signatures are not deterministic,
-	// and re-signing would make a rerun's bundle differ from the one
-	// already published.
-	if _, err := verifier.VerifyFile(ctx, d.Path, bundlePath, s.policy()); err == nil {
+	if bundlePath, ok := s.keptBundle(ctx, verifier, d.Path); ok {
 		in.Log("%s: kept the existing bundle, which verifies", d.Filename)
 		in.Progress(d.Filename, d.Size, d.Size)
 		return bundlePath, nil
@@ -88,16 +84,37 @@ func (s *standard) signDist(ctx context.Context, in *Inputs, signer *sign.Signer
 		return "", err
 	}
 	in.Log("signing %s", d.Filename)
-	fs, err := signer.SignFile(ctx, d.Path)
+	bundlePath, err := s.signVerified(ctx, signer, verifier, d.Path)
 	if err != nil {
-		return "", fmt.Errorf("sign %s: %w", d.Filename, err)
-	}
-	if _, err := verifier.VerifyFile(ctx, d.Path, fs.BundlePath, s.policy()); err != nil {
-		os.Remove(fs.BundlePath)
-		return "", fmt.Errorf("the bundle of %s does not verify with the identity the release notes publish (%s): %w", d.Filename, s.identity(), err)
+		return "", err
 	}
 	in.Log("signed %s", d.Filename)
 	in.Progress(d.Filename, d.Size, d.Size)
+	return bundlePath, nil
+}
+
+// keptBundle returns the bundle next to path when it verifies for that
+// very file with the release identity. Such a bundle is kept: signatures
+// are not deterministic, and re-signing would make a rerun's bundle differ
+// from the one already published.
+func (s *standard) keptBundle(ctx context.Context, verifier *sign.Verifier, path string) (string, bool) {
+	bundlePath := sign.DefaultBundlePath(path)
+	_, err := verifier.VerifyFile(ctx, path, bundlePath, s.policy())
+	return bundlePath, err == nil
+}
+
+// signVerified signs path and checks the new bundle with the identity the
+// release notes publish; a bundle that does not verify is removed.
+func (s *standard) signVerified(ctx context.Context, signer *sign.Signer, verifier *sign.Verifier, path string) (string, error) {
+	name := filepath.Base(path)
+	fs, err := signer.SignFile(ctx, path)
+	if err != nil {
+		return "", fmt.Errorf("sign %s: %w", name, err)
+	}
+	if _, err := verifier.VerifyFile(ctx, path, fs.BundlePath, s.policy()); err != nil {
+		os.Remove(fs.BundlePath)
+		return "", fmt.Errorf("the bundle of %s does not verify with the identity the release notes publish (%s): %w", name, s.identity(), err)
+	}
 	return fs.BundlePath, nil
 }
 

@@ -75,7 +75,7 @@ func (s *standard) adoptPublishedImage(ctx context.Context, in *Inputs, verifier
 	if err != nil {
 		return ImageResult{}, false, fmt.Errorf("looking for an earlier push of %s: %w", s.imageRef(), err)
 	}
-	opts := append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithExpectedDigest(got.Digest))
+	opts := s.ociOptionsAt(got.Digest)
 	if _, err := oci.Verify(ctx, s.imageRef(), s.policy(), verifier, opts...); err != nil {
 		in.Log("%s already exists but does not verify for %s (%v): not adopted", s.imageRef(), s.identity(), err)
 		return ImageResult{}, false, nil

@@ -546,6 +546,12 @@ func (s *standard) policy() sign.Policy {
 	return p
 }
 
+// ociOptionsAt is OCIOptions for a check that the image tag still points
+// to digest.
+func (s *standard) ociOptionsAt(digest v1.Hash) []oci.Option {
+	return append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithExpectedDigest(digest))
+}
+
 func (s *standard) imageRef() string { return s.cfg.ImageRepository + ":" + s.tag }
 
 // fingerprint: the release is identified by its repository and tag; the
@@ -744,7 +750,7 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	if _, err := oci.Sign(ctx, signer, pr.DigestRef(), s.cfg.OCIOptions...); err != nil {
 		return nil, fmt.Errorf("sign %s: %w", pr.DigestRef(), err)
 	}
-	opts := append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithExpectedDigest(pr.Digest))
+	opts := s.ociOptionsAt(pr.Digest)
 	if _, err := oci.Verify(ctx, s.imageRef(), s.policy(), verifier, opts...); err != nil {
 		return nil, fmt.Errorf("the image signature does not verify with the identity the release notes publish (%s): %w", s.identity(), err)
 	}
@@ -787,7 +793,7 @@ func (s *standard) attestImage(ctx context.Context, signer *sign.Signer, verifie
 			return nil, fmt.Errorf("attest %s (%s): %w", pr.DigestRef(), types[i], err)
 		}
 	}
-	opts := append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithExpectedDigest(pr.Digest))
+	opts := s.ociOptionsAt(pr.Digest)
 	for _, pt := range types {
 		ar, err := oci.VerifyAttestations(ctx, s.imageRef(), pt, s.policy(), verifier, opts...)
 		if err != nil {
@@ -797,8 +803,9 @@ func (s *standard) attestImage(ctx context.Context, signer *sign.Signer, verifie
 			for _, a := range ar.Attestations {
 				p, err := provenance.Parse(a.Statement)
 				if err == nil {
-					err = p.Check(provenance.Expect{Repository: s.cfg.Repository, Ref: s.tag, WorkflowPath: s.cfg.WorkflowPath,
-						Subjects: []provenance.Subject{{SHA256: pr.Digest.Hex}}})
+					e := s.provenanceExpect(nil)
+					e.Subjects = []provenance.Subject{{SHA256: pr.Digest.Hex}}
+					err = p.Check(e)
 				}
 				if err != nil {
 					return nil, fmt.Errorf("image provenance: %w", err)
@@ -898,7 +905,7 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 		if err != nil {
 			return nil, fmt.Errorf("image digest %q from %s: %w", img.Digest, JobBuildImage, err)
 		}
-		opts := append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithExpectedDigest(h))
+		opts := s.ociOptionsAt(h)
 		if _, err := oci.Verify(ctx, img.Reference, s.policy(), verifier, opts...); err != nil {
 			return nil, fmt.Errorf("%s no longer verifies as built (identity %s, digest %s): %w", img.Reference, s.identity(), img.Digest, err)
 		}
@@ -1038,20 +1045,12 @@ func (s *standard) signReleaseFile(ctx context.Context, in *Inputs, path string,
 	if adopted, err := s.adoptBundle(ctx, in, pr, path, bundlePath); err != nil || adopted {
 		return bundlePath, err
 	}
-	if _, err := verifier.VerifyFile(ctx, path, bundlePath, s.policy()); err == nil {
+	if _, ok := s.keptBundle(ctx, verifier, path); ok {
 		return bundlePath, nil
 	}
 	signer, err := s.signer(ctx, "sign "+filepath.Base(path))
 	if err != nil {
 		return "", err
 	}
-	fs, err := signer.SignFile(ctx, path)
-	if err != nil {
-		return "", fmt.Errorf("sign %s: %w", filepath.Base(path), err)
-	}
-	if _, err := verifier.VerifyFile(ctx, path, fs.BundlePath, s.policy()); err != nil {
-		os.Remove(fs.BundlePath)
-		return "", fmt.Errorf("the bundle of %s does not verify with the identity the release notes publish (%s): %w", filepath.Base(path), s.identity(), err)
-	}
-	return fs.BundlePath, nil
+	return s.signVerified(ctx, signer, verifier, path)
 }
