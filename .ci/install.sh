@@ -93,7 +93,8 @@ done_step "npm @octokit/fixtures-server"
 
 # sigstore-js's verifier: the newest major that runs on the machine's Node
 # (4.x needs Node >= 22; 3.x supports ^20.17). .ci/verbatim.sh checks the
-# release notes' sigstore commands with it.
+# release notes' sigstore commands with it, and sign's interop tests use it
+# as an independent verifier (examples/sign/testdata/sigstore-js-verify.js).
 step "npm @sigstore/verify"
 sigstore_verify_version=3.1.1
 sv_json="$node_dir/node_modules/@sigstore/verify/package.json"
@@ -117,21 +118,5 @@ command -v go >/dev/null || { echo "install: go is not on PATH" >&2; exit 1; }
 echo "   $(go version)"
 bash "$root/tools/build.sh"
 done_step "Go tools (tools/build.sh)"
-
-# ---------------------------------------------------------------- 4. sigstore-js
-# @sigstore/verify: an independent verifier for sign's interop tests
-# (examples/sign/testdata/sigstore-js-verify.js). 3.x runs on Node 20;
-# 4.x needs Node 22.
-step "npm @sigstore/verify"
-sigstore_verify_version=3.1.1
-sv_json="$root/tools/node/node_modules/@sigstore/verify/package.json"
-if [[ -f "$sv_json" && "$(node -p "require('$sv_json').version")" == "$sigstore_verify_version" ]]; then
-	echo "   @sigstore/verify $sigstore_verify_version already in tools/node, skipped"
-else
-	npm install --prefix "$root/tools/node" --save-exact --no-audit --no-fund --loglevel=error \
-		"@sigstore/verify@$sigstore_verify_version" "@sigstore/bundle@4" "@sigstore/protobuf-specs@0.5"
-	echo "   installed @sigstore/verify $(node -p "require('$sv_json').version") into tools/node"
-fi
-done_step "npm @sigstore/verify"
 
 echo "== install: all done in $((SECONDS - total_start))s"

@@ -46,7 +46,7 @@ func TestRows(t *testing.T) {
 			t.Errorf("row %d = %+v, want %+v", i, rows[i], want[i])
 		}
 	}
-	r := rssRow("sign: peak RSS", ours, 16<<20, anchor)
+	r := rssRow("sign: peak RSS", ours, 16<<20, 0, anchor)
 	if r.Tagship != "30.0 MiB ✗" || r.AnchorFigure != "6.0 MiB" || r.Ratio != "5.00" {
 		t.Errorf("rssRow = %+v", r)
 	}

@@ -213,7 +213,7 @@ func (b *bench) image(ctx context.Context) {
 	res := b.compare(ctx, b.runs, ours, cr)
 	o, c := res[0], res[1]
 	rows := wallRows(measure+": wall", o, imageCraneTarget, c)
-	rows = append(rows, rssRow(measure+": peak RSS (≤ 96 MiB)", o, imageRSSLimit, c))
+	rows = append(rows, rssRow(measure+": peak RSS (≤ 96 MiB)", o, imageRSSLimit, 0, c))
 	b.record(rows, o, c)
 
 	// Re-push unchanged: the same layout to the same tags.

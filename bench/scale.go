@@ -203,11 +203,7 @@ done`
 	rel := b.compare(ctx, b.runs, release(n), release(2))
 	big, small := rel[0], rel[1]
 	b.record(wallRows(releaseMeasure, big, scaleReleaseTarget, small), big, small)
-	r := rssRow(rssMeasure, big, 0, small)
-	if big.ok() && small.ok() {
-		r.Ratio = ratioCell(float64(big.rss), float64(small.rss), scaleRSSTarget)
-	}
-	b.rows = append(b.rows, r)
+	b.rows = append(b.rows, rssRow(rssMeasure, big, 0, scaleRSSTarget, small))
 	b.note("Scale: the same local Sigstore as the sign rows. `scale: sign %d files` signs %d files of 64 KiB with one `examples/sign` process (one key and certificate, %d files at a time by default) against a shell loop running `cosign sign-blob` once per file. "+
 		"`scale: standard release` runs `examples/release` (preflight, sign + verify, PEP 740 attestations, PyPI upload to `pypi/pypitest`, GitHub release on `ghrelease/ghreleasetest`; no image) on `releasetest.BuildMatrix` output: %d distributions (%d platform wheels + sdist) against 2 (1 wheel + sdist), fresh index, GitHub and state each run; the ratio is the %d-artifact wall ÷ the 2-artifact wall, and peak RSS should stay flat.",
 		n, n, 32, n, n-1, n)

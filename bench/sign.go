@@ -248,7 +248,7 @@ func (b *bench) signVerify(ctx context.Context) {
 		rows := wallRows(measure+" (in-process Sigstore double): wall", od, signFloorTarget, fl)
 		rows = append(rows, wallRows(measure+" (real stack): wall", o, signFloorTarget, fl)...)
 		rows = append(rows, wallRows(measure+" (real stack): wall", o, anchorTarget, cs)...)
-		rows = append(rows, rssRow(measure+": peak RSS (≤ 64 MiB)", o, signRSSLimit, cs))
+		rows = append(rows, rssRow(measure+": peak RSS (≤ 64 MiB)", o, signRSSLimit, 0, cs))
 		b.record(rows, od, o, fl, cs)
 
 		// Verify tagship's bundle with both verifiers.
@@ -286,7 +286,7 @@ func (b *bench) signVerify(ctx context.Context) {
 		measure = "verify " + label
 		rows = wallRows(measure+": wall", ov, signFloorTarget, fl)
 		rows = append(rows, wallRows(measure+": wall", ov, anchorTarget, cv)...)
-		rows = append(rows, rssRow(measure+": peak RSS (≤ 64 MiB)", ov, signRSSLimit, cv))
+		rows = append(rows, rssRow(measure+": peak RSS (≤ 64 MiB)", ov, signRSSLimit, 0, cv))
 		b.record(rows, ov, cv)
 
 		for _, p := range []string{file, ourBundle, file + ".cosign.sigstore.json"} {

@@ -76,11 +76,11 @@ func wallRows(measure string, ours agg, target float64, anchors ...agg) []Row {
 }
 
 // rssRow compares the peak RSS of ours with an anchor's; limit (bytes) is
-// the absolute budget for ours (0: none).
-func rssRow(measure string, ours agg, limit int64, anchor agg) Row {
+// the absolute budget for ours (0: none), target the ratio's (0: none).
+func rssRow(measure string, ours agg, limit int64, target float64, anchor agg) Row {
 	r := Row{Measure: measure, Anchor: anchor.name}
 	r.Tagship, r.AnchorFigure, r.Ratio = cells(ours, anchor, func(x agg) float64 { return float64(x.rss) },
-		func(x agg) string { return fmtBytes(x.rss) }, 0)
+		func(x agg) string { return fmtBytes(x.rss) }, target)
 	if ours.ok() && limit > 0 {
 		r.Tagship = limitCell(fmtBytes(ours.rss), ours.rss <= limit)
 	}

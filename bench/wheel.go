@@ -101,7 +101,7 @@ func (b *bench) wheel(ctx context.Context) {
 	res := b.compare(ctx, b.runs, ours, tw)
 	o, t := res[0], res[1]
 	rows := wallRows(measure+": wall", o, anchorTarget, t)
-	rows = append(rows, rssRow(measure+": peak RSS (≤ 64 MiB)", o, wheelRSSLimit, t))
+	rows = append(rows, rssRow(measure+": peak RSS (≤ 64 MiB)", o, wheelRSSLimit, 0, t))
 	b.record(rows, o, t)
 	b.note("Wheel: a valid wheel (dist-info METADATA, WHEEL, RECORD and one stored random member, pypitest.WriteWheel) uploaded with a classic API token to pypi/pypitest's `/legacy/` on 127.0.0.1, " +
 		"a fresh server per run: `examples/pypi-publish -index URL -token T FILE` vs `twine upload --repository-url URL -u __token__ -p T FILE`. The server runs inside the bench process.")

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tagship/tagship/internal/interop"
+	"github.com/tagship/tagship/internal/shell"
 	"github.com/tagship/tagship/release/prepare"
 	"github.com/tagship/tagship/release/releasetest"
 )
@@ -46,10 +47,8 @@ func buildCommand(t *testing.T, pkg, dist string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return buildHelperEnv + "=1 " + shq(exe) + " " + shq(pkg) + " " + shq(dist)
+	return buildHelperEnv + "=1 " + shell.Single(exe) + " " + shell.Single(pkg) + " " + shell.Single(dist)
 }
-
-func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // TestLayouts releases projects of different shapes with the production
 // main on the doubles: every path is relative to the repository root
