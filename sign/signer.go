@@ -451,14 +451,10 @@ func (s *Signer) assemble(ctx context.Context, sig []byte, content func(*protobu
 			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: cert.Raw}},
 		}
 	}
-	for i, u := range s.tsaURL {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		tsa := sgsign.NewTimestampAuthority(&sgsign.TimestampAuthorityOptions{URL: u, Timeout: s.o.requestTimeout, Transport: ctxTransport{ctx: ctx, base: s.tsaRT}})
-		ts, err := tsa.GetTimestamp(ctx, sig)
+	for i := range s.tsaURL {
+		ts, err := s.timestamp(ctx, i, sig)
 		if err != nil {
-			return nil, nil, &ServiceError{Service: "tsa", URL: s.tsaURL[i], Err: err}
+			return nil, nil, err
 		}
 		if pb.VerificationMaterial.TimestampVerificationData == nil {
 			pb.VerificationMaterial.TimestampVerificationData = &protobundle.TimestampVerificationData{}
