@@ -2,6 +2,7 @@ package provenance_test
 
 import (
 	"context"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,8 +63,7 @@ func TestInteropCosign(t *testing.T) {
 	}
 	identity, issuer := wf.Identity(), st.Issuer()
 	const wrongIdentity = "https://github.com/evil/hello/.github/workflows/release.yml@refs/tags/v1.2.3"
-	env := wf.Env()
-	run, err := provenance.GitHubRunFromEnv(func(k string) string { return env[k] })
+	run, err := provenance.GitHubRunFromEnv(getenv(wf.Env()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestInteropCosign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		subjects = append(subjects, provenance.Subject{Name: n, SHA256: hexOf(sum)})
+		subjects = append(subjects, provenance.Subject{Name: n, SHA256: hex.EncodeToString(sum)})
 	}
 	stmt, err := build.Statement(subjects...)
 	if err != nil {
@@ -280,13 +280,4 @@ func TestInteropCosign(t *testing.T) {
 			}
 		}
 	})
-}
-
-func hexOf(b []byte) string {
-	const digits = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, digits[c>>4], digits[c&15])
-	}
-	return string(out)
 }

@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -187,7 +188,7 @@ type MismatchError struct {
 }
 
 func (e *MismatchError) Error() string {
-	s := fmt.Sprintf("%v: %s: expected %s, found %s", e.Sentinel, e.Field, or(e.Expected, "-"), or(e.Found, "-"))
+	s := fmt.Sprintf("%v: %s: expected %s, found %s", e.Sentinel, e.Field, cmp.Or(e.Expected, "-"), cmp.Or(e.Found, "-"))
 	if e.Hint != "" {
 		s += "; " + e.Hint
 	}
@@ -299,7 +300,7 @@ func (p *Provenance) Check(e Expect) error {
 	mis := func(field, exp, found, hint string, sentinel error) {
 		errs = append(errs, &MismatchError{Field: field, Expected: exp, Found: found, Hint: hint, Sentinel: sentinel})
 	}
-	server := strings.TrimSuffix(or(e.ServerURL, DefaultServerURL), "/")
+	server := strings.TrimSuffix(cmp.Or(e.ServerURL, DefaultServerURL), "/")
 	ref := e.Ref
 	if ref != "" && !strings.HasPrefix(ref, "refs/") {
 		ref = "refs/tags/" + ref
@@ -356,7 +357,7 @@ func (p *Provenance) checkSubject(want Subject) []error {
 		names = append(names, s.String())
 	}
 	sort.Strings(names)
-	return []error{&MismatchError{Field: "subject", Expected: want.String(), Found: or(strings.Join(names, ", "), "no subjects"), Sentinel: ErrSubject,
+	return []error{&MismatchError{Field: "subject", Expected: want.String(), Found: cmp.Or(strings.Join(names, ", "), "no subjects"), Sentinel: ErrSubject,
 		Hint: "the provenance does not describe this artifact: it belongs to another build or release"}}
 }
 
@@ -389,11 +390,4 @@ func (p *Provenance) CheckCertificate(c CertificateFacts) error {
 			Hint: "the provenance names another run than the one that signed it"})
 	}
 	return errors.Join(errs...)
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -100,23 +100,30 @@ func LoadPublicKey(path string) (crypto.PublicKey, error) {
 // PublicKeyID names a public key in messages: "sha256:" and the hex
 // SHA-256 of its PKIX DER encoding ("" for a key that cannot be encoded).
 func PublicKeyID(pub crypto.PublicKey) string {
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	h, err := pkixSHA256(pub)
 	if err != nil {
 		return ""
 	}
-	h := sha256.Sum256(der)
 	return "sha256:" + hex.EncodeToString(h[:])
 }
 
 // publicKeyHint is the key hint a key-signed bundle carries: the base64
 // SHA-256 of the PKIX DER encoding, as sigstore-go's keypairs compute it.
 func publicKeyHint(pub crypto.PublicKey) string {
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	h, err := pkixSHA256(pub)
 	if err != nil {
 		return ""
 	}
-	h := sha256.Sum256(der)
 	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// pkixSHA256 is the SHA-256 of pub's PKIX DER encoding.
+func pkixSHA256(pub crypto.PublicKey) ([sha256.Size]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	return sha256.Sum256(der), nil
 }
 
 // Validate reports whether p can be used for verification.

@@ -59,10 +59,10 @@ const certRefreshMargin = 2 * time.Minute
 // and self-verified the same way.
 type Signer struct {
 	o        *options
-	key      *ecdsa.PrivateKey // keyless: the ephemeral key Fulcio certifies
-	kp       *keypair
-	signer   crypto.Signer // what signs: key, or the caller's WithSigningKey
+	kp       *keypair      // keyless: the ephemeral key Fulcio certifies
+	signer   crypto.Signer // what signs: the ephemeral key, or the caller's WithSigningKey
 	pubPEM   []byte        // key mode: the public key logged in Rekor
+	hint     string        // key mode: the bundle's key hint (publicKeyHint)
 	fulcioRT http.RoundTripper
 	tsaRT    http.RoundTripper
 	fURL     string
@@ -140,12 +140,13 @@ func NewSigner(opts ...Option) (*Signer, error) {
 			return nil, fmt.Errorf("%w: signing key: %v", ErrConfig, err)
 		}
 		s.pubPEM = pemKey
+		s.hint = publicKeyHint(o.signingKey.Public())
 	} else {
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
 			return nil, err
 		}
-		s.key, s.signer = key, key
+		s.signer = key
 		if s.kp, err = newKeypair(key); err != nil {
 			return nil, err
 		}
@@ -323,7 +324,7 @@ func (s *Signer) ensureCert(ctx context.Context) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, &ServiceError{Service: "fulcio", URL: s.fURL, Err: fmt.Errorf("unparsable certificate: %w", err)}
 	}
-	if pub, ok := cert.PublicKey.(*ecdsa.PublicKey); !ok || !pub.Equal(s.key.Public()) {
+	if pub, ok := cert.PublicKey.(*ecdsa.PublicKey); !ok || !pub.Equal(s.signer.Public()) {
 		return nil, &ServiceError{Service: "fulcio", URL: s.fURL, Err: errors.New("certificate is not for the signer's key")}
 	}
 	s.cert = cert
@@ -438,7 +439,7 @@ func (s *Signer) assemble(ctx context.Context, sig []byte, content func(*protobu
 	if s.pubPEM != nil {
 		logged = s.pubPEM
 		pb.VerificationMaterial = &protobundle.VerificationMaterial{
-			Content: &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: publicKeyHint(s.signer.Public())}},
+			Content: &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: s.hint}},
 		}
 	} else {
 		var err error
@@ -450,14 +451,10 @@ func (s *Signer) assemble(ctx context.Context, sig []byte, content func(*protobu
 			Content: &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: cert.Raw}},
 		}
 	}
-	for i, u := range s.tsaURL {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		tsa := sgsign.NewTimestampAuthority(&sgsign.TimestampAuthorityOptions{URL: u, Timeout: s.o.requestTimeout, Transport: ctxTransport{ctx: ctx, base: s.tsaRT}})
-		ts, err := tsa.GetTimestamp(ctx, sig)
+	for i := range s.tsaURL {
+		ts, err := s.timestamp(ctx, i, sig)
 		if err != nil {
-			return nil, nil, &ServiceError{Service: "tsa", URL: s.tsaURL[i], Err: err}
+			return nil, nil, err
 		}
 		if pb.VerificationMaterial.TimestampVerificationData == nil {
 			pb.VerificationMaterial.TimestampVerificationData = &protobundle.TimestampVerificationData{}
@@ -583,11 +580,10 @@ type keypair struct {
 }
 
 func newKeypair(priv *ecdsa.PrivateKey) (*keypair, error) {
-	der, err := x509.MarshalPKIXPublicKey(priv.Public())
+	h, err := pkixSHA256(priv.Public())
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.Sum256(der)
 	return &keypair{priv: priv, hint: []byte(base64.StdEncoding.EncodeToString(h[:]))}, nil
 }
 

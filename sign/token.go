@@ -59,6 +59,9 @@ func newTokenOptions(opts []TokenOption) (*tokenOptions, error) {
 			return nil, err
 		}
 	}
+	// Wrapped once here, not per request: a fresh copy per fetch would
+	// build a new transport (and connection pool) every time.
+	o.client = safeClient(o.client)
 	return o, nil
 }
 
@@ -156,7 +159,7 @@ func (s *actionsTokenSource) fetch(ctx context.Context, u, reqTok string) (token
 	}
 	req.Header.Set("Authorization", "bearer "+reqTok)
 	req.Header.Set("Accept", "application/json")
-	resp, err := safeClient(s.o.client).Do(req)
+	resp, err := s.o.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", false, ctx.Err()

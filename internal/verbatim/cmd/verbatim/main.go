@@ -42,6 +42,7 @@ import (
 	"github.com/tagship/tagship/ghrelease"
 	"github.com/tagship/tagship/ghrelease/ghreleasetest"
 	"github.com/tagship/tagship/internal/interop"
+	"github.com/tagship/tagship/internal/shell"
 	"github.com/tagship/tagship/internal/sigstack"
 	"github.com/tagship/tagship/internal/verbatim"
 	"github.com/tagship/tagship/release"
@@ -351,7 +352,7 @@ func (r *runner) exec(ctx context.Context, v, text string) (string, error) {
 		if len(words) < 3 || words[0] != "cosign" {
 			return "", fmt.Errorf("not a cosign command")
 		}
-		text = words[0] + " " + words[1] + " --trusted-root " + shellQuote(r.root) + " " + words[2]
+		text = words[0] + " " + words[1] + " --trusted-root " + shell.Single(r.root) + " " + words[2]
 		env[0] = "PATH=" + r.binDirs[v] + string(os.PathListSeparator) + os.Getenv("PATH")
 		cmd = exec.CommandContext(ctx, "sh", "-c", text)
 	case verbatim.SigstoreJS:
@@ -582,8 +583,6 @@ func sigstoreArgs(text string) ([]string, error) {
 	}
 	return words[3:], nil
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
