@@ -11,10 +11,10 @@ import (
 )
 
 var (
-	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	secretNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	jobIDRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,99}$`)
-	pathRE       = regexp.MustCompile(`^[A-Za-z0-9_.\-/ ]*$`)
+	// envNameRE: an environment variable's or a secret's name.
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	jobIDRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,99}$`)
+	pathRE    = regexp.MustCompile(`^[A-Za-z0-9_.\-/ ]*$`)
 	// rawNameRE: a step name written without quotes (a YAML plain scalar).
 	rawNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.\-/ ]*$`)
 	secretsRE = regexp.MustCompile(`(?i)\bsecrets\s*[.\[]`)
@@ -66,7 +66,7 @@ func checkJob(j Job) error {
 		return bad("%v", err)
 	}
 	for k, v := range j.Secrets {
-		if !envNameRE.MatchString(k) || !secretNameRE.MatchString(v) {
+		if !envNameRE.MatchString(k) || !envNameRE.MatchString(v) {
 			return bad("secret %s=%s: want VARIABLE=SECRET_NAME, letters, digits and '_'", k, v)
 		}
 	}
