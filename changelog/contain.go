@@ -114,7 +114,8 @@ func lineBefore(src []byte, start int) string {
 // closer works it returns body as literal text inside a tilde fence longer
 // than any in it, so that nothing after it can ever be hidden.
 func Seal(body string) string {
-	if Contained(body) == nil {
+	open := Contained(body)
+	if open == nil {
 		return body
 	}
 	bt, tl := longestRun(body, '`'), longestRun(body, '~')
@@ -123,20 +124,21 @@ func Seal(body string) string {
 		"-->", "?>", "]]>", ">", "</pre>", "</script>", "</style>", "</textarea>",
 	}
 	cur := body
+	opens := make([]error, len(closers))
 	// Several blocks may be open inside one another (a comment in a
 	// list, then a fence): close step by step, keeping each closer that
-	// makes progress.
+	// makes progress. open is what Contained says of cur: never nil here.
 	for range 4 {
-		for _, c := range closers {
+		for i, c := range closers {
 			try := cur + "\n" + c
-			if Contained(try) == nil {
+			if opens[i] = Contained(try); opens[i] == nil {
 				return try
 			}
 		}
 		progressed := false
-		for _, c := range closers {
-			if try := cur + "\n" + c; !sameOpen(cur, try) {
-				cur, progressed = try, true
+		for i, c := range closers {
+			if !sameOpen(open, opens[i]) {
+				cur, open, progressed = cur+"\n"+c, opens[i], true
 				break
 			}
 		}
@@ -148,8 +150,9 @@ func Seal(body string) string {
 	return fence + "text\n" + body + "\n" + fence
 }
 
-func sameOpen(a, b string) bool {
-	ea, eb := Contained(a), Contained(b)
+// sameOpen reports whether two results of Contained name the same open
+// block at the same line.
+func sameOpen(ea, eb error) bool {
 	var ua, ub *UncontainedError
 	if !errors.As(ea, &ua) || !errors.As(eb, &ub) {
 		return false
