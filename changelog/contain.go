@@ -50,10 +50,7 @@ func Contained(body string) error {
 		}
 	}
 	// Find the top-level block that swallowed the sentinel.
-	var last ast.Node
-	for c := doc.FirstChild(); c != nil; c = c.NextSibling() {
-		last = c
-	}
+	last := doc.LastChild()
 	e := &UncontainedError{What: "block", Line: 1}
 	if last == nil {
 		return e
@@ -68,9 +65,10 @@ func Contained(body string) error {
 		}
 		return ast.WalkContinue, nil
 	})
-	start := -1
+	start, before := -1, 0 // before: the newlines ahead of start
 	if l := deepest.Lines(); l.Len() > 0 {
 		start = l.At(0).Start
+		before = strings.Count(string(src[:start]), "\n")
 	}
 	switch n := deepest.(type) {
 	case *ast.FencedCodeBlock:
@@ -78,10 +76,10 @@ func Contained(body string) error {
 		if start >= 0 {
 			// The opening fence is the line before the first content line.
 			line := lineBefore(src, start)
-			if t := strings.TrimLeft(line, " \t>-*+0123456789.)"); len(t) > 0 && (t[0] == '`' || t[0] == '~') {
-				e.What += " " + t[:len(t)-len(strings.TrimLeft(t, t[:1]))]
+			if ch, k, ok := opensFence(strings.TrimLeft(line, " \t>-*+0123456789.)")); ok {
+				e.What += " " + strings.Repeat(string(ch), k)
 			}
-			e.Line = strings.Count(string(src[:start]), "\n")
+			e.Line = before
 		}
 	case *ast.HTMLBlock:
 		e.What = "HTML block"
@@ -89,11 +87,11 @@ func Contained(body string) error {
 			e.What = "HTML comment <!--"
 		}
 		if start >= 0 {
-			e.Line = strings.Count(string(src[:start]), "\n") + 1
+			e.Line = before + 1
 		}
 	default:
 		if start >= 0 {
-			e.Line = strings.Count(string(src[:start]), "\n") + 1
+			e.Line = before + 1
 		}
 	}
 	return e
