@@ -49,29 +49,42 @@ func (p *Publisher) afterCreate(ctx context.Context, rel Release, mine *ghReleas
 	if err != nil {
 		return nil, nil, err
 	}
-	var drafts []*ghRelease
-	for _, c := range all {
-		if c.GetTagName() != rel.Tag {
-			continue
-		}
-		if !c.GetDraft() {
-			return c, all, nil
-		}
-		drafts = append(drafts, c)
+	r, err := p.fromListing(ctx, rel.Owner, rel.Repo, rel.Tag, all)
+	if err != nil {
+		return nil, all, err
 	}
-	if len(drafts) == 0 && (mine.GetID() == 0 || mine.GetTagName() != rel.Tag) {
+	if r != nil {
+		return r, all, nil
+	}
+	if mine.GetID() == 0 || mine.GetTagName() != rel.Tag {
 		// The create call's success answer did not describe the draft it
 		// claims to have made, and no draft is listed: do not believe it.
 		return nil, nil, fmt.Errorf("%w: creating the draft for %s was answered with success, but the answer names release %d (tag %q) and no draft for the tag is listed", ErrNotPublished, rel.Tag, mine.GetID(), mine.GetTagName())
 	}
-	if len(drafts) <= 1 {
-		if len(drafts) == 1 {
-			return drafts[0], all, nil
+	return mine, all, nil
+}
+
+// fromListing chooses tag's release from a listing of the repository's
+// releases: the published one, else the only draft, else the draft
+// reconcileDrafts keeps. It is nil when the tag has no release listed.
+func (p *Publisher) fromListing(ctx context.Context, owner, repo, tag string, all []*ghRelease) (*ghRelease, error) {
+	var drafts []*ghRelease
+	for _, c := range all {
+		if c.GetTagName() != tag {
+			continue
 		}
-		return mine, all, nil
+		if !c.GetDraft() {
+			return c, nil
+		}
+		drafts = append(drafts, c)
 	}
-	keep, err := p.reconcileDrafts(ctx, rel.Owner, rel.Repo, rel.Tag, drafts)
-	return keep, all, err
+	switch len(drafts) {
+	case 0:
+		return nil, nil
+	case 1:
+		return drafts[0], nil
+	}
+	return p.reconcileDrafts(ctx, owner, repo, tag, drafts)
 }
 
 // adoptPublished handles a release that is already public when Publish

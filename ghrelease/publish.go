@@ -374,22 +374,7 @@ func (p *Publisher) findRelease(ctx context.Context, owner, repo, tag string) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	var drafts []*ghRelease
-	for _, c := range all {
-		if c.GetTagName() == tag {
-			if !c.GetDraft() {
-				return c, all, nil // published meanwhile
-			}
-			drafts = append(drafts, c)
-		}
-	}
-	switch len(drafts) {
-	case 0:
-		return nil, all, nil
-	case 1:
-		return drafts[0], all, nil
-	}
-	keep, err := p.reconcileDrafts(ctx, owner, repo, tag, drafts)
+	keep, err := p.fromListing(ctx, owner, repo, tag, all) // a published one: published meanwhile
 	return keep, all, err
 }
 
