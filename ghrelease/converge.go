@@ -130,24 +130,14 @@ func (p *Publisher) confirm(ctx context.Context, rel Release, id int64, want []*
 		return nil
 	}
 	var got ghRelease
-	err := p.call(ctx, "read back release "+rel.Tag, func() (*github.Response, error) {
-		req, err := p.gh.NewRequest(http.MethodGet, fmt.Sprintf("repos/%s/%s/releases/tags/%s", rel.Owner, rel.Repo, url.PathEscape(rel.Tag)), nil)
-		if err != nil {
-			return nil, permanent{err}
-		}
-		got = ghRelease{}
-		return p.gh.Do(ctx, req, &got)
-	})
+	err := p.getByTag(ctx, "read back release "+rel.Tag, rel.Owner, rel.Repo, rel.Tag, &got)
 	if err != nil {
 		return fmt.Errorf("%w: %s is not visible by its tag after publishing (still a draft?): %w", ErrNotPublished, rel.Tag, err)
 	}
 	if got.GetDraft() || got.GetID() != id {
 		return fmt.Errorf("%w: reading %s back found release %d (draft %v), expected the published release %d", ErrNotPublished, rel.Tag, got.GetID(), got.GetDraft(), id)
 	}
-	st := &assetState{p: p, owner: rel.Owner, repo: rel.Repo, rel: &got, log: p.o.logger, existing: map[string]*github.ReleaseAsset{}}
-	for _, a := range got.Assets {
-		st.existing[a.GetName()] = a
-	}
+	st := p.newAssetState(rel, &got, p.o.logger)
 	for _, la := range want {
 		ex := st.lookup(la.Name)
 		if ex == nil {
@@ -165,6 +155,19 @@ func (p *Publisher) confirm(ctx context.Context, rel Release, id int64, want []*
 		}
 	}
 	return nil
+}
+
+// getByTag reads tag's release into r with GitHub's get-by-tag (which
+// hides drafts); r is reset before each attempt.
+func (p *Publisher) getByTag(ctx context.Context, op, owner, repo, tag string, r *ghRelease) error {
+	return p.call(ctx, op, func() (*github.Response, error) {
+		req, err := p.gh.NewRequest(http.MethodGet, fmt.Sprintf("repos/%s/%s/releases/tags/%s", owner, repo, url.PathEscape(tag)), nil)
+		if err != nil {
+			return nil, permanent{err}
+		}
+		*r = ghRelease{}
+		return p.gh.Do(ctx, req, r)
+	})
 }
 
 // settleLatest gives the "Latest" badge back to the highest published

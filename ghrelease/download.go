@@ -159,16 +159,8 @@ func (d *Downloader) ReleaseByTag(ctx context.Context, owner, repo, tag string) 
 	if !ownerRE.MatchString(owner) || !repoNmRE.MatchString(repo) || tag == "" {
 		return nil, fmt.Errorf("%w: owner %q, repo %q, tag %q: expected OWNER, REPO and a tag such as v1.2.3", ErrInvalidRelease, owner, repo, tag)
 	}
-	p := d.p
 	var rel ghRelease
-	err := p.call(ctx, "get release "+tag, func() (*github.Response, error) {
-		req, err := p.gh.NewRequest(http.MethodGet, fmt.Sprintf("repos/%s/%s/releases/tags/%s", owner, repo, url.PathEscape(tag)), nil)
-		if err != nil {
-			return nil, permanent{err}
-		}
-		rel = ghRelease{}
-		return p.gh.Do(ctx, req, &rel)
-	})
+	err := d.p.getByTag(ctx, "get release "+tag, owner, repo, tag, &rel)
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {

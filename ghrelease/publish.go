@@ -205,10 +205,7 @@ func (p *Publisher) Publish(ctx context.Context, rel Release) (*Result, error) {
 	}
 	res.ReleaseID, res.HTMLURL = r.GetID(), r.GetHTMLURL()
 
-	st := &assetState{p: p, owner: rel.Owner, repo: rel.Repo, rel: r, log: log, existing: map[string]*github.ReleaseAsset{}}
-	for _, a := range r.Assets {
-		st.existing[a.GetName()] = a
-	}
+	st := p.newAssetState(rel, r, log)
 	results, err := st.sync(ctx, assets)
 	res.Assets = results
 	if err != nil {
@@ -474,6 +471,15 @@ type assetState struct {
 
 	mu       sync.Mutex
 	existing map[string]*github.ReleaseAsset
+}
+
+// newAssetState starts from the assets release r lists.
+func (p *Publisher) newAssetState(rel Release, r *ghRelease, log *slog.Logger) *assetState {
+	st := &assetState{p: p, owner: rel.Owner, repo: rel.Repo, rel: r, log: log, existing: map[string]*github.ReleaseAsset{}}
+	for _, a := range r.Assets {
+		st.existing[a.GetName()] = a
+	}
+	return st
 }
 
 func (s *assetState) immutable() bool { return s.rel.Immutable && !s.rel.GetDraft() }
