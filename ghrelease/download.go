@@ -127,8 +127,7 @@ func NewDownloader(opts ...Option) (*Downloader, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.red = safehttp.NewRedactor(o.token)
-		o.logger = slog.New(safehttp.RedactHandler(o.logger.Handler(), o.red))
+		o.redactToken()
 		api := &http.Client{Transport: tokenTransport(rt, o.token, o.insecureHTTP, o.red, bu), Timeout: hc.Timeout, Jar: hc.Jar}
 		c := github.NewClient(api)
 		c.BaseURL, c.UploadURL = bu, uu
@@ -142,6 +141,11 @@ func NewDownloader(opts ...Option) (*Downloader, error) {
 			return errors.New("stopped after 10 redirects")
 		}
 		return checkDownloadURL(req.URL, o.insecureHTTP)
+	}
+	if o.red == nil {
+		// WithGitHubClient: for call's errors only (a token WithToken
+		// gave); the downloads transport above keeps its own Redactor.
+		o.red = safehttp.NewRedactor(o.token)
 	}
 	return &Downloader{p: &Publisher{o: o, gh: o.client, dl: dl}}, nil
 }

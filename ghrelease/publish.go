@@ -50,6 +50,11 @@ func New(opts ...Option) (*Publisher, error) {
 		base = o.httpClient.Transport
 	}
 	dl := &http.Client{Transport: safehttp.New(base, safehttp.WithService("github downloads"), safehttp.WithAllowHTTP(o.insecureHTTP), safehttp.WithRedactor(o.red))}
+	if o.red == nil {
+		// WithGitHubClient: for call's errors only (a token WithToken
+		// gave); the downloads transport above keeps its own Redactor.
+		o.red = safehttp.NewRedactor(o.token)
+	}
 	return &Publisher{o: o, gh: o.client, dl: dl}, nil
 }
 
@@ -803,7 +808,7 @@ func (p *Publisher) call(ctx context.Context, op string, fn func() (*github.Resp
 		}
 		// A server may quote the credentials it received: never pass
 		// the token on.
-		err = redactToken(err, p.o.token)
+		err = p.o.red.Error(err)
 		if !retry || attempt >= rp.Attempts {
 			if why != "" {
 				err = fmt.Errorf("%w (%s)", err, why)
@@ -817,10 +822,6 @@ func (p *Publisher) call(ctx context.Context, op string, fn func() (*github.Resp
 		case <-p.o.sleep(wait):
 		}
 	}
-}
-
-func redactToken(err error, token string) error {
-	return safehttp.NewRedactor(token).Error(err)
 }
 
 // statusHint says how to fix the usual "you are wrong" answers.
