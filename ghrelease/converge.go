@@ -66,7 +66,9 @@ func (p *Publisher) afterCreate(ctx context.Context, rel Release, mine *ghReleas
 
 // fromListing chooses tag's release from a listing of the repository's
 // releases: the published one, else the only draft, else the draft
-// reconcileDrafts keeps. It is nil when the tag has no release listed.
+// reconcileDrafts keeps (a read-only Publisher, a Downloader's, takes the
+// oldest without deleting the others). It is nil when the tag has no
+// release listed.
 func (p *Publisher) fromListing(ctx context.Context, owner, repo, tag string, all []*ghRelease) (*ghRelease, error) {
 	var drafts []*ghRelease
 	for _, c := range all {
@@ -83,6 +85,10 @@ func (p *Publisher) fromListing(ctx context.Context, owner, repo, tag string, al
 		return nil, nil
 	case 1:
 		return drafts[0], nil
+	}
+	if p.readOnly {
+		// A reader deletes nothing: it takes the draft reconcileDrafts keeps.
+		return slices.MinFunc(drafts, func(a, b *ghRelease) int { return cmp.Compare(a.GetID(), b.GetID()) }), nil
 	}
 	return p.reconcileDrafts(ctx, owner, repo, tag, drafts)
 }

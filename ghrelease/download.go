@@ -147,7 +147,7 @@ func NewDownloader(opts ...Option) (*Downloader, error) {
 		// gave); the downloads transport above keeps its own Redactor.
 		o.red = safehttp.NewRedactor(o.token)
 	}
-	return &Downloader{p: &Publisher{o: o, gh: o.client, dl: dl}}, nil
+	return &Downloader{p: &Publisher{o: o, gh: o.client, dl: dl, readOnly: true}}, nil
 }
 
 func checkDownloadURL(u *url.URL, insecure bool) error {
@@ -181,8 +181,10 @@ func (d *Downloader) ReleaseByTag(ctx context.Context, owner, repo, tag string) 
 // ReleaseForTag is ReleaseByTag that also finds a draft (GitHub's
 // get-by-tag hides drafts, so they are found by listing, as Publish does);
 // PublishedRelease.Draft says which it is. It needs a token that can see
-// drafts. A tag with no release at all is ErrNoRelease. The release
-// pipeline uses it to adopt the bundles an earlier run already attached.
+// drafts; of several drafts for the tag it takes the oldest and, unlike
+// Publish, deletes none. A tag with no release at all is ErrNoRelease.
+// The release pipeline uses it to adopt the bundles an earlier run
+// already attached.
 func (d *Downloader) ReleaseForTag(ctx context.Context, owner, repo, tag string) (*PublishedRelease, error) {
 	if !ownerRE.MatchString(owner) || !repoNmRE.MatchString(repo) || tag == "" {
 		return nil, fmt.Errorf("%w: owner %q, repo %q, tag %q: expected OWNER, REPO and a tag such as v1.2.3", ErrInvalidRelease, owner, repo, tag)

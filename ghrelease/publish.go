@@ -36,6 +36,9 @@ type Publisher struct {
 	o  options
 	gh *github.Client
 	dl *http.Client // follows download redirects, never carries the token
+	// readOnly: a Downloader's, which never changes a release (it may run
+	// with contents: read).
+	readOnly bool
 }
 
 // New returns a Publisher. Without [WithGitHubClient] it needs a token
