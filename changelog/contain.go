@@ -50,10 +50,7 @@ func Contained(body string) error {
 		}
 	}
 	// Find the top-level block that swallowed the sentinel.
-	var last ast.Node
-	for c := doc.FirstChild(); c != nil; c = c.NextSibling() {
-		last = c
-	}
+	last := doc.LastChild()
 	e := &UncontainedError{What: "block", Line: 1}
 	if last == nil {
 		return e
@@ -68,9 +65,10 @@ func Contained(body string) error {
 		}
 		return ast.WalkContinue, nil
 	})
-	start := -1
+	start, before := -1, 0 // before: the newlines ahead of start
 	if l := deepest.Lines(); l.Len() > 0 {
 		start = l.At(0).Start
+		before = strings.Count(string(src[:start]), "\n")
 	}
 	switch n := deepest.(type) {
 	case *ast.FencedCodeBlock:
@@ -78,10 +76,10 @@ func Contained(body string) error {
 		if start >= 0 {
 			// The opening fence is the line before the first content line.
 			line := lineBefore(src, start)
-			if t := strings.TrimLeft(line, " \t>-*+0123456789.)"); len(t) > 0 && (t[0] == '`' || t[0] == '~') {
-				e.What += " " + t[:len(t)-len(strings.TrimLeft(t, t[:1]))]
+			if ch, k, ok := opensFence(strings.TrimLeft(line, " \t>-*+0123456789.)")); ok {
+				e.What += " " + strings.Repeat(string(ch), k)
 			}
-			e.Line = strings.Count(string(src[:start]), "\n")
+			e.Line = before
 		}
 	case *ast.HTMLBlock:
 		e.What = "HTML block"
@@ -89,11 +87,11 @@ func Contained(body string) error {
 			e.What = "HTML comment <!--"
 		}
 		if start >= 0 {
-			e.Line = strings.Count(string(src[:start]), "\n") + 1
+			e.Line = before + 1
 		}
 	default:
 		if start >= 0 {
-			e.Line = strings.Count(string(src[:start]), "\n") + 1
+			e.Line = before + 1
 		}
 	}
 	return e
@@ -114,7 +112,8 @@ func lineBefore(src []byte, start int) string {
 // closer works it returns body as literal text inside a tilde fence longer
 // than any in it, so that nothing after it can ever be hidden.
 func Seal(body string) string {
-	if Contained(body) == nil {
+	open := Contained(body)
+	if open == nil {
 		return body
 	}
 	bt, tl := longestRun(body, '`'), longestRun(body, '~')
@@ -123,20 +122,21 @@ func Seal(body string) string {
 		"-->", "?>", "]]>", ">", "</pre>", "</script>", "</style>", "</textarea>",
 	}
 	cur := body
+	opens := make([]error, len(closers))
 	// Several blocks may be open inside one another (a comment in a
 	// list, then a fence): close step by step, keeping each closer that
-	// makes progress.
+	// makes progress. open is what Contained says of cur: never nil here.
 	for range 4 {
-		for _, c := range closers {
+		for i, c := range closers {
 			try := cur + "\n" + c
-			if Contained(try) == nil {
+			if opens[i] = Contained(try); opens[i] == nil {
 				return try
 			}
 		}
 		progressed := false
-		for _, c := range closers {
-			if try := cur + "\n" + c; !sameOpen(cur, try) {
-				cur, progressed = try, true
+		for i, c := range closers {
+			if !sameOpen(open, opens[i]) {
+				cur, open, progressed = cur+"\n"+c, opens[i], true
 				break
 			}
 		}
@@ -148,8 +148,9 @@ func Seal(body string) string {
 	return fence + "text\n" + body + "\n" + fence
 }
 
-func sameOpen(a, b string) bool {
-	ea, eb := Contained(a), Contained(b)
+// sameOpen reports whether two results of Contained name the same open
+// block at the same line.
+func sameOpen(ea, eb error) bool {
 	var ua, ub *UncontainedError
 	if !errors.As(ea, &ua) || !errors.As(eb, &ub) {
 		return false

@@ -105,7 +105,7 @@ func (c *Changelog) Cut(version string, date time.Time) error {
 		return &Error{Line: u.Line, Err: ErrCutConflict, Msg: fmt.Sprintf(
 			"cutting %s produced a document that does not parse (%v); cut this release by hand", v, err)}
 	}
-	if nr := nc.byVersion[v]; nr == nil || nc.unreleased == nil || hasEntries(nc.unreleased.Body) ||
+	if nr := nc.byVersion[v]; nr == nil || nc.unreleased == nil ||
 		nc.unreleased.Body != normBody(c.src[u.hdrNext:at]) ||
 		len(nc.releases) != len(c.releases)+1 || nr.Body != normBody(c.src[at:u.bodyEnd]) ||
 		(relURL != "" && (nc.Link(v) != relURL || nc.Link("Unreleased") != unrelURL)) {

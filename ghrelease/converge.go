@@ -49,29 +49,48 @@ func (p *Publisher) afterCreate(ctx context.Context, rel Release, mine *ghReleas
 	if err != nil {
 		return nil, nil, err
 	}
-	var drafts []*ghRelease
-	for _, c := range all {
-		if c.GetTagName() != rel.Tag {
-			continue
-		}
-		if !c.GetDraft() {
-			return c, all, nil
-		}
-		drafts = append(drafts, c)
+	r, err := p.fromListing(ctx, rel.Owner, rel.Repo, rel.Tag, all)
+	if err != nil {
+		return nil, all, err
 	}
-	if len(drafts) == 0 && (mine.GetID() == 0 || mine.GetTagName() != rel.Tag) {
+	if r != nil {
+		return r, all, nil
+	}
+	if mine.GetID() == 0 || mine.GetTagName() != rel.Tag {
 		// The create call's success answer did not describe the draft it
 		// claims to have made, and no draft is listed: do not believe it.
 		return nil, nil, fmt.Errorf("%w: creating the draft for %s was answered with success, but the answer names release %d (tag %q) and no draft for the tag is listed", ErrNotPublished, rel.Tag, mine.GetID(), mine.GetTagName())
 	}
-	if len(drafts) <= 1 {
-		if len(drafts) == 1 {
-			return drafts[0], all, nil
+	return mine, all, nil
+}
+
+// fromListing chooses tag's release from a listing of the repository's
+// releases: the published one, else the only draft, else the draft
+// reconcileDrafts keeps (a read-only Publisher, a Downloader's, takes the
+// oldest without deleting the others). It is nil when the tag has no
+// release listed.
+func (p *Publisher) fromListing(ctx context.Context, owner, repo, tag string, all []*ghRelease) (*ghRelease, error) {
+	var drafts []*ghRelease
+	for _, c := range all {
+		if c.GetTagName() != tag {
+			continue
 		}
-		return mine, all, nil
+		if !c.GetDraft() {
+			return c, nil
+		}
+		drafts = append(drafts, c)
 	}
-	keep, err := p.reconcileDrafts(ctx, rel.Owner, rel.Repo, rel.Tag, drafts)
-	return keep, all, err
+	switch len(drafts) {
+	case 0:
+		return nil, nil
+	case 1:
+		return drafts[0], nil
+	}
+	if p.readOnly {
+		// A reader deletes nothing: it takes the draft reconcileDrafts keeps.
+		return slices.MinFunc(drafts, func(a, b *ghRelease) int { return cmp.Compare(a.GetID(), b.GetID()) }), nil
+	}
+	return p.reconcileDrafts(ctx, owner, repo, tag, drafts)
 }
 
 // adoptPublished handles a release that is already public when Publish
@@ -117,24 +136,14 @@ func (p *Publisher) confirm(ctx context.Context, rel Release, id int64, want []*
 		return nil
 	}
 	var got ghRelease
-	err := p.call(ctx, "read back release "+rel.Tag, func() (*github.Response, error) {
-		req, err := p.gh.NewRequest(http.MethodGet, fmt.Sprintf("repos/%s/%s/releases/tags/%s", rel.Owner, rel.Repo, url.PathEscape(rel.Tag)), nil)
-		if err != nil {
-			return nil, permanent{err}
-		}
-		got = ghRelease{}
-		return p.gh.Do(ctx, req, &got)
-	})
+	err := p.getByTag(ctx, "read back release "+rel.Tag, rel.Owner, rel.Repo, rel.Tag, &got)
 	if err != nil {
 		return fmt.Errorf("%w: %s is not visible by its tag after publishing (still a draft?): %w", ErrNotPublished, rel.Tag, err)
 	}
 	if got.GetDraft() || got.GetID() != id {
 		return fmt.Errorf("%w: reading %s back found release %d (draft %v), expected the published release %d", ErrNotPublished, rel.Tag, got.GetID(), got.GetDraft(), id)
 	}
-	st := &assetState{p: p, owner: rel.Owner, repo: rel.Repo, rel: &got, log: p.o.logger, existing: map[string]*github.ReleaseAsset{}}
-	for _, a := range got.Assets {
-		st.existing[a.GetName()] = a
-	}
+	st := p.newAssetState(rel, &got, p.o.logger)
 	for _, la := range want {
 		ex := st.lookup(la.Name)
 		if ex == nil {
@@ -152,6 +161,19 @@ func (p *Publisher) confirm(ctx context.Context, rel Release, id int64, want []*
 		}
 	}
 	return nil
+}
+
+// getByTag reads tag's release into r with GitHub's get-by-tag (which
+// hides drafts); r is reset before each attempt.
+func (p *Publisher) getByTag(ctx context.Context, op, owner, repo, tag string, r *ghRelease) error {
+	return p.call(ctx, op, func() (*github.Response, error) {
+		req, err := p.gh.NewRequest(http.MethodGet, fmt.Sprintf("repos/%s/%s/releases/tags/%s", owner, repo, url.PathEscape(tag)), nil)
+		if err != nil {
+			return nil, permanent{err}
+		}
+		*r = ghRelease{}
+		return p.gh.Do(ctx, req, r)
+	})
 }
 
 // settleLatest gives the "Latest" badge back to the highest published

@@ -127,8 +127,7 @@ func NewDownloader(opts ...Option) (*Downloader, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.red = safehttp.NewRedactor(o.token)
-		o.logger = slog.New(safehttp.RedactHandler(o.logger.Handler(), o.red))
+		o.redactToken()
 		api := &http.Client{Transport: tokenTransport(rt, o.token, o.insecureHTTP, o.red, bu), Timeout: hc.Timeout, Jar: hc.Jar}
 		c := github.NewClient(api)
 		c.BaseURL, c.UploadURL = bu, uu
@@ -143,7 +142,12 @@ func NewDownloader(opts ...Option) (*Downloader, error) {
 		}
 		return checkDownloadURL(req.URL, o.insecureHTTP)
 	}
-	return &Downloader{p: &Publisher{o: o, gh: o.client, dl: dl}}, nil
+	if o.red == nil {
+		// WithGitHubClient: for call's errors only (a token WithToken
+		// gave); the downloads transport above keeps its own Redactor.
+		o.red = safehttp.NewRedactor(o.token)
+	}
+	return &Downloader{p: &Publisher{o: o, gh: o.client, dl: dl, readOnly: true}}, nil
 }
 
 func checkDownloadURL(u *url.URL, insecure bool) error {
@@ -159,16 +163,8 @@ func (d *Downloader) ReleaseByTag(ctx context.Context, owner, repo, tag string) 
 	if !ownerRE.MatchString(owner) || !repoNmRE.MatchString(repo) || tag == "" {
 		return nil, fmt.Errorf("%w: owner %q, repo %q, tag %q: expected OWNER, REPO and a tag such as v1.2.3", ErrInvalidRelease, owner, repo, tag)
 	}
-	p := d.p
 	var rel ghRelease
-	err := p.call(ctx, "get release "+tag, func() (*github.Response, error) {
-		req, err := p.gh.NewRequest(http.MethodGet, fmt.Sprintf("repos/%s/%s/releases/tags/%s", owner, repo, url.PathEscape(tag)), nil)
-		if err != nil {
-			return nil, permanent{err}
-		}
-		rel = ghRelease{}
-		return p.gh.Do(ctx, req, &rel)
-	})
+	err := d.p.getByTag(ctx, "get release "+tag, owner, repo, tag, &rel)
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
@@ -185,8 +181,10 @@ func (d *Downloader) ReleaseByTag(ctx context.Context, owner, repo, tag string) 
 // ReleaseForTag is ReleaseByTag that also finds a draft (GitHub's
 // get-by-tag hides drafts, so they are found by listing, as Publish does);
 // PublishedRelease.Draft says which it is. It needs a token that can see
-// drafts. A tag with no release at all is ErrNoRelease. The release
-// pipeline uses it to adopt the bundles an earlier run already attached.
+// drafts; of several drafts for the tag it takes the oldest and, unlike
+// Publish, deletes none. A tag with no release at all is ErrNoRelease.
+// The release pipeline uses it to adopt the bundles an earlier run
+// already attached.
 func (d *Downloader) ReleaseForTag(ctx context.Context, owner, repo, tag string) (*PublishedRelease, error) {
 	if !ownerRE.MatchString(owner) || !repoNmRE.MatchString(repo) || tag == "" {
 		return nil, fmt.Errorf("%w: owner %q, repo %q, tag %q: expected OWNER, REPO and a tag such as v1.2.3", ErrInvalidRelease, owner, repo, tag)

@@ -218,3 +218,34 @@ func TestDownloaderListsEveryAssetPage(t *testing.T) {
 		t.Fatalf("%d assets (%d distinct), want %d", len(pr.Assets), len(seen), n)
 	}
 }
+
+// TestReleaseForTagNeverDeletes: several drafts for the tag (two runs
+// racing) are converged on by Publish, which deletes all but the oldest;
+// a Downloader only reads — it may run with contents: read, as the
+// release's build-wheel adoption does — so it picks the oldest draft and
+// leaves every draft in place.
+func TestReleaseForTagNeverDeletes(t *testing.T) {
+	t.Parallel()
+	srv := ghreleasetest.New(t)
+	first := srv.AddRelease("octo", "demo", ghreleasetest.Release{Tag: "v2.0.0", Draft: true})
+	srv.AddRelease("octo", "demo", ghreleasetest.Release{Tag: "v2.0.0", Draft: true})
+	d, err := NewDownloader(WithBaseURL(srv.BaseURL(), srv.UploadURL()), WithToken(srv.Token()), WithRetry(fastRetry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := d.ReleaseForTag(context.Background(), "octo", "demo", "v2.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.ID != first.ID || !rel.Draft {
+		t.Fatalf("ReleaseForTag = release %d (draft %v), want the oldest draft %d", rel.ID, rel.Draft, first.ID)
+	}
+	for _, r := range srv.Requests() {
+		if r.Method != http.MethodGet {
+			t.Errorf("a Downloader sent %s %s", r.Method, r.Path)
+		}
+	}
+	if n := len(srv.Releases("octo", "demo")); n != 2 {
+		t.Errorf("%d releases left, want both drafts", n)
+	}
+}

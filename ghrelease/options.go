@@ -205,6 +205,13 @@ func tokenTransport(base http.RoundTripper, token string, insecure bool, red *sa
 	return safehttp.New(base, opts...)
 }
 
+// redactToken makes o.red the Redactor of the token and passes the
+// logger's records through it.
+func (o *options) redactToken() {
+	o.red = safehttp.NewRedactor(o.token)
+	o.logger = slog.New(safehttp.RedactHandler(o.logger.Handler(), o.red))
+}
+
 func buildOptions(opts []Option) (options, error) {
 	o := options{concurrency: 4, retry: defaultRetryPolicy(), checksums: ChecksumsAssetName, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, opt := range opts {
@@ -221,8 +228,7 @@ func buildOptions(opts []Option) (options, error) {
 	if !o.tokenSet {
 		o.token = os.Getenv("GITHUB_TOKEN")
 	}
-	o.red = safehttp.NewRedactor(o.token)
-	o.logger = slog.New(safehttp.RedactHandler(o.logger.Handler(), o.red))
+	o.redactToken()
 	if o.token == "" {
 		return o, fmt.Errorf("%w: set GITHUB_TOKEN (a token with contents: write) or pass WithToken / WithGitHubClient", ErrNoToken)
 	}

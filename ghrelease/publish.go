@@ -36,6 +36,9 @@ type Publisher struct {
 	o  options
 	gh *github.Client
 	dl *http.Client // follows download redirects, never carries the token
+	// readOnly: a Downloader's, which never changes a release (it may run
+	// with contents: read).
+	readOnly bool
 }
 
 // New returns a Publisher. Without [WithGitHubClient] it needs a token
@@ -50,6 +53,11 @@ func New(opts ...Option) (*Publisher, error) {
 		base = o.httpClient.Transport
 	}
 	dl := &http.Client{Transport: safehttp.New(base, safehttp.WithService("github downloads"), safehttp.WithAllowHTTP(o.insecureHTTP), safehttp.WithRedactor(o.red))}
+	if o.red == nil {
+		// WithGitHubClient: for call's errors only (a token WithToken
+		// gave); the downloads transport above keeps its own Redactor.
+		o.red = safehttp.NewRedactor(o.token)
+	}
 	return &Publisher{o: o, gh: o.client, dl: dl}, nil
 }
 
@@ -205,10 +213,7 @@ func (p *Publisher) Publish(ctx context.Context, rel Release) (*Result, error) {
 	}
 	res.ReleaseID, res.HTMLURL = r.GetID(), r.GetHTMLURL()
 
-	st := &assetState{p: p, owner: rel.Owner, repo: rel.Repo, rel: r, log: log, existing: map[string]*github.ReleaseAsset{}}
-	for _, a := range r.Assets {
-		st.existing[a.GetName()] = a
-	}
+	st := p.newAssetState(rel, r, log)
 	results, err := st.sync(ctx, assets)
 	res.Assets = results
 	if err != nil {
@@ -374,22 +379,7 @@ func (p *Publisher) findRelease(ctx context.Context, owner, repo, tag string) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	var drafts []*ghRelease
-	for _, c := range all {
-		if c.GetTagName() == tag {
-			if !c.GetDraft() {
-				return c, all, nil // published meanwhile
-			}
-			drafts = append(drafts, c)
-		}
-	}
-	switch len(drafts) {
-	case 0:
-		return nil, all, nil
-	case 1:
-		return drafts[0], all, nil
-	}
-	keep, err := p.reconcileDrafts(ctx, owner, repo, tag, drafts)
+	keep, err := p.fromListing(ctx, owner, repo, tag, all) // a published one: published meanwhile
 	return keep, all, err
 }
 
@@ -489,6 +479,15 @@ type assetState struct {
 
 	mu       sync.Mutex
 	existing map[string]*github.ReleaseAsset
+}
+
+// newAssetState starts from the assets release r lists.
+func (p *Publisher) newAssetState(rel Release, r *ghRelease, log *slog.Logger) *assetState {
+	st := &assetState{p: p, owner: rel.Owner, repo: rel.Repo, rel: r, log: log, existing: map[string]*github.ReleaseAsset{}}
+	for _, a := range r.Assets {
+		st.existing[a.GetName()] = a
+	}
+	return st
 }
 
 func (s *assetState) immutable() bool { return s.rel.Immutable && !s.rel.GetDraft() }
@@ -812,7 +811,7 @@ func (p *Publisher) call(ctx context.Context, op string, fn func() (*github.Resp
 		}
 		// A server may quote the credentials it received: never pass
 		// the token on.
-		err = redactToken(err, p.o.token)
+		err = p.o.red.Error(err)
 		if !retry || attempt >= rp.Attempts {
 			if why != "" {
 				err = fmt.Errorf("%w (%s)", err, why)
@@ -826,10 +825,6 @@ func (p *Publisher) call(ctx context.Context, op string, fn func() (*github.Resp
 		case <-p.o.sleep(wait):
 		}
 	}
-}
-
-func redactToken(err error, token string) error {
-	return safehttp.NewRedactor(token).Error(err)
 }
 
 // statusHint says how to fix the usual "you are wrong" answers.

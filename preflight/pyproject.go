@@ -67,12 +67,22 @@ const dynamicReason = "%s, so the version is computed at build time (setuptools-
 // dynamic = ["version"] without a Poetry version, or
 // [tool.poetry-dynamic-versioning] enable = true).
 func PyprojectVersion(path string) (string, error) {
-	src, err := os.ReadFile(path)
+	src, err := readManifest(path)
 	if err != nil {
-		return "", &ManifestError{Path: path, Reason: "cannot read the manifest: " + err.Error(), Err: err}
+		return "", err
 	}
 	v, _, err := pyprojectVersion(path, src)
 	return v, err
+}
+
+// readManifest reads the manifest at path; the error is a
+// [*ManifestError] wrapping the I/O error.
+func readManifest(path string) ([]byte, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &ManifestError{Path: path, Reason: "cannot read the manifest: " + err.Error(), Err: err}
+	}
+	return src, nil
 }
 
 // pyprojectVersion reads the version of a pyproject.toml document and says
@@ -109,13 +119,9 @@ func pyprojectVersion(path string, src []byte) (version, key string, err error) 
 		return s, KeyProjectVersion, nil
 	}
 
-	tool, err := subTable(doc, "tool")
+	tool, poetry, err := poetryTable(doc)
 	if err != nil {
 		return fail(ErrManifest, "%v", err)
-	}
-	poetry, err := subTable(tool, "poetry")
-	if err != nil {
-		return fail(ErrManifest, "[tool.%v", strings.TrimPrefix(err.Error(), "["))
 	}
 	if pv, ok := poetry["version"]; ok {
 		plugin, _ := tool["poetry-dynamic-versioning"].(map[string]any)
@@ -160,9 +166,9 @@ func parsePyproject(path string, src []byte) (map[string]any, error) {
 // a missing file (wrapping [fs.ErrNotExist]), invalid TOML or a name that
 // is not a string ([ErrManifest]).
 func PyprojectName(path string) (string, error) {
-	src, err := os.ReadFile(path)
+	src, err := readManifest(path)
 	if err != nil {
-		return "", &ManifestError{Path: path, Reason: "cannot read the manifest: " + err.Error(), Err: err}
+		return "", err
 	}
 	return pyprojectName(path, src)
 }
@@ -190,15 +196,23 @@ func pyprojectName(path string, src []byte) (string, error) {
 	if n, err := name(project, "[project].name"); err != nil || n != "" {
 		return n, err
 	}
-	tool, err := subTable(doc, "tool")
+	_, poetry, err := poetryTable(doc)
 	if err != nil {
 		return "", &ManifestError{Path: path, Err: ErrManifest, Reason: err.Error()}
 	}
-	poetry, err := subTable(tool, "poetry")
-	if err != nil {
-		return "", &ManifestError{Path: path, Err: ErrManifest, Reason: "[tool." + strings.TrimPrefix(err.Error(), "[")}
-	}
 	return name(poetry, "[tool.poetry].name")
+}
+
+// poetryTable returns doc's [tool] and [tool.poetry] tables (nil when
+// absent); the error says which of them is not a table.
+func poetryTable(doc map[string]any) (tool, poetry map[string]any, err error) {
+	if tool, err = subTable(doc, "tool"); err != nil {
+		return nil, nil, err
+	}
+	if poetry, err = subTable(tool, "poetry"); err != nil {
+		return nil, nil, errors.New("[tool." + strings.TrimPrefix(err.Error(), "["))
+	}
+	return tool, poetry, nil
 }
 
 // subTable returns doc[name] as a table; nil (not an error) when absent.
