@@ -420,7 +420,6 @@ func (c *Client) refresh(ctx context.Context, cred *credential) error {
 	if err != nil {
 		return err
 	}
-	c.red.AddBasic("__token__", tok)
 	cred.token, cred.expires = tok, exp
 	return nil
 }
