@@ -2,7 +2,6 @@ package pypi
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -113,7 +112,7 @@ func WithHTTPClient(hc *http.Client) Option {
 // WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
+		o.logger = l
 		return nil
 	}
 }
