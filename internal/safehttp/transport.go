@@ -109,12 +109,6 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 // sent is known to it.
 func (t *Transport) Redactor() *Redactor { return t.red }
 
-// ClientNoRedirects returns an http.Client on t that never follows a redirect
-// (callers that expect none: uploads, token exchanges).
-func (t *Transport) ClientNoRedirects(timeout time.Duration) *http.Client {
-	return &http.Client{Transport: t, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
-
 type limitKey struct{}
 
 // WithLimit caps the body of answers to requests made with the returned
