@@ -139,8 +139,12 @@ func (t *Transport) prepare(req *http.Request) (*http.Request, error) {
 	}
 	origin := OriginOf(req.URL)
 	r := req.Clone(req.Context())
+	// sameOrigin: the request the caller made, or a redirect that stayed
+	// on its origin.
+	sameOrigin := true
 	if req.Response != nil {
 		if from := OriginOf(originalRequest(req).URL); from != origin {
+			sameOrigin = false
 			if req.Body != nil && req.Body != http.NoBody {
 				return nil, fmt.Errorf("%s: %w: %s %s → %s with a request body", t.service, ErrRedirect, req.Method, from, origin)
 			}
@@ -153,7 +157,7 @@ func (t *Transport) prepare(req *http.Request) (*http.Request, error) {
 		}
 	}
 	for _, c := range t.creds {
-		if c.Origin == origin && (req.Response == nil || OriginOf(originalRequest(req).URL) == origin) {
+		if c.Origin == origin && sameOrigin {
 			r.Header.Set(c.Header, c.Value)
 		} else if r.Header.Get(c.Header) == c.Value {
 			r.Header.Del(c.Header)
