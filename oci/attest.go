@@ -3,19 +3,14 @@ package oci
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -148,10 +143,6 @@ type dsseSignature struct {
 	Sig   string `json:"sig"`
 }
 
-func attestTag(d name.Digest) name.Tag {
-	return d.Context().Tag(strings.Replace(d.DigestStr(), ":", "-", 1) + ".att")
-}
-
 func attestLegacy(ctx context.Context, signer *sign.Signer, d name.Digest, b *bundle.Bundle, predicateType string, ropts []remote.Option) (string, error) {
 	env := b.Bundle.GetDsseEnvelope()
 	if env == nil || len(env.GetSignatures()) != 1 {
@@ -166,20 +157,12 @@ func attestLegacy(ctx context.Context, signer *sign.Signer, d name.Digest, b *bu
 	if certDER == nil {
 		return "", errors.New("oci: signer returned a bundle without a certificate (keyless signing expected)")
 	}
-	full, err := b.MarshalJSON()
-	if err != nil {
-		return "", err
-	}
 	ann := map[string]string{
-		AnnotationSignature:      "",
-		AnnotationCertificate:    string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER})),
-		AnnotationPredicateType:  predicateType,
-		AnnotationSigstoreBundle: string(full),
+		AnnotationSignature:     "",
+		AnnotationPredicateType: predicateType,
 	}
-	if cert, err := x509.ParseCertificate(certDER); err == nil {
-		if chain := chainFor(cert, signer.TrustedMaterial()); chain != "" {
-			ann[AnnotationChain] = chain
-		}
+	if err := addCertAnnotations(ann, b, certDER, signer); err != nil {
+		return "", err
 	}
 	// cosign checks a legacy attestation's RFC 3161 timestamp against the
 	// layer (the envelope), not the signature: get one over the envelope.
@@ -192,21 +175,9 @@ func attestLegacy(ctx context.Context, signer *sign.Signer, d name.Digest, b *bu
 	} else if !errors.Is(err, sign.ErrConfig) {
 		return "", fmt.Errorf("oci: timestamping the attestation of %s: %w", d.DigestStr(), err)
 	}
-	tag := attestTag(d)
-	base, err := remote.Image(tag, ropts...)
-	switch {
-	case err == nil:
-	case isNotFound(err):
-		base = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
-	default:
-		return "", fmt.Errorf("oci: reading existing attestations %s: %w", tag, err)
-	}
-	img, err := mutate.Append(base, mutate.Addendum{Layer: static.NewLayer(envJSON, DSSEMediaType), Annotations: ann})
-	if err != nil {
+	tag := cosignTag(d, ".att")
+	if err := appendToCosignTag(tag, static.NewLayer(envJSON, DSSEMediaType), ann, "attestation", ropts); err != nil {
 		return "", err
-	}
-	if err := remote.Write(tag, img, ropts...); err != nil {
-		return "", fmt.Errorf("oci: writing attestation %s: %w", tag, err)
 	}
 	return tag.String(), nil
 }

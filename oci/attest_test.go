@@ -132,11 +132,11 @@ func TestVerifyAttestationsFailures(t *testing.T) {
 		// Copy the .att manifest under the other digest's tag.
 		src, _ := name.NewDigest(e.push.DigestRef())
 		dst, _ := name.NewDigest(other.DigestRef())
-		img, err := remote.Image(attestTag(src))
+		img, err := remote.Image(cosignTag(src, ".att"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := remote.Write(attestTag(dst), img); err != nil {
+		if err := remote.Write(cosignTag(dst, ".att"), img); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := VerifyAttestations(ctx, other.DigestRef(), testSLSA, e.st.Policy(), e.verifier); !errors.Is(err, ErrDigestMismatch) {

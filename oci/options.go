@@ -51,7 +51,6 @@ type options struct {
 	backoff       remote.Backoff
 	maxRetryAfter time.Duration
 	transport     http.RoundTripper
-	red           *safehttp.Redactor
 	logger        *slog.Logger
 	progress      func(done, total int64)
 
@@ -94,9 +93,9 @@ func newOptions(opts []Option) (*options, error) {
 	// another origin, and every credential sent (Basic, bearer) redacted
 	// from reason phrases, headers and error bodies before
 	// go-containerregistry quotes them in an error.
-	o.red = safehttp.NewRedactor()
-	o.logger = slog.New(safehttp.RedactHandler(o.logger.Handler(), o.red))
-	o.transport = safehttp.New(o.transport, safehttp.WithService("registry"), safehttp.WithAllowHTTP(o.insecureHTTP), safehttp.WithRedactor(o.red))
+	red := safehttp.NewRedactor()
+	o.logger = slog.New(safehttp.RedactHandler(o.logger.Handler(), red))
+	o.transport = safehttp.New(o.transport, safehttp.WithService("registry"), safehttp.WithAllowHTTP(o.insecureHTTP), safehttp.WithRedactor(red))
 	if o.keychain == nil {
 		o.keychain = authn.NewMultiKeychain(authn.DefaultKeychain, GitHubKeychain(o.getenv))
 	}

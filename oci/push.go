@@ -333,13 +333,9 @@ func (t *regTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				d = t.maxRetryAfter
 			}
 			t.log.Info("registry asked to retry later", "status", resp.StatusCode, "path", p, "wait", d)
-			timer := time.NewTimer(d)
-			select {
-			case <-timer.C:
-			case <-req.Context().Done():
-				timer.Stop()
+			if err := safehttp.Sleep(req.Context(), d); err != nil {
 				resp.Body.Close()
-				return nil, req.Context().Err()
+				return nil, err
 			}
 		}
 	}

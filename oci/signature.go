@@ -178,8 +178,50 @@ type simpleSigning struct {
 	Optional map[string]any `json:"optional"`
 }
 
-func legacyTag(d name.Digest) name.Tag {
-	return d.Context().Tag(strings.Replace(d.DigestStr(), ":", "-", 1) + ".sig")
+// cosignTag is cosign's tag for d's signatures (".sig") or attestations
+// (".att"): "sha256-<hex>" and the suffix.
+func cosignTag(d name.Digest, suffix string) name.Tag {
+	return d.Context().Tag(strings.Replace(d.DigestStr(), ":", "-", 1) + suffix)
+}
+
+// appendToCosignTag appends layer, with its annotations, to the image at
+// tag (an empty OCI image when the tag does not exist yet) and writes it
+// back. what names the layer in errors ("signature", "attestation").
+func appendToCosignTag(tag name.Tag, layer v1.Layer, ann map[string]string, what string, ropts []remote.Option) error {
+	base, err := remote.Image(tag, ropts...)
+	switch {
+	case err == nil:
+	case isNotFound(err):
+		base = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	default:
+		return fmt.Errorf("oci: reading existing %ss %s: %w", what, tag, err)
+	}
+	img, err := mutate.Append(base, mutate.Addendum{Layer: layer, Annotations: ann})
+	if err != nil {
+		return err
+	}
+	if err := remote.Write(tag, img, ropts...); err != nil {
+		return fmt.Errorf("oci: writing %s %s: %w", what, tag, err)
+	}
+	return nil
+}
+
+// addCertAnnotations sets the annotations a cosign signature and a cosign
+// attestation share: the signing certificate (PEM), its chain to a
+// trusted root when one is known, and the complete Sigstore bundle.
+func addCertAnnotations(ann map[string]string, b *bundle.Bundle, certDER []byte, signer *sign.Signer) error {
+	full, err := b.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	ann[AnnotationCertificate] = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER}))
+	ann[AnnotationSigstoreBundle] = string(full)
+	if cert, err := x509.ParseCertificate(certDER); err == nil {
+		if chain := chainFor(cert, signer.TrustedMaterial()); chain != "" {
+			ann[AnnotationChain] = chain
+		}
+	}
+	return nil
 }
 
 func signLegacy(ctx context.Context, signer *sign.Signer, d name.Digest, ropts []remote.Option) (string, *bundle.Bundle, error) {
@@ -200,24 +242,9 @@ func signLegacy(ctx context.Context, signer *sign.Signer, d name.Digest, ropts [
 	if err != nil {
 		return "", nil, err
 	}
-	tag := legacyTag(d)
-	base, err := remote.Image(tag, ropts...)
-	switch {
-	case err == nil:
-	case isNotFound(err):
-		base = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
-	default:
-		return "", nil, fmt.Errorf("oci: reading existing signatures %s: %w", tag, err)
-	}
-	img, err := mutate.Append(base, mutate.Addendum{
-		Layer:       static.NewLayer(payload, SimpleSigningMediaType),
-		Annotations: ann,
-	})
-	if err != nil {
+	tag := cosignTag(d, ".sig")
+	if err := appendToCosignTag(tag, static.NewLayer(payload, SimpleSigningMediaType), ann, "signature", ropts); err != nil {
 		return "", nil, err
-	}
-	if err := remote.Write(tag, img, ropts...); err != nil {
-		return "", nil, fmt.Errorf("oci: writing signature %s: %w", tag, err)
 	}
 	return tag.String(), b, nil
 }
@@ -239,19 +266,9 @@ func legacyAnnotations(b *bundle.Bundle, signer *sign.Signer) (map[string]string
 	if certDER == nil {
 		return nil, errors.New("oci: signer returned a bundle without a certificate (keyless signing expected)")
 	}
-	full, err := b.MarshalJSON()
-	if err != nil {
+	ann := map[string]string{AnnotationSignature: base64.StdEncoding.EncodeToString(ms.GetSignature())}
+	if err := addCertAnnotations(ann, b, certDER, signer); err != nil {
 		return nil, err
-	}
-	ann := map[string]string{
-		AnnotationSignature:      base64.StdEncoding.EncodeToString(ms.GetSignature()),
-		AnnotationCertificate:    string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER})),
-		AnnotationSigstoreBundle: string(full),
-	}
-	if cert, err := x509.ParseCertificate(certDER); err == nil {
-		if chain := chainFor(cert, signer.TrustedMaterial()); chain != "" {
-			ann[AnnotationChain] = chain
-		}
 	}
 	if ts := pb.GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps(); len(ts) > 0 {
 		j, err := json.Marshal(struct{ SignedRFC3161Timestamp []byte }{ts[0].GetSignedTimestamp()})

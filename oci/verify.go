@@ -91,7 +91,7 @@ func Verify(ctx context.Context, ref string, policy sign.Policy, verifier *sign.
 	found := 0
 
 	// Legacy cosign signatures.
-	tag := legacyTag(d)
+	tag := cosignTag(d, ".sig")
 	img, err := remote.Image(tag, ropts...)
 	switch {
 	case err == nil:

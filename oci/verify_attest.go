@@ -64,7 +64,7 @@ func VerifyAttestations(ctx context.Context, ref, predicateType string, policy s
 	}
 
 	// Legacy cosign attestations.
-	tag := attestTag(d)
+	tag := cosignTag(d, ".att")
 	img, err := remote.Image(tag, ropts...)
 	switch {
 	case err == nil:

@@ -2,7 +2,6 @@ package pypi
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -113,7 +112,7 @@ func WithHTTPClient(hc *http.Client) Option {
 // WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		o.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
+		o.logger = l
 		return nil
 	}
 }
@@ -420,7 +419,6 @@ func (c *Client) refresh(ctx context.Context, cred *credential) error {
 	if err != nil {
 		return err
 	}
-	c.red.AddBasic("__token__", tok)
 	cred.token, cred.expires = tok, exp
 	return nil
 }

@@ -281,7 +281,6 @@ func (c *Client) post(ctx context.Context, cred *credential, d *Distribution, b 
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	// A server may quote the credentials it received: every one is cut out
 	// before the message is shortened, so no part of a token survives.
-	c.red.AddBasic("__token__", cred.token)
 	return resp.StatusCode, resp.Header, serverMessage(c.red.Redact(resp.Status), []byte(c.red.Redact(string(raw)))), nil
 }
 

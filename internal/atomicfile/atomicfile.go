@@ -50,12 +50,21 @@ func (f *File) Commit() error {
 	if f.done {
 		return errors.New("atomicfile: Commit after Commit or Abort")
 	}
+	return f.finish(nil, true)
+}
+
+// finish ends f after err, the first failure so far: it syncs (when err
+// is nil) and closes the temporary file, renames it to the destination
+// when rename is set and all went well, and removes it on any failure.
+func (f *File) finish(err error, rename bool) error {
 	f.done = true
-	err := f.Sync()
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
+	if err == nil && rename {
 		err = os.Rename(f.Name(), f.path)
 	}
 	if err != nil {
@@ -87,15 +96,7 @@ func Temp(path string, data []byte, perm fs.FileMode) (string, error) {
 	if err == nil {
 		err = f.Chmod(perm)
 	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	f.done = true
-	if err != nil {
-		os.Remove(f.Name())
+	if err := f.finish(err, false); err != nil {
 		return "", err
 	}
 	return f.Name(), nil

@@ -168,6 +168,22 @@ func AssertOnlyDependencies(t testing.TB, pkg string, allowed ...string) {
 	}
 }
 
+// AssertLeaf fails t unless pkg is an internal leaf: it depends on no
+// other package of the module and on nothing outside the standard library
+// ("github.com/...", "golang.org/..."). It is [AssertOnlyDependencies]
+// with nothing allowed and [AssertNoDependency] of those two trees, with
+// the graph loaded once.
+func AssertLeaf(t testing.TB, pkg string) {
+	t.Helper()
+	g := Load(t, pkg)
+	for _, p := range g.Unexpected() {
+		t.Error(p)
+	}
+	for _, p := range g.Problems("github.com/...", "golang.org/...") {
+		t.Error(p)
+	}
+}
+
 // AssertDouble fails t unless the test double double depends only on the
 // package it fakes, what that package depends on, and the module's
 // internal helpers: a double never reaches into other parts of the SDK.

@@ -17,7 +17,7 @@
 //     and any prefix of it a server chose to quote, replaced by
 //     "[REDACTED]" before text is truncated, logged, stored or returned.
 //     RedactHandler applies it to slog records.
-//   - ReadAll, ReadJSON and Snippet: bounded reads, a success answer
+//   - ReadAll, ReadJSON and RedactText: bounded reads, a success answer
 //     checked (status, media type, required JSON fields) before it is
 //     believed, and server text quoted only after redaction.
 //

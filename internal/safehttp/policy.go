@@ -22,12 +22,6 @@ type Policy struct {
 	MaxRetryAfter time.Duration
 }
 
-// DefaultPolicy is 5 attempts, 1 s doubling up to 30 s, Retry-After
-// honoured up to 5 minutes.
-func DefaultPolicy() Policy {
-	return Policy{Attempts: 5, MinBackoff: time.Second, MaxBackoff: 30 * time.Second, MaxRetryAfter: 5 * time.Minute}
-}
-
 // Normalize returns p with Attempts ≥ 1 and MaxBackoff ≥ MinBackoff.
 func (p Policy) Normalize() Policy {
 	p.Attempts = max(p.Attempts, 1)

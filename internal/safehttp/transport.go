@@ -109,12 +109,6 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 // sent is known to it.
 func (t *Transport) Redactor() *Redactor { return t.red }
 
-// ClientNoRedirects returns an http.Client on t that never follows a redirect
-// (callers that expect none: uploads, token exchanges).
-func (t *Transport) ClientNoRedirects(timeout time.Duration) *http.Client {
-	return &http.Client{Transport: t, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
-
 type limitKey struct{}
 
 // WithLimit caps the body of answers to requests made with the returned
@@ -145,8 +139,12 @@ func (t *Transport) prepare(req *http.Request) (*http.Request, error) {
 	}
 	origin := OriginOf(req.URL)
 	r := req.Clone(req.Context())
+	// sameOrigin: the request the caller made, or a redirect that stayed
+	// on its origin.
+	sameOrigin := true
 	if req.Response != nil {
 		if from := OriginOf(originalRequest(req).URL); from != origin {
+			sameOrigin = false
 			if req.Body != nil && req.Body != http.NoBody {
 				return nil, fmt.Errorf("%s: %w: %s %s → %s with a request body", t.service, ErrRedirect, req.Method, from, origin)
 			}
@@ -159,7 +157,7 @@ func (t *Transport) prepare(req *http.Request) (*http.Request, error) {
 		}
 	}
 	for _, c := range t.creds {
-		if c.Origin == origin && (req.Response == nil || OriginOf(originalRequest(req).URL) == origin) {
+		if c.Origin == origin && sameOrigin {
 			r.Header.Set(c.Header, c.Value)
 		} else if r.Header.Get(c.Header) == c.Value {
 			r.Header.Del(c.Header)

@@ -1,7 +1,6 @@
 package pypitest
 
 import (
-	"cmp"
 	"crypto"
 	"crypto/rand"
 	"encoding/base64"
@@ -227,7 +226,7 @@ func WithDir(dir string) Option {
 // WithLogger(nil) is the same as the default: nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
-		c.logger = cmp.Or(l, slog.New(slog.DiscardHandler))
+		c.logger = l
 		return nil
 	}
 }
