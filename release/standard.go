@@ -447,7 +447,7 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 		cfg.Python = "3.x"
 	}
 	var problems []string
-	if strings.Count(cfg.Repository, "/") != 1 || strings.HasPrefix(cfg.Repository, "/") || strings.HasSuffix(cfg.Repository, "/") {
+	if owner, repo, _ := strings.Cut(cfg.Repository, "/"); !ghrelease.ValidRepository(owner, repo) {
 		problems = append(problems, fmt.Sprintf("Repository %q: want OWNER/REPO, e.g. \"octo-org/octo-repo\"", cfg.Repository))
 	}
 	tag := cfg.Tag

@@ -397,6 +397,10 @@ func TestStandardConfigErrors(t *testing.T) {
 		{Repository: "o/r"},
 		{Repository: "o/r", Tag: "v1.0.0", DistDir: "/abs"},
 		{Repository: "o/r", Tag: "v1.0.0", ImageRepository: "r.example/o/r"},
+		// Names GitHub refuses fail before any build, not at publish.
+		{Repository: "o r/x", Tag: "v1.0.0"},
+		{Repository: "o/..", Tag: "v1.0.0"},
+		{Repository: "o/r/x", Tag: "v1.0.0"},
 	} {
 		if _, err := release.Standard(cfg); !errors.Is(err, release.ErrInvalidPipeline) {
 			t.Errorf("%+v: %v", cfg, err)

@@ -65,7 +65,7 @@ type options struct {
 // "octo-org/hello-release".
 func WithRepository(r string) Option {
 	return func(o *options) error {
-		if strings.Count(r, "/") != 1 {
+		if owner, repo, _ := strings.Cut(r, "/"); !ghrelease.ValidRepository(owner, repo) {
 			return fmt.Errorf("releasetest: repository %q: want OWNER/REPO", r)
 		}
 		o.repository = r
