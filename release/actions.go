@@ -5,15 +5,11 @@ import "github.com/tagship/tagship/internal/ghworkflow"
 // ActionPin is one GitHub Action at one release: the exported workflow
 // refers to it by Commit, with Version as a trailing comment
 // ("actions/checkout@3d3c42e5… # v7.0.1"), so that whoever can move the
-// action's tags cannot change what the release workflow runs.
-type ActionPin struct {
-	Repo    string // "actions/checkout"
-	Version string // the release tag, "v7.0.1"
-	Commit  string // the 40-hex commit the tag points to
-}
-
-// Major is the release's major tag, "v7".
-func (a ActionPin) Major() string { return ghworkflow.Pin(a).Major() }
+// action's tags cannot change what the release workflow runs. Repo is
+// "actions/checkout", Version the release tag ("v7.0.1"), Commit the
+// 40-hex commit the tag points to; Major() is the release's major tag,
+// "v7".
+type ActionPin = ghworkflow.Pin
 
 // The actions the exported workflow uses.
 const (
@@ -33,26 +29,20 @@ const (
 // take the commit the new release tag points to (git ls-remote), update
 // it there, and run `go test ./release -run Golden -update`: the golden
 // workflows' diff is the review (README, "Actions pinned by commit").
-func DefaultActions() []ActionPin {
-	var pins []ActionPin
-	for _, a := range ghworkflow.DefaultActions() {
-		pins = append(pins, ActionPin(a))
-	}
-	return pins
-}
+func DefaultActions() []ActionPin { return ghworkflow.DefaultActions() }
 
 // ActionRefs says how an exported workflow refers to actions.
-type ActionRefs ghworkflow.Refs
+type ActionRefs = ghworkflow.Refs
 
 const (
 	// ActionCommits pins each action by commit, the release as a comment
 	// (default).
-	ActionCommits ActionRefs = ActionRefs(ghworkflow.Commits)
+	ActionCommits ActionRefs = ghworkflow.Commits
 	// ActionTags refers to each action by its release tag ("@v7.0.1").
-	ActionTags ActionRefs = ActionRefs(ghworkflow.Tags)
+	ActionTags ActionRefs = ghworkflow.Tags
 	// ActionMajorTags refers to each action by its major tag ("@v7"),
 	// which moves with every release of the action.
-	ActionMajorTags ActionRefs = ActionRefs(ghworkflow.MajorTags)
+	ActionMajorTags ActionRefs = ghworkflow.MajorTags
 )
 
 // ModulePath is tagship's module path.

@@ -55,27 +55,18 @@ var ErrPermission = ghperm.ErrPermission
 // and less clearly. It unwraps to [ErrPermission].
 type PermissionError = ghperm.PermissionError
 
-// runningJob is what the engine puts in the context of a job's Run.
-type runningJob struct {
-	name  string
-	perms Permissions
-	emit  func(Event)
-}
-
-type runningJobKey struct{}
-
+// withRunningJob is the context of j's Run: the running job of
+// [ghperm.WithJob], whose granted uses emit [EventPermission] events.
 func withRunningJob(ctx context.Context, j Job, emit func(Event)) context.Context {
-	return context.WithValue(ctx, runningJobKey{}, &runningJob{name: j.Name, perms: j.Permissions, emit: emit})
+	return ghperm.WithJob(ctx, j.Name, j.Permissions, func(scope string, need Access, use string) {
+		emit(Event{Job: j.Name, Kind: EventPermission, Item: scope + ": " + string(need), Message: use})
+	})
 }
 
 // JobPermissions returns the name and the granted permissions of the
 // pipeline job whose Run ctx belongs to, and false outside a job.
 func JobPermissions(ctx context.Context) (job string, granted Permissions, ok bool) {
-	rj, ok := ctx.Value(runningJobKey{}).(*runningJob)
-	if !ok {
-		return "", nil, false
-	}
-	return rj.name, rj.perms, true
+	return ghperm.JobOf(ctx)
 }
 
 // Require checks, before a job uses a capability, that the job running
@@ -87,15 +78,7 @@ func JobPermissions(ctx context.Context) (job string, granted Permissions, ok bo
 // Code that reaches a credential through [CheckedTokenSource] or
 // [CheckedTransport] is checked without calling Require itself.
 func Require(ctx context.Context, scope string, need Access, use string) error {
-	rj, ok := ctx.Value(runningJobKey{}).(*runningJob)
-	if !ok {
-		return nil
-	}
-	if !rj.perms.Allows(scope, need) {
-		return &PermissionError{Job: rj.name, Scope: scope, Need: need, Have: rj.perms, Use: use}
-	}
-	rj.emit(Event{Job: rj.name, Kind: EventPermission, Item: scope + ": " + string(need), Message: use})
-	return nil
+	return ghperm.Require(ctx, scope, need, use)
 }
 
 // CheckedTokenSource returns a token source that hands ID tokens from ts
@@ -120,5 +103,5 @@ func (c checkedTokens) Token(ctx context.Context, audience string) (string, erro
 // that carries GITHUB_TOKEN (ScopeContents for the GitHub API,
 // ScopePackages for ghcr.io). rt nil means http.DefaultTransport.
 func CheckedTransport(rt http.RoundTripper, scope string) http.RoundTripper {
-	return ghperm.Transport(rt, scope, Require)
+	return ghperm.Transport(rt, scope, ghperm.Require)
 }

@@ -76,22 +76,6 @@ type Job struct {
 	Secrets map[string]string
 }
 
-// Step is one step of an exported job before its run step: an action
-// (Uses, With) or a shell command (Run), with its own Env.
-type Step struct {
-	Name string
-	// Uses is an action "OWNER/REPO[/PATH]": the exported workflow pins
-	// it by the action table (see [WorkflowOptions.Actions]). A reference
-	// given as "OWNER/REPO@REF" must be a full commit SHA unless tags are
-	// chosen ([ActionTags]).
-	Uses string
-	With map[string]string
-	// Run is a one-line shell command. It must not contain ${{ }}: pass
-	// values through Env, where the shell sees them as variables.
-	Run string
-	Env map[string]string
-}
-
 // Pipeline is a validated directed acyclic graph of jobs. Build it with
 // [New]; run it with [Pipeline.Run]. A Pipeline is immutable and safe to run
 // more than once (sequentially, per state directory).

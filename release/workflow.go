@@ -2,14 +2,20 @@ package release
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/tagship/tagship/internal/ghworkflow"
 	"github.com/tagship/tagship/internal/shell"
 )
+
+// Step is one step of an exported job before its run step: an action
+// (Uses, With) or a one-line shell command (Run), named Name, with its own
+// Env. Uses is an action "OWNER/REPO[/PATH]": the exported workflow pins
+// it by the action table (see [WorkflowOptions.Actions]); a reference
+// given as "OWNER/REPO@REF" must be a full commit SHA unless tags are
+// chosen ([ActionTags]). Run must not contain ${{ }}: pass values through
+// Env, where the shell sees them as variables.
+type Step = ghworkflow.Step
 
 // WorkflowOptions shape the GitHub Actions workflow that
 // [Pipeline.GitHubWorkflow] renders. The zero value is the secure default.
@@ -76,87 +82,24 @@ const DefaultCommandPackage = ModulePath + "/examples/release"
 // by name with its [Job.Secrets] in that step's environment only, and
 // uploads its state and Paths for 7 days. Every job has timeout-minutes.
 func (p *Pipeline) GitHubWorkflow(o WorkflowOptions) ([]byte, error) {
-	o.Name, o.StateDir, o.RunsOn = cmp.Or(o.Name, p.opts.name), cmp.Or(o.StateDir, ".tagship"), cmp.Or(o.RunsOn, "ubuntu-latest")
-	o.RetentionDays, o.TimeoutMinutes = cmp.Or(o.RetentionDays, 7), cmp.Or(o.TimeoutMinutes, 30)
-	if o.Command == "" {
-		if o.Version == "" {
-			v, ok := ModuleVersion()
-			if !ok {
-				return nil, fmt.Errorf("release: the default command runs %s@VERSION, and this binary has no module version (a local build): set WorkflowOptions.Version (examples/release: -version) or Command", DefaultCommandPackage)
-			}
-			o.Version = v
-		}
-		if !ghworkflow.ValidRef(o.Version) {
-			return nil, fmt.Errorf("release: WorkflowOptions.Version %q: want a module version such as v0.3.0", o.Version)
-		}
-		o.Command = "go run " + DefaultCommandPackage + "@" + o.Version
-	}
-	if o.GoVersion = cmp.Or(o.GoVersion, ghworkflow.GoVersion()); o.GoVersion == "" {
-		return nil, fmt.Errorf("release: the Go version of this binary is unknown: set WorkflowOptions.GoVersion")
-	}
-	if o.TimeoutMinutes < 1 {
-		return nil, fmt.Errorf("release: TimeoutMinutes %d: want at least 1", o.TimeoutMinutes)
-	}
-	if err := ghworkflow.CheckPath(o.StateDir); err != nil {
-		return nil, fmt.Errorf("release: StateDir %q: want a relative directory inside the workspace: %w", o.StateDir, err)
-	}
-	wf := ghworkflow.Workflow{Comment: workflowComment, Name: o.Name, Tags: []string{TagPattern},
-		Concurrency: "release-${{ github.ref }}", Env: o.Env, RunsOn: o.RunsOn, GoVersion: o.GoVersion,
-		RetentionDays: o.RetentionDays, Actions: ghworkflow.DefaultActions(), Refs: ghworkflow.Refs(o.ActionRefs)}
-	for _, a := range o.Actions {
-		wf.Actions = append(wf.Actions, ghworkflow.Pin(a))
-	}
+	o.Name = cmp.Or(o.Name, p.opts.name)
+	x := ghworkflow.Export{Options: ghworkflow.Options(o), Module: ModulePath, Package: DefaultCommandPackage, Tags: []string{TagPattern}}
 	for _, name := range p.Order() {
 		j, _ := p.Job(name)
-		gj := ghworkflow.Job{ID: name, Needs: j.Needs, TimeoutMinutes: o.TimeoutMinutes, ContinueOnError: j.ContinueOnError,
-			Permissions: map[string]string{}, Environment: j.Environment, EnvironmentURL: j.EnvironmentURL, Env: j.Env,
-			Checkout: j.Permissions.Allows(ScopeContents, Read), Secrets: j.Secrets,
-			Run: o.Command, Args: append([]string{"-state", o.StateDir, "-job", name}, o.Args...),
-			Uploads: []ghworkflow.Artifact{{Name: "tagship-state-" + name, Path: o.StateDir + "/" + name + ".json"}}}
-		if j.Timeout > 0 {
-			gj.TimeoutMinutes = int((j.Timeout + time.Minute - 1) / time.Minute)
-		}
+		perms := map[string]string{}
 		for k, v := range j.Permissions {
-			gj.Permissions[k] = string(v)
+			perms[k] = string(v)
 		}
-		for _, s := range j.Steps {
-			gj.Steps = append(gj.Steps, ghworkflow.Step(s))
-		}
-		if len(j.Needs) > 0 {
-			gj.Downloads = []ghworkflow.Artifact{{Step: "Download the state of earlier jobs", Name: "tagship-state-*", Path: o.StateDir}}
-			anc := p.ancestors(p.index[name])
-			for _, a := range p.Order() {
-				aj, _ := p.Job(a)
-				for k, pth := range aj.Paths {
-					if anc[a] { // in the order of the pipeline, each file artifact of every job before this one
-						gj.Downloads = append(gj.Downloads, ghworkflow.Artifact{Step: fmt.Sprintf("Download %s from %s", pth, a), Name: fmt.Sprintf("tagship-files-%s-%d", a, k), Path: pth})
-					}
-				}
-			}
-		}
-		for k, pth := range j.Paths {
-			if err := ghworkflow.CheckPath(pth); err != nil || !strings.HasSuffix(pth, "/") {
-				return nil, fmt.Errorf("release: job %s: path %q: want a relative directory ending in '/', such as \"dist/\"", name, pth)
-			}
-			gj.Uploads = append(gj.Uploads, ghworkflow.Artifact{Name: fmt.Sprintf("tagship-files-%s-%d", name, k), Path: pth})
-		}
-		wf.Jobs = append(wf.Jobs, gj)
+		x.Jobs = append(x.Jobs, ghworkflow.ExportJob{Job: ghworkflow.Job{ID: name, Needs: j.Needs, ContinueOnError: j.ContinueOnError,
+			Permissions: perms, Environment: j.Environment, EnvironmentURL: j.EnvironmentURL, Env: j.Env,
+			Checkout: j.Permissions.Allows(ScopeContents, Read), Steps: j.Steps, Secrets: j.Secrets},
+			Timeout: j.Timeout, Paths: j.Paths, After: p.ancestors(p.index[name])})
 	}
-	b, err := ghworkflow.Render(wf)
-	if errors.Is(err, ghworkflow.ErrNotPinned) {
-		return nil, fmt.Errorf("release: %w (the action table is DefaultActions with WorkflowOptions.Actions: add an ActionPin there)", err)
-	} else if err != nil {
+	b, err := x.Render()
+	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
 	return b, nil
-}
-
-var workflowComment = []string{
-	"Generated by tagship from the release pipeline; do not edit by hand.",
-	"Tag-triggered only (no manual runs, no pre-release tags), because",
-	"the signing identity must be .../release.yml@refs/tags/vX.Y.Z.",
-	"Nothing is granted at the workflow level: each job lists its own",
-	"permissions. Actions are pinned by commit, the release in a comment.",
 }
 
 // ShellQuote quotes s as one word for a POSIX shell: unchanged when it

@@ -254,7 +254,7 @@ func TestGitHubWorkflowPinsActions(t *testing.T) {
 	}
 	// A pin given in the options replaces the table's.
 	o := exportOptions
-	o.Actions = []ActionPin{{ActionCheckout, "v7.1.0", strings.Repeat("ab", 20)}}
+	o.Actions = []ActionPin{{Repo: ActionCheckout, Version: "v7.1.0", Commit: strings.Repeat("ab", 20)}}
 	if wf, err := p.GitHubWorkflow(o); err != nil || !bytes.Contains(wf, []byte("actions/checkout@"+strings.Repeat("ab", 20)+" # v7.1.0")) {
 		t.Errorf("override not used: %v", err)
 	}
@@ -330,7 +330,7 @@ func TestGitHubWorkflowRefusesUnsafeValues(t *testing.T) {
 		"state outside":          {StateDir: "../x"},
 		"retention":              {RetentionDays: 400},
 		"unknown ref mode":       {ActionRefs: 9},
-		"short commit":           {Actions: []ActionPin{{ActionCheckout, "v7.0.1", "3d3c42e"}}},
+		"short commit":           {Actions: []ActionPin{{Repo: ActionCheckout, Version: "v7.0.1", Commit: "3d3c42e"}}},
 	} {
 		if o.Version == "" {
 			o.Version = exportOptions.Version

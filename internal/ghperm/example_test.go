@@ -41,3 +41,18 @@ func ExampleTransport() {
 	// true
 	// POST api.github.com/repos/o/r/releases
 }
+
+// The context of a running job: Require allows what the job is granted,
+// reporting the use, and refuses the rest.
+func ExampleRequire() {
+	ctx := ghperm.WithJob(context.Background(), "build-wheel", ghperm.Permissions{ghperm.ScopeContents: ghperm.Read},
+		func(scope string, need ghperm.Access, use string) {
+			fmt.Printf("granted %s: %s to %s\n", scope, need, use)
+		})
+	fmt.Println(ghperm.Require(ctx, ghperm.ScopeContents, ghperm.Read, "check out the repository"))
+	fmt.Println(ghperm.Require(ctx, ghperm.ScopeIDToken, ghperm.Write, "sign the wheel"))
+	// Output:
+	// granted contents: read to check out the repository
+	// <nil>
+	// release: job build-wheel tried to sign the wheel, which needs id-token: write, but the job is granted contents: read; add id-token: write to its Permissions
+}

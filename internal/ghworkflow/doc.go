@@ -17,9 +17,17 @@
 // evaluates them before the shell sees the line), secrets and tokens in
 // env blocks that several steps share, paths that leave the workspace.
 //
+// [Export] is the release workflow of a pipeline on top of Render: the
+// defaults of its [Options] and their checks, one job per pipeline job
+// running one command for it, the header comment, each job's timeout in
+// whole minutes, and the artifacts that hand a job's state file and its
+// Paths to the jobs after it (given, per job, the set of jobs before it).
+// Its options are release.WorkflowOptions, which converts to them, and
+// its error texts name them so ("set WorkflowOptions.Version").
+//
 // The package knows nothing of what the jobs do: release.Pipeline
-// translates itself into a Workflow (its GitHubWorkflow method),
-// and re-exports the pin table as its public API.
+// translates its jobs into an Export (its GitHubWorkflow method), and
+// re-exports the pin table and [Step] as its public API.
 //
 // [ModuleVersion] and [GoVersion] read the versions an exported workflow
 // pins (the module to run, the Go release to set up) from the build

@@ -2,6 +2,7 @@ package ghworkflow_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tagship/tagship/internal/ghworkflow"
 )
@@ -62,4 +63,42 @@ func ExampleErrNotPinned() {
 	})
 	fmt.Println(err)
 	// Output: action golangci/golangci-lint-action: action not pinned by commit: it is not in the action table; add a pin for it
+}
+
+// A two-job pipeline as a release workflow: build hands its state and
+// dist/ to publish as artifacts. Shown: the jobs and their steps.
+func ExampleExport() {
+	out, err := ghworkflow.Export{
+		Options: ghworkflow.Options{Name: "release", Version: "v0.4.0", GoVersion: "1.26.8"},
+		Module:  "example.com/tool", Package: "example.com/tool/cmd/release", Tags: []string{"v[0-9]+.[0-9]+.[0-9]+"},
+		Jobs: []ghworkflow.ExportJob{
+			{Job: ghworkflow.Job{ID: "build", Permissions: map[string]string{"contents": "read"}, Checkout: true}, Paths: []string{"dist/"}},
+			{Job: ghworkflow.Job{ID: "publish", Needs: []string{"build"}}, After: map[string]bool{"build": true}},
+		},
+	}.Render()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, jobs, _ := strings.Cut(string(out), "\njobs:\n")
+	for _, line := range strings.Split(jobs, "\n") {
+		if strings.HasSuffix(line, ":") && !strings.HasPrefix(line, "   ") || strings.Contains(line, "- name:") || strings.Contains(line, "run:") {
+			fmt.Println(line)
+		}
+	}
+	// Output:
+	//   build:
+	//       - name: Check out the repository
+	//       - name: Set up Go
+	//       - name: Run build
+	//         run: 'go run example.com/tool/cmd/release@v0.4.0 -state .tagship -job build'
+	//       - name: Upload .tagship/build.json
+	//       - name: Upload dist/
+	//   publish:
+	//       - name: Set up Go
+	//       - name: Download the state of earlier jobs
+	//       - name: Download dist/ from build
+	//       - name: Run publish
+	//         run: 'go run example.com/tool/cmd/release@v0.4.0 -state .tagship -job publish'
+	//       - name: Upload .tagship/publish.json
 }

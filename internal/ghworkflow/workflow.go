@@ -85,7 +85,7 @@ type Job struct {
 // ${{ }}: values reach it through Env), named Name (default: Uses or
 // Run). Uses is "OWNER/REPO[/PATH]", pinned from the action table, or
 // "OWNER/REPO[/PATH]@REF" with a full commit (any ref with [Tags] or
-// [MajorTags]). Its fields are release.Step's, which converts to it.
+// [MajorTags]). release.Step is this type.
 type Step struct {
 	Name, Uses string
 	With       map[string]string
