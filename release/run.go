@@ -261,19 +261,14 @@ func newScheduler(p *Pipeline, st *store, cancel context.CancelFunc, only map[st
 		relevant:   p.relevantJobs(only),
 		status:     make([]Status, n),
 		reports:    make([]JobReport, n),
-		remaining:  make([]int, n),
-		dependents: make([][]int, n),
+		remaining:  p.graph.NeedCounts(),
+		dependents: p.graph.Dependents(),
 		results:    make(chan jobDone, n),
 		sem:        make(chan struct{}, p.opts.maxParallel),
 	}
 	for i, j := range p.jobs {
 		s.reports[i].Name = j.Name
 		s.status[i] = StatusPending
-		for _, need := range j.Needs {
-			k := p.index[need]
-			s.remaining[i]++
-			s.dependents[k] = append(s.dependents[k], i)
-		}
 	}
 	return s
 }
@@ -284,14 +279,7 @@ func (p *Pipeline) relevantJobs(only map[string]bool) map[string]bool {
 	if only == nil {
 		return nil
 	}
-	relevant := map[string]bool{}
-	for name := range only {
-		relevant[name] = true
-		for a := range p.ancestors(p.index[name]) {
-			relevant[a] = true
-		}
-	}
-	return relevant
+	return p.graph.Closure(only)
 }
 
 // cancelReason says why a job did not run to the end: fail-fast names the
@@ -496,20 +484,7 @@ func runJob(ctx context.Context, j Job, in *Inputs) (out any, err error) {
 const statusNotSelected Status = "not-selected"
 
 // ancestors returns the transitive needs of job i.
-func (p *Pipeline) ancestors(i int) map[string]bool {
-	seen := map[string]bool{}
-	var walk func(k int)
-	walk = func(k int) {
-		for _, n := range p.jobs[k].Needs {
-			if !seen[n] {
-				seen[n] = true
-				walk(p.index[n])
-			}
-		}
-	}
-	walk(i)
-	return seen
-}
+func (p *Pipeline) ancestors(i int) map[string]bool { return p.graph.Ancestors(p.jobs[i].Name) }
 
 // fingerprint combines the job's name, the recorded outputs of its needs
 // and its own Fingerprint.
