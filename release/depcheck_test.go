@@ -10,6 +10,6 @@ import (
 // the engine and the standard release sit on top of every package, and do not contain Prepare or VerifyRelease.
 func TestDependencies(t *testing.T) {
 	t.Parallel()
-	depcheck.AssertOnlyDependencies(t, "release", "changelog", "preflight", "sign", "oci", "pypi", "ghrelease", "internal/pep", "internal/atomicfile", "internal/batch", "internal/safehttp", "internal/buildcmd", "internal/ghperm", "internal/ghworkflow", "internal/shell", "provenance")
+	depcheck.AssertOnlyDependencies(t, "release", "changelog", "preflight", "sign", "oci", "pypi", "ghrelease", "internal/pep", "internal/atomicfile", "internal/batch", "internal/safehttp", "internal/buildcmd", "internal/dag", "internal/ghperm", "internal/ghworkflow", "internal/shell", "internal/statedir", "provenance")
 	depcheck.AssertNoDependency(t, "release", "release/prepare", "release/verify", "release/releasetest")
 }

@@ -8,9 +8,10 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/tagship/tagship/internal/dag"
 )
 
 // Job is one named step of a [Pipeline]. Jobs are plain data: the pipeline
@@ -82,6 +83,7 @@ type Job struct {
 type Pipeline struct {
 	jobs  []Job // in the order given
 	index map[string]int
+	graph *dag.Graph // the jobs and their needs
 	opts  options
 }
 
@@ -192,9 +194,8 @@ func New(jobs []Job, opts ...Option) (*Pipeline, error) {
 		if j.Run == nil {
 			return nil, &GraphError{Problem: "invalid job", Jobs: []string{j.Name}, Detail: "Run is nil"}
 		}
-		if _, dup := p.index[j.Name]; dup {
-			return nil, &GraphError{Problem: "duplicate job", Jobs: []string{j.Name},
-				Detail: "two jobs have this name; rename one"}
+		if _, dup := p.index[j.Name]; dup { // the graph's rule, met here in the order of the job checks
+			return nil, p.graphError(&dag.Error{Err: dag.ErrDuplicate, Nodes: []string{j.Name}})
 		}
 		if err := j.Permissions.Validate(); err != nil {
 			return nil, &GraphError{Problem: "invalid job", Jobs: []string{j.Name}, Detail: err.Error()}
@@ -209,23 +210,30 @@ func New(jobs []Job, opts ...Option) (*Pipeline, error) {
 		j.Steps = slices.Clone(j.Steps)
 		p.jobs = append(p.jobs, j)
 	}
-	for _, j := range p.jobs {
-		seen := map[string]bool{}
-		for _, n := range j.Needs {
-			if _, ok := p.index[n]; !ok {
-				return nil, &GraphError{Problem: "unknown dependency", Jobs: []string{j.Name, n},
-					Detail: fmt.Sprintf("job %s needs %q, which is not in the pipeline (jobs: %s)", j.Name, n, strings.Join(p.Names(), ", "))}
-			}
-			if seen[n] {
-				return nil, &GraphError{Problem: "invalid job", Jobs: []string{j.Name}, Detail: fmt.Sprintf("needs %q twice", n)}
-			}
-			seen[n] = true
-		}
+	nodes := make([]dag.Node, len(p.jobs))
+	for i, j := range p.jobs {
+		nodes[i] = dag.Node{Name: j.Name, Needs: j.Needs}
 	}
-	if cyc := p.findCycle(); cyc != nil {
-		return nil, &GraphError{Problem: "cycle", Jobs: cyc, Detail: "a job cannot (indirectly) need itself"}
+	g, err := dag.New(nodes)
+	if err != nil {
+		return nil, p.graphError(err.(*dag.Error)) // New's only error type
 	}
+	p.graph = g
 	return p, nil
+}
+
+// graphError words the graph's refusal in terms of jobs.
+func (p *Pipeline) graphError(e *dag.Error) *GraphError {
+	switch e.Err {
+	case dag.ErrUnknownNeed:
+		return &GraphError{Problem: "unknown dependency", Jobs: e.Nodes,
+			Detail: fmt.Sprintf("job %s needs %q, which is not in the pipeline (jobs: %s)", e.Nodes[0], e.Nodes[1], strings.Join(p.Names(), ", "))}
+	case dag.ErrNeedTwice:
+		return &GraphError{Problem: "invalid job", Jobs: e.Nodes[:1], Detail: fmt.Sprintf("needs %q twice", e.Nodes[1])}
+	case dag.ErrCycle:
+		return &GraphError{Problem: "cycle", Jobs: e.Nodes, Detail: "a job cannot (indirectly) need itself"}
+	}
+	return &GraphError{Problem: "duplicate job", Jobs: e.Nodes, Detail: "two jobs have this name; rename one"} // dag.ErrDuplicate
 }
 
 func validJobName(s string) bool {
@@ -241,51 +249,6 @@ func validJobName(s string) bool {
 		}
 	}
 	return true
-}
-
-// findCycle returns one cycle as a path (first job repeated at the end), or
-// nil. Deterministic: jobs are visited in declaration order.
-func (p *Pipeline) findCycle() []string {
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := make([]int, len(p.jobs))
-	var stack []string
-	var found []string
-	var visit func(i int) bool
-	visit = func(i int) bool {
-		color[i] = grey
-		stack = append(stack, p.jobs[i].Name)
-		for _, n := range p.jobs[i].Needs {
-			k := p.index[n]
-			switch color[k] {
-			case grey:
-				start := 0
-				for s, name := range stack {
-					if name == n {
-						start = s
-					}
-				}
-				found = append(append([]string(nil), stack[start:]...), n)
-				return true
-			case white:
-				if visit(k) {
-					return true
-				}
-			}
-		}
-		stack = stack[:len(stack)-1]
-		color[i] = black
-		return false
-	}
-	for i := range p.jobs {
-		if color[i] == white && visit(i) {
-			return found
-		}
-	}
-	return nil
 }
 
 // Names returns the job names in declaration order.
@@ -308,36 +271,4 @@ func (p *Pipeline) Job(name string) (Job, bool) {
 
 // Order returns the job names in a topological order: every job after the
 // jobs it needs, ties broken by declaration order.
-func (p *Pipeline) Order() []string {
-	indeg := make([]int, len(p.jobs))
-	dependents := make([][]int, len(p.jobs))
-	for i, j := range p.jobs {
-		for _, n := range j.Needs {
-			k := p.index[n]
-			indeg[i]++
-			dependents[k] = append(dependents[k], i)
-		}
-	}
-	var ready, out []int
-	for i := range p.jobs {
-		if indeg[i] == 0 {
-			ready = append(ready, i)
-		}
-	}
-	for len(ready) > 0 {
-		sort.Ints(ready)
-		i := ready[0]
-		ready = ready[1:]
-		out = append(out, i)
-		for _, d := range dependents[i] {
-			if indeg[d]--; indeg[d] == 0 {
-				ready = append(ready, d)
-			}
-		}
-	}
-	names := make([]string, len(out))
-	for k, i := range out {
-		names[k] = p.jobs[i].Name
-	}
-	return names
-}
+func (p *Pipeline) Order() []string { return p.graph.Order() }

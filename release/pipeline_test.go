@@ -55,25 +55,6 @@ func TestNewValidatesGraph(t *testing.T) {
 	}
 }
 
-func TestOrderIsTopological(t *testing.T) {
-	t.Parallel()
-	p, err := New([]Job{
-		{Name: "publish-release", Run: noop, Needs: []string{"build-wheel", "build-image"}},
-		{Name: "publish-pypi", Run: noop, Needs: []string{"build-wheel"}},
-		{Name: "build-wheel", Run: noop, Needs: []string{"preflight"}},
-		{Name: "build-image", Run: noop, Needs: []string{"preflight"}},
-		{Name: "preflight", Run: noop},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := strings.Join(p.Order(), " ")
-	want := "preflight build-wheel publish-pypi build-image publish-release"
-	if got != want {
-		t.Fatalf("Order = %s, want %s", got, want)
-	}
-}
-
 // TestRunRespectsNeedsAndOverlaps checks both that no job starts before its
 // needs finish and that independent jobs really run at the same time.
 func TestRunRespectsNeedsAndOverlaps(t *testing.T) {

@@ -34,7 +34,7 @@ func (in *Inputs) Decode(job string, v any) error {
 	if !in.needs[job] {
 		return fmt.Errorf("release: job %s reads the output of %s, which it does not need; add %q to its Needs", in.job, job, job)
 	}
-	js, ok := in.st.get(job)
+	js, ok := in.st.Get(job)
 	if !ok || !js.Status.Done() {
 		return fmt.Errorf("release: job %s needs the output of %s, which has not succeeded", in.job, job)
 	}
@@ -201,7 +201,7 @@ func (p *Pipeline) run(ctx context.Context, only map[string]bool) (*Report, erro
 	if err != nil {
 		return nil, err
 	}
-	defer st.close()
+	defer st.Close()
 
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
@@ -261,19 +261,14 @@ func newScheduler(p *Pipeline, st *store, cancel context.CancelFunc, only map[st
 		relevant:   p.relevantJobs(only),
 		status:     make([]Status, n),
 		reports:    make([]JobReport, n),
-		remaining:  make([]int, n),
-		dependents: make([][]int, n),
+		remaining:  p.graph.NeedCounts(),
+		dependents: p.graph.Dependents(),
 		results:    make(chan jobDone, n),
 		sem:        make(chan struct{}, p.opts.maxParallel),
 	}
 	for i, j := range p.jobs {
 		s.reports[i].Name = j.Name
 		s.status[i] = StatusPending
-		for _, need := range j.Needs {
-			k := p.index[need]
-			s.remaining[i]++
-			s.dependents[k] = append(s.dependents[k], i)
-		}
 	}
 	return s
 }
@@ -284,14 +279,7 @@ func (p *Pipeline) relevantJobs(only map[string]bool) map[string]bool {
 	if only == nil {
 		return nil
 	}
-	relevant := map[string]bool{}
-	for name := range only {
-		relevant[name] = true
-		for a := range p.ancestors(p.index[name]) {
-			relevant[a] = true
-		}
-	}
-	return relevant
+	return p.graph.Closure(only)
 }
 
 // cancelReason says why a job did not run to the end: fail-fast names the
@@ -405,11 +393,11 @@ func (s *scheduler) start(ctx context.Context, i int) {
 	fp, err := s.p.fingerprint(j, in)
 	if err != nil {
 		d := jobDone{i: i, status: StatusFailed, err: fmt.Errorf("fingerprint: %w", err)}
-		s.st.put(j.Name, JobState{Status: StatusFailed, Error: d.err.Error()})
+		s.st.Put(j.Name, JobState{Status: StatusFailed, Error: d.err.Error()})
 		s.settle(ctx, i, d)
 		return
 	}
-	if js, ok := s.st.get(j.Name); ok && js.Status.Done() && js.Fingerprint == fp {
+	if js, ok := s.st.Get(j.Name); ok && js.Status.Done() && js.Fingerprint == fp {
 		s.settle(ctx, i, jobDone{i: i, status: StatusReused, out: js.Output, fp: fp, reason: "succeeded earlier with the same inputs"})
 		return
 	}
@@ -419,7 +407,7 @@ func (s *scheduler) start(ctx context.Context, i int) {
 // readOnly is, for RunJob, the outcome of a job around the selected ones:
 // only read from the state directory, never run.
 func (s *scheduler) readOnly(i int) jobDone {
-	js, ok := s.st.get(s.p.jobs[i].Name)
+	js, ok := s.st.Get(s.p.jobs[i].Name)
 	if ok && js.Status.Done() {
 		return jobDone{i: i, status: StatusReused, out: js.Output, fp: js.Fingerprint, reason: "recorded by an earlier job run"}
 	}
@@ -448,7 +436,7 @@ func (s *scheduler) launch(ctx context.Context, i int, in *Inputs, fp string) {
 func (s *scheduler) execute(ctx context.Context, i int, in *Inputs, fp string) jobDone {
 	j := s.p.jobs[i]
 	t0 := time.Now()
-	s.st.put(j.Name, JobState{Status: StatusRunning, Fingerprint: fp, Started: t0})
+	s.st.Put(j.Name, JobState{Status: StatusRunning, Fingerprint: fp, Started: t0})
 	s.p.opts.emit(Event{Job: j.Name, Kind: EventStarted, Time: t0})
 	out, err := runJob(ctx, j, in)
 	d := jobDone{i: i, fp: fp, dur: time.Since(t0)}
@@ -469,7 +457,7 @@ func (s *scheduler) execute(ctx context.Context, i int, in *Inputs, fp string) j
 	if d.err != nil {
 		js.Error = d.err.Error()
 	}
-	if perr := s.st.put(j.Name, js); perr != nil && d.status == StatusSucceeded {
+	if perr := s.st.Put(j.Name, js); perr != nil && d.status == StatusSucceeded {
 		d.status, d.err = StatusFailed, perr
 	}
 	return d
@@ -496,20 +484,7 @@ func runJob(ctx context.Context, j Job, in *Inputs) (out any, err error) {
 const statusNotSelected Status = "not-selected"
 
 // ancestors returns the transitive needs of job i.
-func (p *Pipeline) ancestors(i int) map[string]bool {
-	seen := map[string]bool{}
-	var walk func(k int)
-	walk = func(k int) {
-		for _, n := range p.jobs[k].Needs {
-			if !seen[n] {
-				seen[n] = true
-				walk(p.index[n])
-			}
-		}
-	}
-	walk(i)
-	return seen
-}
+func (p *Pipeline) ancestors(i int) map[string]bool { return p.graph.Ancestors(p.jobs[i].Name) }
 
 // fingerprint combines the job's name, the recorded outputs of its needs
 // and its own Fingerprint.
@@ -519,7 +494,7 @@ func (p *Pipeline) fingerprint(j Job, in *Inputs) (string, error) {
 	needs := slices.Clone(j.Needs)
 	slices.Sort(needs)
 	for _, n := range needs {
-		js, _ := in.st.get(n)
+		js, _ := in.st.Get(n)
 		fmt.Fprintf(h, "need %s %d\n", n, len(js.Output))
 		h.Write(js.Output)
 	}
