@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tagship/tagship/internal/dag"
+	"github.com/tagship/tagship/internal/ghworkflow"
 )
 
 // Job is one named step of a [Pipeline]. Jobs are plain data: the pipeline
@@ -187,7 +188,7 @@ func New(jobs []Job, opts ...Option) (*Pipeline, error) {
 		}
 	}
 	for i, j := range jobs {
-		if !validJobName(j.Name) {
+		if !ghworkflow.ValidJobID(j.Name) {
 			return nil, &GraphError{Problem: "invalid job", Jobs: []string{fmt.Sprintf("%q", j.Name)},
 				Detail: "a job name must be 1-100 letters, digits, '-' or '_' and start with a letter or '_'"}
 		}
@@ -234,21 +235,6 @@ func (p *Pipeline) graphError(e *dag.Error) *GraphError {
 		return &GraphError{Problem: "cycle", Jobs: e.Nodes, Detail: "a job cannot (indirectly) need itself"}
 	}
 	return &GraphError{Problem: "duplicate job", Jobs: e.Nodes, Detail: "two jobs have this name; rename one"} // dag.ErrDuplicate
-}
-
-func validJobName(s string) bool {
-	if s == "" || len(s) > 100 {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_':
-		case i > 0 && (r >= '0' && r <= '9' || r == '-'):
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // Names returns the job names in declaration order.

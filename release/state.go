@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/tagship/tagship/internal/ghworkflow"
 	"github.com/tagship/tagship/internal/statedir"
 )
 
@@ -30,11 +31,11 @@ const stateVersion = 1
 type store = statedir.Dir[JobState]
 
 func openStore(dir string) (*store, error) {
-	return statedir.Open[JobState](dir, stateVersion, validJobName)
+	return statedir.Open[JobState](dir, stateVersion, ghworkflow.ValidJobID)
 }
 
 // ReadState returns the job states recorded in a state directory (an empty
 // map and no error when there is none yet).
 func ReadState(dir string) (map[string]*JobState, error) {
-	return statedir.Read[JobState](dir, stateVersion, validJobName)
+	return statedir.Read[JobState](dir, stateVersion, ghworkflow.ValidJobID)
 }

@@ -33,6 +33,11 @@ func CheckPath(p string) error {
 	return nil
 }
 
+// ValidJobID reports whether s can be a job's id in a workflow (and so the
+// name of a job of tagship's pipelines, which export one job per pipeline
+// job): 1 to 100 letters, digits, '-' or '_', starting with a letter or '_'.
+func ValidJobID(s string) bool { return jobIDRE.MatchString(s) }
+
 // checkJob refuses what cannot be written safely into the job.
 func checkJob(j Job) error {
 	if !jobIDRE.MatchString(j.ID) {

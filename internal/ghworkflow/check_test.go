@@ -69,3 +69,31 @@ func TestCheckEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestValidJobID is the rule for job ids, which release.New applies to
+// pipeline job names and the state directory to its file names.
+func TestValidJobID(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{
+		{"build-wheel", true},
+		{"_x", true},
+		{"a1_-", true},
+		{"A", true},
+		{strings.Repeat("a", 100), true},
+		{strings.Repeat("a", 101), false},
+		{"", false},
+		{"1job", false},
+		{"-job", false},
+		{"job.x", false},
+		{"job x", false},
+		{"jöb", false},
+		{"job\n", false},
+	} {
+		if got := ValidJobID(tc.id); got != tc.want {
+			t.Errorf("ValidJobID(%q) = %v, want %v", tc.id, got, tc.want)
+		}
+	}
+}
