@@ -25,6 +25,12 @@
 // index but never count as a platform. The resulting [*Index] is a
 // v1.ImageIndex; [Index.Close] removes its temporary files.
 //
+// [Build] is Assemble for an image that a builder writes: it runs a
+// [LayoutBuild] (a shell command, or docker buildx for a Dockerfile) into
+// a temporary OCI layout named by $TAGSHIP_IMAGE_LAYOUT, without the CI's
+// credentials and with its output redacted, and assembles the index the
+// layout holds; a builder that writes no layout fails with [ErrBuild].
+//
 // # Push
 //
 // [Push] writes an index to REGISTRY/REPO:vX.Y.Z. Tags are release tags:

@@ -189,18 +189,16 @@ func dockerSteps(b ImageBuild) []Step {
 	}
 }
 
-// ImageBuild says how build-image builds the image it pushes. Set Command
-// or Dockerfile; the layout must hold an image for each of Platforms.
+// ImageBuild says how build-image builds the image it pushes: in Dir,
+// with oci.Build (see oci.LayoutBuild, whose fields these are). Set
+// Command or Dockerfile; the layout must hold an image for each of
+// Platforms.
 type ImageBuild struct {
-	// Command is run with "sh -c" in Dir and must write an OCI image
-	// layout (an index of every platform) at the directory named by
-	// $TAGSHIP_IMAGE_LAYOUT; TAGSHIP_IMAGE_PLATFORMS holds Platforms,
-	// comma-separated. Like the wheel's build it runs without the CI's
-	// credentials.
+	// Command is run with "sh -c" and must write an OCI image layout at
+	// $TAGSHIP_IMAGE_LAYOUT. Like the wheel's build it runs without the
+	// CI's credentials.
 	Command string
-	// Dockerfile, relative to Dir, is built with docker buildx for every
-	// platform into the layout (after docker/setup-qemu-action and
-	// docker/setup-buildx-action in GitHub Actions).
+	// Dockerfile, relative to Dir, is built with docker buildx.
 	Dockerfile string
 	// Context is the build context, relative to Dir. Default: the
 	// Dockerfile's directory.
@@ -723,12 +721,7 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	if res, ok, err := s.adoptPublishedImage(ctx, in, verifier); err != nil || ok {
 		return res, err
 	}
-	sources, assembleOpts, cleanup, err := s.imageSources(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	defer cleanup()
-	idx, err := oci.Assemble(ctx, sources, assembleOpts...)
+	idx, err := s.assembleImage(ctx, in)
 	if err != nil {
 		return nil, err
 	}
