@@ -101,6 +101,11 @@
 // do not (their dsse v0.0.2 log entries are unknown to the rekor-tiles
 // v2.3.0 client linked here).
 //
+// [SignAndVerify] is the whole step after a [Push]: it signs the pushed
+// digest, attaches the attestations of [WithAttestation], and reads them
+// back through the tag pinned to that digest, so that a release records
+// success only once a user's verification would pass.
+//
 // # Testing
 //
 // Package oci/ocitest runs an in-process registry on 127.0.0.1 with fault

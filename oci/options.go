@@ -16,8 +16,9 @@ import (
 	"github.com/tagship/tagship/internal/safehttp"
 )
 
-// Option configures [Assemble], [Build], [Push], [Sign] and [Verify]. Each
-// option says which calls honour it; the others ignore it.
+// Option configures [Assemble], [Build], [Push], [Sign], [Verify] and
+// [SignAndVerify]. Each option says which calls honour it; the others
+// ignore it.
 type Option func(*options) error
 
 // Format selects the signature formats [Sign] writes.
@@ -57,6 +58,7 @@ type options struct {
 	recursive      bool
 	formats        Format
 	expectedDigest v1.Hash
+	attestations   []attestation
 }
 
 func newOptions(opts []Option) (*options, error) {
