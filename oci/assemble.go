@@ -78,7 +78,8 @@ type PlatformImage struct {
 
 // Index is an assembled multi-platform image index. It is a v1.ImageIndex
 // (push it with [Push]); Close removes the temporary layer files built
-// from local directories, after which it must not be pushed.
+// from local directories and the layout a [Build] wrote, after which it
+// must not be pushed.
 type Index struct {
 	idx v1.ImageIndex
 	// Platforms lists the platform images in the expected order.
@@ -87,7 +88,7 @@ type Index struct {
 	// (never counted as platforms).
 	Attestations []v1.Descriptor
 
-	tmpDir string
+	tmpDirs []string // removed by Close: built layers, a built layout
 }
 
 var _ v1.ImageIndex = (*Index)(nil)
@@ -115,12 +116,15 @@ func (i *Index) ImageIndex(h v1.Hash) (v1.ImageIndex, error) { return i.idx.Imag
 
 // Close removes temporary files. It is safe to call more than once.
 func (i *Index) Close() error {
-	if i == nil || i.tmpDir == "" {
+	if i == nil {
 		return nil
 	}
-	err := os.RemoveAll(i.tmpDir)
-	i.tmpDir = ""
-	return err
+	var errs []error
+	for _, d := range i.tmpDirs {
+		errs = append(errs, os.RemoveAll(d))
+	}
+	i.tmpDirs = nil
+	return errors.Join(errs...)
 }
 
 // ErrNoSource is returned when a PlatformSource has neither a base nor a layer,
@@ -159,7 +163,7 @@ func Assemble(ctx context.Context, sources []PlatformSource, opts ...Option) (*I
 	if err != nil {
 		return nil, fmt.Errorf("oci: temp dir: %w", err)
 	}
-	out := &Index{tmpDir: tmp}
+	out := &Index{tmpDirs: []string{tmp}}
 	ok := false
 	defer func() {
 		if !ok {

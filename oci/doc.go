@@ -25,6 +25,12 @@
 // index but never count as a platform. The resulting [*Index] is a
 // v1.ImageIndex; [Index.Close] removes its temporary files.
 //
+// [Build] is Assemble for an image that a builder writes: it runs a
+// [LayoutBuild] (a shell command, or docker buildx for a Dockerfile) into
+// a temporary OCI layout named by $TAGSHIP_IMAGE_LAYOUT, without the CI's
+// credentials and with its output redacted, and assembles the index the
+// layout holds; a builder that writes no layout fails with [ErrBuild].
+//
 // # Push
 //
 // [Push] writes an index to REGISTRY/REPO:vX.Y.Z. Tags are release tags:
@@ -94,6 +100,11 @@
 // by cosign v3 verify; cosign v2.6.5's bundle signatures against Rekor v2
 // do not (their dsse v0.0.2 log entries are unknown to the rekor-tiles
 // v2.3.0 client linked here).
+//
+// [SignAndVerify] is the whole step after a [Push]: it signs the pushed
+// digest, attaches the attestations of [WithAttestation], and reads them
+// back through the tag pinned to that digest, so that a release records
+// success only once a user's verification would pass.
 //
 // # Testing
 //

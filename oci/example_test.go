@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tagship/tagship/oci"
@@ -151,5 +152,26 @@ func ExampleVerify() {
 	fmt.Println(err != nil)
 	// Output:
 	// signatures 2 identity https://github.com/octo-org/octo-repo/.github/workflows/release.yml@refs/tags/v1.0.0
+	// true
+}
+
+func ExampleBuild() {
+	// With a Dockerfile, the builder is docker buildx writing an OCI layout.
+	b := oci.LayoutBuild{Dockerfile: "backend/Dockerfile"}
+	fmt.Println(strings.Join(b.Argv("$TAGSHIP_IMAGE_LAYOUT"), " "))
+
+	// A command must write the layout at $TAGSHIP_IMAGE_LAYOUT (here it
+	// does not, so the build fails); on success, push the index.
+	idx, err := oci.Build(context.Background(), oci.LayoutBuild{
+		Command: `echo "building for $TAGSHIP_IMAGE_PLATFORMS"`,
+		Log:     func(line string) { fmt.Println("build:", line) },
+	})
+	if err == nil {
+		defer idx.Close()
+	}
+	fmt.Println(errors.Is(err, oci.ErrBuild))
+	// Output:
+	// docker buildx build --platform linux/amd64,linux/arm64 --file backend/Dockerfile --output type=oci,dest=$TAGSHIP_IMAGE_LAYOUT,tar=false backend
+	// build: building for linux/amd64,linux/arm64
 	// true
 }

@@ -16,8 +16,9 @@ import (
 	"github.com/tagship/tagship/internal/safehttp"
 )
 
-// Option configures [Assemble], [Push], [Sign] and [Verify]. Each option
-// says which calls honour it; the others ignore it.
+// Option configures [Assemble], [Build], [Push], [Sign], [Verify] and
+// [SignAndVerify]. Each option says which calls honour it; the others
+// ignore it.
 type Option func(*options) error
 
 // Format selects the signature formats [Sign] writes.
@@ -57,6 +58,7 @@ type options struct {
 	recursive      bool
 	formats        Format
 	expectedDigest v1.Hash
+	attestations   []attestation
 }
 
 func newOptions(opts []Option) (*options, error) {
@@ -145,8 +147,9 @@ func WithLayerTime(t time.Time) Option {
 	return func(o *options) error { o.layerTime = t.UTC(); return nil }
 }
 
-// WithTempDir sets where [Assemble] writes layers built from local files.
-// Default os.TempDir(). [Index.Close] removes them.
+// WithTempDir sets where [Assemble] writes layers built from local files
+// and [Build] the layout its builder writes. Default os.TempDir().
+// [Index.Close] removes them.
 func WithTempDir(dir string) Option {
 	return func(o *options) error { o.tempDir = dir; return nil }
 }
@@ -159,7 +162,8 @@ func WithKeychain(k authn.Keychain) Option {
 }
 
 // WithEnv sets the environment lookup used by the default keychain
-// (GITHUB_TOKEN, GITHUB_ACTOR). Default os.Getenv.
+// (GITHUB_TOKEN, GITHUB_ACTOR), and by [Build] for the CI's credentials
+// to redact from the builder's output. Default os.Getenv.
 func WithEnv(getenv func(string) string) Option {
 	return func(o *options) error { o.getenv = getenv; return nil }
 }

@@ -4,60 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"log/slog"
 	"strings"
 
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/sign"
 )
 
-// imageSources returns what build-image assembles: the configured
-// Platforms, or the OCI layout that ImageBuild writes (into a temporary
-// directory that cleanup removes).
-func (s *standard) imageSources(ctx context.Context, in *Inputs) (_ []oci.PlatformSource, _ []oci.Option, cleanup func(), _ error) {
-	opts := append([]oci.Option(nil), s.cfg.OCIOptions...)
+// assembleImage assembles what build-image pushes: the configured
+// Platforms, or the OCI layout that ImageBuild writes (see oci.Build).
+func (s *standard) assembleImage(ctx context.Context, in *Inputs) (*oci.Index, error) {
 	b := s.cfg.ImageBuild
 	if !b.set() {
-		return s.cfg.Platforms, opts, func() {}, nil
+		return oci.Assemble(ctx, s.cfg.Platforms, s.cfg.OCIOptions...)
 	}
-	tmp, err := os.MkdirTemp("", "tagship-image-*")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	cleanup = func() { os.RemoveAll(tmp) }
-	layout := filepath.Join(tmp, "layout")
-	argv := []string{"sh", "-c", b.Command}
-	if b.Dockerfile != "" {
-		argv = dockerBuildx(b, layout)
-	}
-	in.Log("build the image for %s: %s", strings.Join(b.Platforms, ", "), strings.Join(argv, " "))
-	env := []string{"TAGSHIP_IMAGE_LAYOUT=" + layout, "TAGSHIP_IMAGE_PLATFORMS=" + strings.Join(b.Platforms, ",")}
-	if err := runBuildCommand(ctx, s.cfg.Dir, argv, env, s.cfg.Getenv, in); err != nil {
-		cleanup()
-		return nil, nil, nil, fmt.Errorf("image build: %w", err)
-	}
-	if _, err := os.Stat(filepath.Join(layout, "index.json")); err != nil {
-		cleanup()
-		return nil, nil, nil, fmt.Errorf("%w: the image build wrote no OCI layout at $TAGSHIP_IMAGE_LAYOUT (%s): expected an index.json holding %s; with buildah: `buildah manifest push --all NAME oci:$TAGSHIP_IMAGE_LAYOUT`, with buildx: `--output type=oci,dest=$TAGSHIP_IMAGE_LAYOUT,tar=false`",
-			ErrImageBuild, layout, strings.Join(b.Platforms, ", "))
-	}
-	return []oci.PlatformSource{{Layout: layout}}, append(opts, oci.WithPlatforms(b.Platforms...)), cleanup, nil
+	lb := oci.LayoutBuild{Command: b.Command, Dockerfile: b.Dockerfile, Context: b.Context, Platforms: b.Platforms, Dir: s.cfg.Dir,
+		Log: func(line string) { in.Logger().Debug("build", slog.String("line", line)) }}
+	in.Log("build the image for %s: %s", strings.Join(b.Platforms, ", "), strings.Join(lb.Argv("$TAGSHIP_IMAGE_LAYOUT"), " "))
+	return oci.Build(ctx, lb, append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithEnv(s.cfg.Getenv))...)
 }
 
 // ErrImageBuild: the image build did not produce the layout build-image
-// needs.
-var ErrImageBuild = errors.New("release: image build failed")
-
-// dockerBuildx is the buildx invocation for a Dockerfile build into an
-// OCI layout directory.
-func dockerBuildx(b ImageBuild, layout string) []string {
-	return []string{"docker", "buildx", "build",
-		"--platform", strings.Join(b.Platforms, ","),
-		"--file", b.Dockerfile,
-		"--output", "type=oci,dest=" + layout + ",tar=false",
-		b.Context}
-}
+// needs (oci.ErrBuild).
+var ErrImageBuild = oci.ErrBuild
 
 // adoptPublishedImage handles a rerun with no local state ("re-run all
 // jobs", another runner): when the release tag already points to an image

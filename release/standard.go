@@ -189,18 +189,16 @@ func dockerSteps(b ImageBuild) []Step {
 	}
 }
 
-// ImageBuild says how build-image builds the image it pushes. Set Command
-// or Dockerfile; the layout must hold an image for each of Platforms.
+// ImageBuild says how build-image builds the image it pushes: in Dir,
+// with oci.Build (see oci.LayoutBuild, whose fields these are). Set
+// Command or Dockerfile; the layout must hold an image for each of
+// Platforms.
 type ImageBuild struct {
-	// Command is run with "sh -c" in Dir and must write an OCI image
-	// layout (an index of every platform) at the directory named by
-	// $TAGSHIP_IMAGE_LAYOUT; TAGSHIP_IMAGE_PLATFORMS holds Platforms,
-	// comma-separated. Like the wheel's build it runs without the CI's
-	// credentials.
+	// Command is run with "sh -c" and must write an OCI image layout at
+	// $TAGSHIP_IMAGE_LAYOUT. Like the wheel's build it runs without the
+	// CI's credentials.
 	Command string
-	// Dockerfile, relative to Dir, is built with docker buildx for every
-	// platform into the layout (after docker/setup-qemu-action and
-	// docker/setup-buildx-action in GitHub Actions).
+	// Dockerfile, relative to Dir, is built with docker buildx.
 	Dockerfile string
 	// Context is the build context, relative to Dir. Default: the
 	// Dockerfile's directory.
@@ -723,16 +721,15 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	if res, ok, err := s.adoptPublishedImage(ctx, in, verifier); err != nil || ok {
 		return res, err
 	}
-	sources, assembleOpts, cleanup, err := s.imageSources(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	defer cleanup()
-	idx, err := oci.Assemble(ctx, sources, assembleOpts...)
+	idx, err := s.assembleImage(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	defer idx.Close()
+	attestations, attestOpts, err := s.imageAttestations(ctx, idx)
+	if err != nil {
+		return nil, err
+	}
 	pushOpts := append(append([]oci.Option(nil), s.cfg.OCIOptions...),
 		oci.WithProgress(func(done, total int64) { in.Progress(s.imageRef(), done, total) }))
 	if err := Require(ctx, ScopePackages, Write, "push "+s.imageRef()); err != nil {
@@ -747,20 +744,21 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := oci.Sign(ctx, signer, pr.DigestRef(), s.cfg.OCIOptions...); err != nil {
-		return nil, fmt.Errorf("sign %s: %w", pr.DigestRef(), err)
+	signed, err := oci.SignAndVerify(ctx, signer, pr, s.policy(), verifier, append(append([]oci.Option(nil), s.cfg.OCIOptions...), attestOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("the image, signed and read back with the identity the release notes publish (%s): %w", s.identity(), err)
 	}
-	opts := s.ociOptionsAt(pr.Digest)
-	if _, err := oci.Verify(ctx, s.imageRef(), s.policy(), verifier, opts...); err != nil {
-		return nil, fmt.Errorf("the image signature does not verify with the identity the release notes publish (%s): %w", s.identity(), err)
-	}
-	res := ImageResult{Reference: s.imageRef(), Repository: s.cfg.ImageRepository, Tag: s.tag, Digest: pr.Digest.String(),
-		Platforms: map[string]string{}, Uploaded: pr.Uploaded, Skipped: pr.Skipped, Unchanged: pr.Unchanged}
-	if !s.cfg.NoProvenance {
-		if res.Attestations, err = s.attestImage(ctx, signer, verifier, pr); err != nil {
-			return nil, err
+	if ar := signed.Attestations[provenance.PredicateType]; ar != nil {
+		e := s.provenanceExpect(nil)
+		e.Subjects = []provenance.Subject{{SHA256: pr.Digest.Hex}}
+		for _, a := range ar.Attestations {
+			if _, err := provenance.CheckStatement(a.Statement, a.Verification, e); err != nil {
+				return nil, fmt.Errorf("image provenance: %w", err)
+			}
 		}
 	}
+	res := ImageResult{Reference: s.imageRef(), Repository: s.cfg.ImageRepository, Tag: s.tag, Digest: pr.Digest.String(),
+		Platforms: map[string]string{}, Uploaded: pr.Uploaded, Skipped: pr.Skipped, Unchanged: pr.Unchanged, Attestations: attestations}
 	for p, h := range pr.Platforms {
 		res.Platforms[p] = h.String()
 	}
@@ -768,52 +766,35 @@ func (s *standard) buildImage(ctx context.Context, in *Inputs) (any, error) {
 	return res, nil
 }
 
-// attestImage attaches SLSA provenance and a CycloneDX SBOM of the index
-// to its digest (both cosign forms), then verifies both with the release
-// identity.
-func (s *standard) attestImage(ctx context.Context, signer *sign.Signer, verifier *sign.Verifier, pr *oci.PushResult) ([]string, error) {
+// imageAttestations are the predicate types, and the oci.WithAttestation
+// options for oci.SignAndVerify, of SLSA provenance and a CycloneDX SBOM
+// of the index; none with NoProvenance. They are made before the push, so
+// that a release that cannot describe its image publishes nothing.
+func (s *standard) imageAttestations(ctx context.Context, idx *oci.Index) ([]string, []oci.Option, error) {
+	if s.cfg.NoProvenance {
+		return nil, nil, nil
+	}
+	digest, err := idx.Digest()
+	if err != nil {
+		return nil, nil, err
+	}
 	run, err := provenance.GitHubRunFromEnv(s.cfg.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("image provenance (set NoProvenance to release without it): %w", err)
+		return nil, nil, fmt.Errorf("image provenance (set NoProvenance to release without it): %w", err)
 	}
 	pred, err := provenance.Build{Run: run, FinishedOn: time.Now()}.PredicateJSON()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	_, name, _ := strings.Cut(s.cfg.Repository, "/")
 	sbom, err := ghrelease.SBOM(ctx, ghrelease.SBOMInput{Name: name, Version: s.version, Repository: s.cfg.Repository,
-		Image: s.cfg.ImageRepository, ImageDigest: pr.Digest.String(), ImageTag: s.tag,
+		Image: s.cfg.ImageRepository, ImageDigest: digest.String(), ImageTag: s.tag,
 		Timestamp: time.Unix(0, 0).UTC(), SerialNumber: ghrelease.ReleaseSerialNumber(s.cfg.Repository, s.tag+"+image")})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	types := []string{provenance.PredicateType, ghrelease.CycloneDXPredicateType}
-	for i, pdata := range [][]byte{pred, sbom} {
-		if _, err := oci.Attest(ctx, signer, pr.DigestRef(), types[i], pdata, s.cfg.OCIOptions...); err != nil {
-			return nil, fmt.Errorf("attest %s (%s): %w", pr.DigestRef(), types[i], err)
-		}
-	}
-	opts := s.ociOptionsAt(pr.Digest)
-	for _, pt := range types {
-		ar, err := oci.VerifyAttestations(ctx, s.imageRef(), pt, s.policy(), verifier, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("the %s attestation of the image does not verify with the identity the release notes publish (%s): %w", pt, s.identity(), err)
-		}
-		if pt == provenance.PredicateType {
-			for _, a := range ar.Attestations {
-				p, err := provenance.Parse(a.Statement)
-				if err == nil {
-					e := s.provenanceExpect(nil)
-					e.Subjects = []provenance.Subject{{SHA256: pr.Digest.Hex}}
-					err = p.Check(e)
-				}
-				if err != nil {
-					return nil, fmt.Errorf("image provenance: %w", err)
-				}
-			}
-		}
-	}
-	return types, nil
+	return []string{provenance.PredicateType, ghrelease.CycloneDXPredicateType},
+		[]oci.Option{oci.WithAttestation(provenance.PredicateType, pred), oci.WithAttestation(ghrelease.CycloneDXPredicateType, sbom)}, nil
 }
 
 func shortDigest(d string) string {

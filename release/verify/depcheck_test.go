@@ -10,6 +10,6 @@ import (
 // verification reads what the publishing packages write, never the engine.
 func TestDependencies(t *testing.T) {
 	t.Parallel()
-	depcheck.AssertOnlyDependencies(t, "release/verify", "sign", "oci", "pypi", "ghrelease", "preflight", "changelog", "internal/pep", "internal/atomicfile", "internal/batch", "internal/safehttp", "internal/shell", "provenance")
+	depcheck.AssertOnlyDependencies(t, "release/verify", "sign", "oci", "pypi", "ghrelease", "preflight", "changelog", "internal/pep", "internal/atomicfile", "internal/batch", "internal/buildcmd", "internal/safehttp", "internal/shell", "provenance")
 	depcheck.AssertNoDependency(t, "release/verify", "release", "release/releasetest")
 }
