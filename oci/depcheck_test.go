@@ -10,5 +10,5 @@ import (
 // oci signs with sign and takes the strict tag rule from preflight.
 func TestDependencies(t *testing.T) {
 	t.Parallel()
-	depcheck.AssertOnlyDependencies(t, "oci", "sign", "preflight", "changelog", "internal/pep", "internal/atomicfile", "internal/safehttp")
+	depcheck.AssertOnlyDependencies(t, "oci", "sign", "preflight", "changelog", "internal/pep", "internal/atomicfile", "internal/batch", "internal/safehttp")
 }
