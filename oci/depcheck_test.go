@@ -11,5 +11,5 @@ import (
 // image builders as internal/buildcmd runs every build.
 func TestDependencies(t *testing.T) {
 	t.Parallel()
-	depcheck.AssertOnlyDependencies(t, "oci", "sign", "preflight", "changelog", "internal/pep", "internal/atomicfile", "internal/buildcmd", "internal/safehttp")
+	depcheck.AssertOnlyDependencies(t, "oci", "sign", "preflight", "changelog", "internal/pep", "internal/atomicfile", "internal/batch", "internal/buildcmd", "internal/safehttp")
 }

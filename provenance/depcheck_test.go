@@ -11,5 +11,5 @@ import (
 // signer; it knows nothing of files, images, indexes or releases.
 func TestDependencies(t *testing.T) {
 	t.Parallel()
-	depcheck.AssertOnlyDependencies(t, "provenance", "sign", "internal/atomicfile", "internal/safehttp")
+	depcheck.AssertOnlyDependencies(t, "provenance", "sign", "internal/atomicfile", "internal/batch", "internal/safehttp")
 }

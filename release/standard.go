@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/tagship/tagship/changelog"
 	"github.com/tagship/tagship/ghrelease"
-	"github.com/tagship/tagship/internal/batch"
 	"github.com/tagship/tagship/oci"
 	"github.com/tagship/tagship/preflight"
 	"github.com/tagship/tagship/provenance"
@@ -634,17 +634,30 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 		return nil, err
 	}
 	res := BuildResult{Version: pf.Version, Identity: s.identity(), Issuer: s.cfg.Issuer}
-	bundles, err := s.signDists(ctx, in, signer, verifier, dists)
-	if err != nil {
-		return nil, err
-	}
+	paths := make([]string, len(dists))
 	for i, d := range dists { // in file name order (pypi.OpenDistDir)
+		paths[i] = d.Path
 		res.Files = append(res.Files, FileArtifact{Path: d.Path, Name: d.Filename, Filetype: d.Filetype,
-			Size: d.Size, SHA256: d.SHA256, Bundle: bundles[i]})
+			Size: d.Size, SHA256: d.SHA256})
 		res.Project = d.Name
 		if d.Filetype == "bdist_wheel" && d.Metadata != nil {
 			res.Requires = d.Metadata.RequiresDist
 		}
+	}
+	// Sign each file, or keep its bundle when that verifies; each file's
+	// steps are the job's events.
+	bundles, err := sign.SignFiles(ctx, signer, verifier, s.policy(), paths, sign.WithConcurrency(s.cfg.Concurrency),
+		sign.WithFileEvents(func(e sign.FileEvent) {
+			in.Log("%s", e)
+			if d := dists[e.Index]; e.Step != sign.FileSigning {
+				in.Progress(d.Filename, d.Size, d.Size)
+			}
+		}))
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Files {
+		res.Files[i].Bundle = bundles[i]
 	}
 	res.Summary = fmt.Sprintf("%d files signed", len(res.Files))
 	if !s.cfg.NoProvenance {
@@ -806,15 +819,22 @@ func shortDigest(d string) string {
 
 // verifyArtifacts checks that every built file is still the file that was
 // built (size and sha256) and that its bundle verifies with the published
-// identity. It runs in each publish job, before anything is sent.
+// identity (sign.VerifyFiles). It runs in each publish job, before
+// anything is sent.
 func (s *standard) verifyArtifacts(ctx context.Context, b BuildResult) error {
 	verifier, err := s.getVerifier()
 	if err != nil {
 		return err
 	}
-	return s.each(ctx, len(b.Files), batch.Independent, func(ctx context.Context, i int) error {
-		return s.verifyArtifact(ctx, verifier, b.Files[i])
-	})
+	files := make([]sign.SignedFile, len(b.Files))
+	for i, f := range b.Files {
+		files[i] = sign.SignedFile{Path: f.Path, Size: f.Size, SHA256: f.SHA256, Bundle: f.Bundle}
+	}
+	err = sign.VerifyFiles(ctx, verifier, s.policy(), files, sign.WithConcurrency(s.cfg.Concurrency))
+	if errors.Is(err, sign.ErrFileChanged) {
+		return fmt.Errorf("%w; rebuild it (remove the state directory's %s.json)", err, JobBuildWheel)
+	}
+	return err
 }
 
 func (s *standard) publishPyPI(ctx context.Context, in *Inputs) (any, error) {
@@ -1026,12 +1046,12 @@ func (s *standard) signReleaseFile(ctx context.Context, in *Inputs, path string,
 	if adopted, err := s.adoptBundle(ctx, in, pr, path, bundlePath); err != nil || adopted {
 		return bundlePath, err
 	}
-	if _, ok := s.keptBundle(ctx, verifier, path); ok {
+	if _, ok := sign.KeptBundle(ctx, verifier, s.policy(), path); ok {
 		return bundlePath, nil
 	}
 	signer, err := s.signer(ctx, "sign "+filepath.Base(path))
 	if err != nil {
 		return "", err
 	}
-	return s.signVerified(ctx, signer, verifier, path)
+	return sign.SignVerified(ctx, signer, verifier, s.policy(), path)
 }

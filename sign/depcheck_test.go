@@ -10,5 +10,5 @@ import (
 // sign knows nothing of what it signs (no oci, pypi, ghrelease, release).
 func TestDependencies(t *testing.T) {
 	t.Parallel()
-	depcheck.AssertOnlyDependencies(t, "sign", "internal/atomicfile", "internal/safehttp")
+	depcheck.AssertOnlyDependencies(t, "sign", "internal/atomicfile", "internal/batch", "internal/safehttp")
 }

@@ -29,6 +29,12 @@
 // errors or logs; token claims (issuer, subject, audience) do, to explain
 // refusals.
 //
+// [SignFiles] gives many files a bundle that verifies under a [Policy], at
+// most [WithConcurrency] at once with one Signer, keeping a bundle that
+// already verifies for its file ([KeptBundle]) and checking each new one
+// ([SignVerified]); [VerifyFiles] checks, before publishing, that files
+// are still the ones signed. One file failing does not stop the others.
+//
 // Services come from a signing_config.json v0.2 ([WithSigningConfigFile]),
 // explicit URLs ([WithFulcioURL], [WithRekorURL] with API version 1 or 2,
 // [WithTSAURL]), or by default the public-good signing config via TUF.
