@@ -82,6 +82,13 @@
 // signature check: this package has none) and puts accepted copies in
 // place of the local files.
 //
+// # Assemble
+//
+// [Assemble] writes what a release carries besides its signed files —
+// the SBOM, SHA256SUMS (each signed by a callback: signing is the
+// caller's) and the notes — reproducibly, and returns the [Release] that
+// attaches them all, in a fixed order, for Publish.
+//
 // # SBOM
 //
 // [SBOM] writes a CycloneDX (spec [SBOMSpecVersion]) JSON document with
