@@ -80,7 +80,8 @@
 // published: it downloads the release's copies of a group of local files
 // (a file and its signature), hands them to the caller's judgement (a
 // signature check: this package has none) and puts accepted copies in
-// place of the local files.
+// place of the local files. [Downloader.AdoptSignature] does so for a
+// signature this run made anew, taking an identical copy unjudged.
 //
 // # Assemble
 //

@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -128,9 +127,9 @@ func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b Buil
 }
 
 // adoptSignature replaces the signature this run made at path (a bundle,
-// the provenance) by the release's copy of the same name, unless that copy
-// is the same or verify refuses it. It reports whether the file at path is
-// now the published one.
+// the provenance) by the release's copy of the same name
+// (ghrelease.Downloader.AdoptSignature), unless verify refuses it. It
+// reports whether the file at path is now the published one.
 func (s *standard) adoptSignature(ctx context.Context, in *Inputs, pr *publishedRelease, path, what, forWhat string,
 	verify func(ctx context.Context, v *sign.Verifier, published string) error) (bool, error) {
 	if pr.rel == nil {
@@ -140,23 +139,16 @@ func (s *standard) adoptSignature(ctx context.Context, in *Inputs, pr *published
 	if err != nil {
 		return false, err
 	}
-	ours := ""
-	if sum, _, err := sign.SHA256File(ctx, path); err == nil {
-		ours = hex.EncodeToString(sum)
-	}
-	a, err := pr.dl.Adopt(ctx, pr.rel, func(ctx context.Context, c []*ghrelease.DownloadedAsset) error {
-		if c[0].SHA256 == ours {
-			return nil
-		}
-		return verify(ctx, verifier, c[0].Path)
-	}, path)
+	a, err := pr.dl.AdoptSignature(ctx, pr.rel, path, func(ctx context.Context, c *ghrelease.DownloadedAsset) error {
+		return verify(ctx, verifier, c.Path)
+	})
 	name := filepath.Base(path)
 	switch {
 	case err != nil:
 		return false, err
 	case a.Refused != nil:
 		in.Log("%s on the release does not verify %s (%v); keeping this run's %s", name, forWhat, a.Refused, what)
-	case a.Adopted && a.Assets[0].SHA256 != ours:
+	case a.Adopted && !a.Same:
 		in.Log("%s: adopted the %s already on the release, which verifies %s", name, what, forWhat)
 	}
 	return a.Adopted, nil
