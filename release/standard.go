@@ -961,14 +961,10 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 		return nil, err
 	}
 	res := GitHubReleaseResult{URL: r.HTMLURL, Notes: rel.Notes, SBOM: rel.SBOM, Checksums: rel.Checksums, Provenance: b.Provenance, Assets: map[string]string{},
-		Published: r.Published || r.AlreadyPublished}
-	counts := map[string]int{}
+		Published: r.Published || r.AlreadyPublished, Summary: r.Summary()}
 	for _, a := range r.Assets {
 		res.Assets[a.Name] = a.SHA256
-		counts[string(a.Action)]++
 	}
-	res.Summary = fmt.Sprintf("%s: %d assets (%d uploaded, %d unchanged)", r.HTMLURL, len(r.Assets),
-		counts[string(ghrelease.AssetUploaded)]+counts[string(ghrelease.AssetReplaced)], counts[string(ghrelease.AssetSkipped)])
 	return res, nil
 }
 
