@@ -103,14 +103,12 @@ func (s *standard) adoptBundle(ctx context.Context, in *Inputs, pr *publishedRel
 	})
 }
 
-// adoptPublishedBundles handles a release that an earlier run already
-// attached bundles to. Signatures are not deterministic, so this run's
-// bundles differ from those; when the published bundle verifies for this
-// very file with the release identity, it is adopted in place of ours, so
-// that the release, SHA256SUMS and the SBOM stay exactly as first
-// published. The provenance bundle likewise, when it verifies for these
-// files. A published bundle that does not verify is left for Publish to
-// report as a conflict.
+// adoptPublishedBundles adopts the bundles an earlier run already
+// attached to the release, each when it verifies for this very file with
+// the release identity, and the provenance when it verifies for these
+// files, so that the release, SHA256SUMS and the SBOM stay exactly as
+// first published. A published bundle that does not verify is left for
+// Publish to report as a conflict.
 func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b BuildResult, pr *publishedRelease) error {
 	for _, f := range b.Files {
 		if _, err := s.adoptBundle(ctx, in, pr, f.Path, f.Bundle); err != nil {
