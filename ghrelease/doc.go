@@ -80,7 +80,15 @@
 // published: it downloads the release's copies of a group of local files
 // (a file and its signature), hands them to the caller's judgement (a
 // signature check: this package has none) and puts accepted copies in
-// place of the local files.
+// place of the local files. [Downloader.AdoptSignature] does so for a
+// signature this run made anew, taking an identical copy unjudged.
+//
+// # Assemble
+//
+// [Assemble] writes what a release carries besides its signed files —
+// the SBOM, SHA256SUMS (each signed by a callback: signing is the
+// caller's) and the notes — reproducibly, and returns the [Release] that
+// attaches them all, in a fixed order, for Publish.
 //
 // # SBOM
 //

@@ -91,3 +91,40 @@ func ExampleDownloader_Adopt() {
 	// Output:
 	// true 125d3077 published sdist
 }
+
+// AdoptSignature takes the release's copy of a signature this run made
+// anew: signing twice never gives the same bytes, and the published one
+// keeps the release as it is. The caller verifies the copy (a release
+// pipeline checks it signs the same file with its identity).
+func ExampleDownloader_AdoptSignature() {
+	srv, err := ghreleasetest.NewServer()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	rel := srv.AddRelease("octo", "demo", ghreleasetest.Release{Tag: "v1.0.0"})
+	srv.AddAsset("octo", "demo", rel.ID, "SHA256SUMS.sigstore.json", "application/json", []byte(`{"first":"signature"}`))
+
+	d, err := ghrelease.NewDownloader(ghrelease.WithBaseURL(srv.BaseURL(), srv.UploadURL()), ghrelease.WithToken(srv.Token()))
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	pr, err := d.ReleaseForTag(ctx, "octo", "demo", "v1.0.0")
+	if err != nil {
+		panic(err)
+	}
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	bundle := filepath.Join(dir, "SHA256SUMS.sigstore.json")
+	os.WriteFile(bundle, []byte(`{"second":"signature"}`), 0o644)
+	a, err := d.AdoptSignature(ctx, pr, bundle, func(context.Context, *ghrelease.DownloadedAsset) error {
+		return nil // it verifies
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(a.Adopted, a.Same, string(downloadExampleMust(os.ReadFile(bundle))))
+	// Output:
+	// true false {"first":"signature"}
+}

@@ -907,3 +907,19 @@ func (p *Publisher) classify(err error, status, attempt int) (time.Duration, boo
 	}
 	return p.backoff(attempt), true, ""
 }
+
+// Summary says in one line what Publish did:
+// "<url>: 8 assets (2 uploaded, 6 unchanged)"; a replaced asset counts as
+// uploaded.
+func (r *Result) Summary() string {
+	var uploaded, unchanged int
+	for _, a := range r.Assets {
+		switch a.Action {
+		case AssetUploaded, AssetReplaced:
+			uploaded++
+		case AssetSkipped:
+			unchanged++
+		}
+	}
+	return fmt.Sprintf("%s: %d assets (%d uploaded, %d unchanged)", r.HTMLURL, len(r.Assets), uploaded, unchanged)
+}

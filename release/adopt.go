@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -104,14 +103,12 @@ func (s *standard) adoptBundle(ctx context.Context, in *Inputs, pr *publishedRel
 	})
 }
 
-// adoptPublishedBundles handles a release that an earlier run already
-// attached bundles to. Signatures are not deterministic, so this run's
-// bundles differ from those; when the published bundle verifies for this
-// very file with the release identity, it is adopted in place of ours, so
-// that the release, SHA256SUMS and the SBOM stay exactly as first
-// published. The provenance bundle likewise, when it verifies for these
-// files. A published bundle that does not verify is left for Publish to
-// report as a conflict.
+// adoptPublishedBundles adopts the bundles an earlier run already
+// attached to the release, each when it verifies for this very file with
+// the release identity, and the provenance when it verifies for these
+// files, so that the release, SHA256SUMS and the SBOM stay exactly as
+// first published. A published bundle that does not verify is left for
+// Publish to report as a conflict.
 func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b BuildResult, pr *publishedRelease) error {
 	for _, f := range b.Files {
 		if _, err := s.adoptBundle(ctx, in, pr, f.Path, f.Bundle); err != nil {
@@ -128,9 +125,9 @@ func (s *standard) adoptPublishedBundles(ctx context.Context, in *Inputs, b Buil
 }
 
 // adoptSignature replaces the signature this run made at path (a bundle,
-// the provenance) by the release's copy of the same name, unless that copy
-// is the same or verify refuses it. It reports whether the file at path is
-// now the published one.
+// the provenance) by the release's copy of the same name
+// (ghrelease.Downloader.AdoptSignature), unless verify refuses it. It
+// reports whether the file at path is now the published one.
 func (s *standard) adoptSignature(ctx context.Context, in *Inputs, pr *publishedRelease, path, what, forWhat string,
 	verify func(ctx context.Context, v *sign.Verifier, published string) error) (bool, error) {
 	if pr.rel == nil {
@@ -140,23 +137,16 @@ func (s *standard) adoptSignature(ctx context.Context, in *Inputs, pr *published
 	if err != nil {
 		return false, err
 	}
-	ours := ""
-	if sum, _, err := sign.SHA256File(ctx, path); err == nil {
-		ours = hex.EncodeToString(sum)
-	}
-	a, err := pr.dl.Adopt(ctx, pr.rel, func(ctx context.Context, c []*ghrelease.DownloadedAsset) error {
-		if c[0].SHA256 == ours {
-			return nil
-		}
-		return verify(ctx, verifier, c[0].Path)
-	}, path)
+	a, err := pr.dl.AdoptSignature(ctx, pr.rel, path, func(ctx context.Context, c *ghrelease.DownloadedAsset) error {
+		return verify(ctx, verifier, c.Path)
+	})
 	name := filepath.Base(path)
 	switch {
 	case err != nil:
 		return false, err
 	case a.Refused != nil:
 		in.Log("%s on the release does not verify %s (%v); keeping this run's %s", name, forWhat, a.Refused, what)
-	case a.Adopted && a.Assets[0].SHA256 != ours:
+	case a.Adopted && !a.Same:
 		in.Log("%s: adopted the %s already on the release, which verifies %s", name, what, forWhat)
 	}
 	return a.Adopted, nil

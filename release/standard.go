@@ -938,96 +938,34 @@ func (s *standard) publishRelease(ctx context.Context, in *Inputs) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := s.path(s.cfg.OutDir)
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, err
-	}
-	// The SBOM must be byte-identical on a rerun, or the asset would
-	// conflict: fix its serial number and timestamp to the release.
-	ts := time.Unix(0, 0).UTC()
-	if r := cl.Release(b.Version); r != nil {
-		if t, err := time.Parse("2006-01-02", r.Date); err == nil {
-			ts = t
-		}
-	}
-	var files []string
-	assets := []ghrelease.Asset{}
+	asm := ghrelease.AssembleInput{Repository: s.cfg.Repository, Tag: s.tag, Project: b.Project, Version: b.Version,
+		Requires: b.Requires, Provenance: b.Provenance, Image: img.Repository, ImageDigest: img.Digest, ImageTag: img.Tag,
+		Changelog: cl, Identity: s.identity(), Issuer: s.cfg.Issuer, WorkflowPath: s.cfg.WorkflowPath, Dir: s.path(s.cfg.OutDir)}
 	for _, f := range b.Files {
-		files = append(files, f.Path, f.Bundle)
-		assets = append(assets, ghrelease.Asset{Path: f.Path}, ghrelease.Asset{Path: f.Bundle})
+		asm.Files = append(asm.Files, ghrelease.SignedFile{Path: f.Path, Bundle: f.Bundle})
 	}
-	sbom, err := ghrelease.SBOM(ctx, ghrelease.SBOMInput{Name: b.Project, Version: b.Version, Repository: s.cfg.Repository,
-		Files: files, Image: img.Repository, ImageDigest: img.Digest, ImageTag: img.Tag, Requires: b.Requires,
-		Timestamp: ts, SerialNumber: ghrelease.ReleaseSerialNumber(s.cfg.Repository, s.tag)})
+	rel, err := ghrelease.Assemble(ctx, asm, func(ctx context.Context, path string) (string, error) {
+		return s.signReleaseFile(ctx, in, path, published)
+	}, s.cfg.NotesOptions...)
 	if err != nil {
 		return nil, err
 	}
-	if b.Provenance != "" {
-		assets = append(assets, ghrelease.Asset{Path: b.Provenance})
-	}
-	sbomPath := filepath.Join(out, ghrelease.SBOMAssetName(b.Project, b.Version))
-	if err := os.WriteFile(sbomPath, sbom, 0o644); err != nil {
-		return nil, err
-	}
-	sbomBundle, err := s.signReleaseFile(ctx, in, sbomPath, published)
-	if err != nil {
-		return nil, err
-	}
-	assets = append(assets, ghrelease.Asset{Path: sbomPath}, ghrelease.Asset{Path: sbomBundle})
-	// SHA256SUMS lists every other asset, and is signed like the files:
-	// users can then trust it without trusting the release page.
-	sumsPath := filepath.Join(out, ghrelease.ChecksumsAssetName)
-	if err := ghrelease.WriteChecksums(ctx, sumsPath, assets...); err != nil {
-		return nil, err
-	}
-	sumsBundle, err := s.signReleaseFile(ctx, in, sumsPath, published)
-	if err != nil {
-		return nil, err
-	}
-	assets = append(assets, ghrelease.Asset{Path: sumsPath}, ghrelease.Asset{Path: sumsBundle})
-
-	nd := ghrelease.NotesData{Repository: s.cfg.Repository, Tag: s.tag, Version: b.Version,
-		Identity: s.identity(), Issuer: s.cfg.Issuer, WorkflowPath: s.cfg.WorkflowPath,
-		PythonPackage: b.Project, Image: img.Repository, ImageDigest: img.Digest,
-		Checksums: filepath.Base(sumsPath), SBOM: filepath.Base(sbomPath)}
-	if b.Provenance != "" {
-		nd.Provenance = filepath.Base(b.Provenance)
-	}
-	for _, f := range b.Files {
-		nd.Files = append(nd.Files, f.Name)
-	}
-	if err := nd.UseChangelog(cl); err != nil {
-		return nil, err
-	}
-	notes, err := ghrelease.Notes(nd, s.cfg.NotesOptions...)
-	if err != nil {
-		return nil, err
-	}
-	notesPath := filepath.Join(out, "release-notes.md")
-	if err := os.WriteFile(notesPath, []byte(notes), 0o644); err != nil {
-		return nil, err
-	}
-	owner, repo, _ := strings.Cut(s.cfg.Repository, "/")
 	pub, err := ghrelease.New(append(append([]ghrelease.Option(nil), s.cfg.GitHubOptions...),
-		// SHA256SUMS is written and signed above: Publish must not add
+		// SHA256SUMS is assembled and signed above: Publish must not add
 		// an unsigned one of its own.
 		ghrelease.WithChecksumsAsset(""), ghrelease.WithLogger(in.Logger()), ghrelease.WithProgress(in.Progress))...)
 	if err != nil {
 		return nil, err
 	}
-	r, err := pub.Publish(ctx, ghrelease.Release{Owner: owner, Repo: repo, Tag: s.tag, Name: s.tag, Body: notes, Assets: assets})
+	r, err := pub.Publish(ctx, rel.Release)
 	if err != nil {
 		return nil, err
 	}
-	res := GitHubReleaseResult{URL: r.HTMLURL, Notes: notesPath, SBOM: sbomPath, Checksums: sumsPath, Provenance: b.Provenance, Assets: map[string]string{},
-		Published: r.Published || r.AlreadyPublished}
-	counts := map[string]int{}
+	res := GitHubReleaseResult{URL: r.HTMLURL, Notes: rel.Notes, SBOM: rel.SBOM, Checksums: rel.Checksums, Provenance: b.Provenance, Assets: map[string]string{},
+		Published: r.Published || r.AlreadyPublished, Summary: r.Summary()}
 	for _, a := range r.Assets {
 		res.Assets[a.Name] = a.SHA256
-		counts[string(a.Action)]++
 	}
-	res.Summary = fmt.Sprintf("%s: %d assets (%d uploaded, %d unchanged)", r.HTMLURL, len(r.Assets),
-		counts[string(ghrelease.AssetUploaded)]+counts[string(ghrelease.AssetReplaced)], counts[string(ghrelease.AssetSkipped)])
 	return res, nil
 }
 
