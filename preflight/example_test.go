@@ -219,3 +219,17 @@ func ExamplePyprojectName() {
 	// Output:
 	// hello-release <nil>
 }
+
+// A release tool checks, before its first job, that the running workflow is
+// the one whose identity the release publishes.
+func ExampleWorkflowProblems() {
+	env := map[string]string{
+		"GITHUB_REPOSITORY":   "octo-org/hello",
+		"GITHUB_WORKFLOW_REF": "octo-org/hello/.github/workflows/ci.yml@refs/tags/v1.2.3",
+	}
+	for _, p := range preflight.WorkflowProblems(func(k string) string { return env[k] }, "octo-org/hello", ".github/workflows/release.yml") {
+		fmt.Println(p.Where, "expected", p.Expected, "found", p.Found)
+	}
+	// Output:
+	// GITHUB_WORKFLOW_REF expected octo-org/hello/.github/workflows/release.yml found octo-org/hello/.github/workflows/ci.yml
+}

@@ -3,9 +3,9 @@ package release
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tagship/tagship/ghrelease"
+	"github.com/tagship/tagship/preflight"
 	"github.com/tagship/tagship/pypi"
 )
 
@@ -27,14 +27,9 @@ func checkConfig(cfg StandardConfig) []string {
 	if _, err := ghrelease.New(append(append([]ghrelease.Option{}, cfg.GitHubOptions...), ghrelease.WithToken("config-check-only"))...); err != nil && !errors.Is(err, ghrelease.ErrNoToken) {
 		problems = append(problems, fmt.Sprintf("GitHubOptions: %v", err))
 	}
-	if repo := cfg.Getenv("GITHUB_REPOSITORY"); repo != "" && !strings.EqualFold(repo, cfg.Repository) {
-		problems = append(problems, fmt.Sprintf("Repository %q, but this run is in %s: signatures would name %s and fail verification", cfg.Repository, repo, repo))
-	}
-	if wr := cfg.Getenv("GITHUB_WORKFLOW_REF"); wr != "" {
-		want := cfg.Repository + "/" + cfg.WorkflowPath
-		if got, _, _ := strings.Cut(wr, "@"); !strings.EqualFold(got, want) {
-			problems = append(problems, fmt.Sprintf("WorkflowPath %q: this run's workflow is %s, not %s, so its certificates would name another identity than the release notes publish; set WorkflowPath to the running workflow", cfg.WorkflowPath, got, want))
-		}
+	for _, p := range preflight.WorkflowProblems(cfg.Getenv, cfg.Repository, cfg.WorkflowPath) {
+		field := map[string]string{"GITHUB_REPOSITORY": "Repository", "GITHUB_WORKFLOW_REF": "WorkflowPath"}[p.Where]
+		problems = append(problems, field+": "+p.String())
 	}
 	return problems
 }

@@ -401,6 +401,13 @@ func TestStandardConfigErrors(t *testing.T) {
 		{Repository: "o r/x", Tag: "v1.0.0"},
 		{Repository: "o/..", Tag: "v1.0.0"},
 		{Repository: "o/r/x", Tag: "v1.0.0"},
+		// The running workflow is not the one whose identity is published.
+		{Repository: "o/r", Tag: "v1.0.0", Getenv: func(k string) string {
+			return map[string]string{"GITHUB_REPOSITORY": "o/other"}[k]
+		}},
+		{Repository: "o/r", Tag: "v1.0.0", Getenv: func(k string) string {
+			return map[string]string{"GITHUB_WORKFLOW_REF": "o/r/.github/workflows/ci.yml@refs/tags/v1.0.0"}[k]
+		}},
 	} {
 		if _, err := release.Standard(cfg); !errors.Is(err, release.ErrInvalidPipeline) {
 			t.Errorf("%+v: %v", cfg, err)

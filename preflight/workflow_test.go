@@ -1,0 +1,50 @@
+package preflight_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tagship/tagship/preflight"
+)
+
+func TestWorkflowProblems(t *testing.T) {
+	t.Parallel()
+	const wf = ".github/workflows/release.yml"
+	for _, tc := range []struct {
+		name  string
+		env   map[string]string
+		where []string // the problems' Where, in order
+		found []string
+	}{
+		{name: "outside GitHub Actions", env: nil},
+		{name: "the configured workflow", env: map[string]string{"GITHUB_REPOSITORY": "octo-org/hello",
+			"GITHUB_WORKFLOW_REF": "octo-org/hello/.github/workflows/release.yml@refs/tags/v1.2.3"}},
+		{name: "names compared as GitHub does", env: map[string]string{"GITHUB_REPOSITORY": "Octo-Org/Hello",
+			"GITHUB_WORKFLOW_REF": "Octo-Org/Hello/.github/workflows/release.yml@refs/tags/v1.2.3"}},
+		{name: "another repository", env: map[string]string{"GITHUB_REPOSITORY": "octo-org/other",
+			"GITHUB_WORKFLOW_REF": "octo-org/other/.github/workflows/release.yml@refs/tags/v1.2.3"},
+			where: []string{"GITHUB_REPOSITORY", "GITHUB_WORKFLOW_REF"},
+			found: []string{"octo-org/other", "octo-org/other/.github/workflows/release.yml"}},
+		{name: "another workflow file", env: map[string]string{"GITHUB_REPOSITORY": "octo-org/hello",
+			"GITHUB_WORKFLOW_REF": "octo-org/hello/.github/workflows/ci.yml@refs/heads/main"},
+			where: []string{"GITHUB_WORKFLOW_REF"}, found: []string{"octo-org/hello/.github/workflows/ci.yml"}},
+		{name: "a workflow ref without a ref", env: map[string]string{"GITHUB_WORKFLOW_REF": "octo-org/hello/.github/workflows/ci.yml"},
+			where: []string{"GITHUB_WORKFLOW_REF"}, found: []string{"octo-org/hello/.github/workflows/ci.yml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := preflight.WorkflowProblems(func(k string) string { return tc.env[k] }, "octo-org/hello", wf)
+			if len(got) != len(tc.where) {
+				t.Fatalf("problems %v, want %d", got, len(tc.where))
+			}
+			for i, p := range got {
+				if p.Check != preflight.CheckWorkflow || p.Where != tc.where[i] || p.Found != tc.found[i] || p.Expected == "" || p.Hint == "" {
+					t.Errorf("problem %d: %+v, want Where %s and Found %s", i, p, tc.where[i], tc.found[i])
+				}
+				if !strings.Contains(p.String(), "expected ") {
+					t.Errorf("problem %d: %s", i, p)
+				}
+			}
+		})
+	}
+}
