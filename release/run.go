@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tagship/tagship/internal/dag"
 )
 
 // Inputs is a running job's view of the pipeline: the outputs of the jobs it
@@ -203,14 +205,13 @@ func (p *Pipeline) run(ctx context.Context, only map[string]bool) (*Report, erro
 	}
 	defer st.Close()
 
-	runCtx, cancelRun := context.WithCancel(ctx)
-	defer cancelRun()
-
-	s := newScheduler(p, st, cancelRun, only)
-	s.startReady(runCtx)
-	s.wait(runCtx)
-	s.cancelPending()
-	r := s.report(time.Since(start))
+	n := len(p.jobs)
+	jr := &jobRun{p: p, st: st, only: only, reports: make([]JobReport, n), in: make([]*Inputs, n), fp: make([]string, n)}
+	if only != nil {
+		jr.relevant = p.graph.Closure(only)
+	}
+	p.graph.Run(ctx, p.opts.maxParallel, p.opts.failFast, jr)
+	r := jr.report(time.Since(start))
 	if err := r.Err(); err != nil {
 		if ctx.Err() != nil {
 			return r, fmt.Errorf("%w: %w", err, ctx.Err())
@@ -220,247 +221,150 @@ func (p *Pipeline) run(ctx context.Context, only map[string]bool) (*Report, erro
 	return r, nil
 }
 
-// scheduler is one run of a Pipeline: it starts each job once its needs
-// are done, at most maxParallel at a time, and settles each job's outcome
-// on the goroutine that called run. Only the job bodies run elsewhere;
-// they report back through results.
-type scheduler struct {
-	p         *Pipeline
-	st        *store
-	cancelRun context.CancelFunc // cancels the run's context (fail-fast)
+// jobRun is one run of a Pipeline as the graph's executor sees it (a
+// [dag.Handler]): it decides what becomes of each job that is ready, runs
+// it, and words and records how each job ended. [dag.Graph.Run] does the
+// scheduling: when a job is ready, how many run at once, skipping the
+// dependents of a job that did not succeed, fail-fast and cancellation.
+type jobRun struct {
+	p  *Pipeline
+	st *store
 
 	only     map[string]bool // RunJob: the selected jobs; nil for Run
 	relevant map[string]bool // RunJob: the selected jobs and their ancestors
 
-	status     []Status
-	reports    []JobReport
-	remaining  []int   // unmet needs per job
-	dependents [][]int // jobs that need each job
-
-	results    chan jobDone
-	sem        chan struct{}
-	running    int
-	failFastBy string // the job whose failure cancelled the run
-}
-
-// jobDone is the outcome of one job.
-type jobDone struct {
-	i      int
-	status Status
-	out    json.RawMessage
-	fp     string
-	err    error
-	reason string
-	dur    time.Duration
-}
-
-func newScheduler(p *Pipeline, st *store, cancel context.CancelFunc, only map[string]bool) *scheduler {
-	n := len(p.jobs)
-	s := &scheduler{
-		p: p, st: st, cancelRun: cancel, only: only,
-		relevant:   p.relevantJobs(only),
-		status:     make([]Status, n),
-		reports:    make([]JobReport, n),
-		remaining:  p.graph.NeedCounts(),
-		dependents: p.graph.Dependents(),
-		results:    make(chan jobDone, n),
-		sem:        make(chan struct{}, p.opts.maxParallel),
-	}
-	for i, j := range p.jobs {
-		s.reports[i].Name = j.Name
-		s.status[i] = StatusPending
-	}
-	return s
-}
-
-// relevantJobs is, for RunJob, the selected jobs and everything they need;
-// nil (every job) for Run.
-func (p *Pipeline) relevantJobs(only map[string]bool) map[string]bool {
-	if only == nil {
-		return nil
-	}
-	return p.graph.Closure(only)
-}
-
-// cancelReason says why a job did not run to the end: fail-fast names the
-// job that failed, otherwise the run itself was cancelled.
-func (s *scheduler) cancelReason(otherwise string) string {
-	if s.failFastBy != "" {
-		return "fail-fast: " + s.failFastBy + " failed"
-	}
-	return otherwise
-}
-
-// startReady starts every job that needs nothing.
-func (s *scheduler) startReady(ctx context.Context) {
-	for i := range s.p.jobs {
-		if s.remaining[i] == 0 && s.status[i] == StatusPending {
-			s.start(ctx, i)
-		}
-	}
-}
-
-// wait settles the running jobs as they finish (which may start others).
-func (s *scheduler) wait(ctx context.Context) {
-	for s.running > 0 {
-		d := <-s.results
-		s.running--
-		if d.status == StatusCancelled && d.reason == "" {
-			d.reason = s.cancelReason("")
-		}
-		s.settle(ctx, d.i, d)
-	}
-}
-
-// cancelPending marks what is still pending cancelled: its needs never
-// finished because the run was cancelled.
-func (s *scheduler) cancelPending() {
-	for i := range s.p.jobs {
-		if s.status[i] == StatusPending {
-			s.status[i] = StatusCancelled
-			s.reports[i].Status = StatusCancelled
-			s.reports[i].Reason = s.cancelReason("the run was cancelled")
-		}
-	}
+	// By job: how it ended (written by Ready or Execute when they settle
+	// it, completed by Settled); the launched jobs' inputs and
+	// fingerprints.
+	reports []JobReport
+	in      []*Inputs
+	fp      []string
 }
 
 // report lists the relevant jobs' reports in pipeline order.
-func (s *scheduler) report(d time.Duration) *Report {
-	r := &Report{Duration: d}
-	for i, jr := range s.reports {
-		if s.relevant == nil || s.relevant[s.p.jobs[i].Name] {
-			r.Jobs = append(r.Jobs, jr)
+func (r *jobRun) report(d time.Duration) *Report {
+	rep := &Report{Duration: d}
+	for i, jr := range r.reports {
+		if r.relevant == nil || r.relevant[r.p.jobs[i].Name] {
+			rep.Jobs = append(rep.Jobs, jr)
 		}
 	}
-	return r
+	return rep
 }
 
-// settle records job i's outcome, then starts the dependents it unblocks
-// or skips those it leaves without a need; a failure under fail-fast
-// cancels the run.
-func (s *scheduler) settle(ctx context.Context, i int, d jobDone) {
-	name := s.p.jobs[i].Name
-	s.status[i] = d.status
-	s.reports[i] = JobReport{Name: name, Status: d.status, Duration: d.dur, Err: d.err, Reason: d.reason, Output: d.out}
-	s.p.opts.emit(Event{Job: name, Kind: EventFinished, Status: d.status, Duration: d.dur, Err: d.err, Reason: d.reason})
-	if d.status.Done() {
-		for _, k := range s.dependents[i] {
-			if s.remaining[k]--; s.remaining[k] == 0 && s.status[k] == StatusPending {
-				s.start(ctx, k)
-			}
-		}
-		return
+// Ready decides whether job i runs: outside a RunJob selection (set
+// aside, or only read from the state directory), reused from the state
+// directory, or launched.
+func (r *jobRun) Ready(_ context.Context, i int) dag.Outcome {
+	j := r.p.jobs[i]
+	if r.relevant != nil && !r.relevant[j.Name] {
+		return dag.Aside
 	}
-	s.skipDependents(i, fmt.Sprintf("needs %s, which %s", name, d.status))
-	if d.status == StatusFailed && s.p.opts.failFast && s.failFastBy == "" {
-		s.failFastBy = name
-		s.cancelRun()
+	if r.only != nil && !r.only[j.Name] {
+		return r.readOnly(i)
 	}
-}
-
-// skipDependents skips, transitively, the pending jobs that need job i.
-func (s *scheduler) skipDependents(i int, why string) {
-	for _, d := range s.dependents[i] {
-		if s.status[d] != StatusPending {
-			continue
-		}
-		s.status[d] = StatusSkipped
-		s.reports[d].Status = StatusSkipped
-		s.reports[d].Reason = why
-		s.p.opts.emit(Event{Job: s.p.jobs[d].Name, Kind: EventFinished, Status: StatusSkipped, Reason: why})
-		s.skipDependents(d, why)
-	}
-}
-
-// start decides whether job i runs: cancelled, outside a RunJob
-// selection, reused from the state directory, or launched.
-func (s *scheduler) start(ctx context.Context, i int) {
-	j := s.p.jobs[i]
-	if ctx.Err() != nil {
-		s.settle(ctx, i, jobDone{i: i, status: StatusCancelled, reason: s.cancelReason("the run was cancelled before it started")})
-		return
-	}
-	in := &Inputs{job: j.Name, p: s.p, st: s.st, needs: s.p.ancestors(i),
-		log: s.p.opts.logger.With(slog.String("job", j.Name)), emit: s.p.opts.emit}
-	if s.relevant != nil && !s.relevant[j.Name] {
-		s.status[i] = statusNotSelected
-		return
-	}
-	if s.only != nil && !s.only[j.Name] {
-		s.settle(ctx, i, s.readOnly(i))
-		return
-	}
-	fp, err := s.p.fingerprint(j, in)
+	in := &Inputs{job: j.Name, p: r.p, st: r.st, needs: r.p.ancestors(i),
+		log: r.p.opts.logger.With(slog.String("job", j.Name)), emit: r.p.opts.emit}
+	fp, err := r.p.fingerprint(j, in)
 	if err != nil {
-		d := jobDone{i: i, status: StatusFailed, err: fmt.Errorf("fingerprint: %w", err)}
-		s.st.Put(j.Name, JobState{Status: StatusFailed, Error: d.err.Error()})
-		s.settle(ctx, i, d)
-		return
+		err = fmt.Errorf("fingerprint: %w", err)
+		r.st.Put(j.Name, JobState{Status: StatusFailed, Error: err.Error()})
+		return r.ended(i, JobReport{Status: StatusFailed, Err: err})
 	}
-	if js, ok := s.st.Get(j.Name); ok && js.Status.Done() && js.Fingerprint == fp {
-		s.settle(ctx, i, jobDone{i: i, status: StatusReused, out: js.Output, fp: fp, reason: "succeeded earlier with the same inputs"})
-		return
+	if js, ok := r.st.Get(j.Name); ok && js.Status.Done() && js.Fingerprint == fp {
+		return r.ended(i, JobReport{Status: StatusReused, Output: js.Output, Reason: "succeeded earlier with the same inputs"})
 	}
-	s.launch(ctx, i, in, fp)
+	r.in[i], r.fp[i] = in, fp
+	return dag.Launch
 }
 
-// readOnly is, for RunJob, the outcome of a job around the selected ones:
-// only read from the state directory, never run.
-func (s *scheduler) readOnly(i int) jobDone {
-	js, ok := s.st.Get(s.p.jobs[i].Name)
+// readOnly settles, for RunJob, a job around the selected ones: only read
+// from the state directory, never run.
+func (r *jobRun) readOnly(i int) dag.Outcome {
+	js, ok := r.st.Get(r.p.jobs[i].Name)
 	if ok && js.Status.Done() {
-		return jobDone{i: i, status: StatusReused, out: js.Output, fp: js.Fingerprint, reason: "recorded by an earlier job run"}
+		return r.ended(i, JobReport{Status: StatusReused, Output: js.Output, Reason: "recorded by an earlier job run"})
 	}
-	return jobDone{i: i, status: StatusSkipped, reason: "not selected, and no recorded success in the state directory"}
+	return r.ended(i, JobReport{Status: StatusSkipped, Reason: "not selected, and no recorded success in the state directory"})
 }
 
-// launch runs job i on its own goroutine once a slot is free; its outcome
-// comes back on results.
-func (s *scheduler) launch(ctx context.Context, i int, in *Inputs, fp string) {
-	s.running++
-	s.status[i] = StatusRunning
-	go func() {
-		select {
-		case s.sem <- struct{}{}:
-		case <-ctx.Done():
-			s.results <- jobDone{i: i, status: StatusCancelled, reason: "cancelled while waiting for a free slot", err: ctx.Err()}
-			return
-		}
-		defer func() { <-s.sem }()
-		s.results <- s.execute(ctx, i, in, fp)
-	}()
+// ended records how job i ended until Settled reports it, and says how
+// that counts for the job's dependents.
+func (r *jobRun) ended(i int, jr JobReport) dag.Outcome {
+	r.reports[i] = jr
+	switch {
+	case jr.Status.Done():
+		return dag.Succeeded
+	case jr.Status == StatusFailed:
+		return dag.Failed
+	}
+	return dag.Stopped
 }
 
-// execute runs job i's body and records the outcome in the state
+// Execute runs job i's body and records the outcome in the state
 // directory; a success that cannot be recorded is a failure.
-func (s *scheduler) execute(ctx context.Context, i int, in *Inputs, fp string) jobDone {
-	j := s.p.jobs[i]
+func (r *jobRun) Execute(ctx context.Context, i int) dag.Outcome {
+	j, fp := r.p.jobs[i], r.fp[i]
 	t0 := time.Now()
-	s.st.Put(j.Name, JobState{Status: StatusRunning, Fingerprint: fp, Started: t0})
-	s.p.opts.emit(Event{Job: j.Name, Kind: EventStarted, Time: t0})
-	out, err := runJob(ctx, j, in)
-	d := jobDone{i: i, fp: fp, dur: time.Since(t0)}
+	r.st.Put(j.Name, JobState{Status: StatusRunning, Fingerprint: fp, Started: t0})
+	r.p.opts.emit(Event{Job: j.Name, Kind: EventStarted, Time: t0})
+	out, err := runJob(ctx, j, r.in[i])
+	d := JobReport{Duration: time.Since(t0)}
 	switch {
 	case err == nil:
 		b, merr := json.Marshal(out)
 		if merr != nil {
-			d.status, d.err = StatusFailed, fmt.Errorf("output does not marshal to JSON: %w", merr)
+			d.Status, d.Err = StatusFailed, fmt.Errorf("output does not marshal to JSON: %w", merr)
 		} else {
-			d.status, d.out = StatusSucceeded, b
+			d.Status, d.Output = StatusSucceeded, b
 		}
 	case ctx.Err() != nil:
-		d.status, d.err = StatusCancelled, err
+		d.Status, d.Err = StatusCancelled, err
 	default:
-		d.status, d.err = StatusFailed, err
+		d.Status, d.Err = StatusFailed, err
 	}
-	js := JobState{Status: d.status, Fingerprint: fp, Output: d.out, Started: t0, Finished: time.Now()}
-	if d.err != nil {
-		js.Error = d.err.Error()
+	js := JobState{Status: d.Status, Fingerprint: fp, Output: d.Output, Started: t0, Finished: time.Now()}
+	if d.Err != nil {
+		js.Error = d.Err.Error()
 	}
-	if perr := s.st.Put(j.Name, js); perr != nil && d.status == StatusSucceeded {
-		d.status, d.err = StatusFailed, perr
+	if perr := r.st.Put(j.Name, js); perr != nil && d.Status == StatusSucceeded {
+		d.Status, d.Err = StatusFailed, perr
 	}
-	return d
+	return r.ended(i, d)
+}
+
+// Settled completes, in the release's words, the report of job s.Node and
+// reports it as an EventFinished (a job still pending when the run ended
+// is only recorded).
+func (r *jobRun) Settled(s dag.Settlement) {
+	jr := &r.reports[s.Node]
+	jr.Name = r.p.jobs[s.Node].Name
+	switch s.Cause {
+	case dag.ByHandler:
+		if jr.Status == StatusCancelled && jr.Reason == "" {
+			jr.Reason = r.cancelReason(s, "")
+		}
+	case dag.NeedNotSucceeded:
+		need := r.reports[s.Need]
+		jr.Status, jr.Reason = StatusSkipped, fmt.Sprintf("needs %s, which %s", need.Name, need.Status)
+	case dag.CancelledBeforeStart:
+		jr.Status, jr.Reason = StatusCancelled, r.cancelReason(s, "the run was cancelled before it started")
+	case dag.CancelledWaitingForSlot:
+		jr.Status, jr.Reason, jr.Err = StatusCancelled, "cancelled while waiting for a free slot", s.Err
+	case dag.CancelledPending:
+		jr.Status, jr.Reason = StatusCancelled, r.cancelReason(s, "the run was cancelled")
+		return
+	}
+	r.p.opts.emit(Event{Job: jr.Name, Kind: EventFinished, Status: jr.Status, Duration: jr.Duration, Err: jr.Err, Reason: jr.Reason})
+}
+
+// cancelReason says why a job did not run to the end: fail-fast names the
+// job that failed, otherwise the run itself was cancelled.
+func (r *jobRun) cancelReason(s dag.Settlement, otherwise string) string {
+	if s.FailedFast >= 0 {
+		return "fail-fast: " + r.p.jobs[s.FailedFast].Name + " failed"
+	}
+	return otherwise
 }
 
 // runJob calls j.Run, turning a panic into an error so one broken job
@@ -479,9 +383,6 @@ func runJob(ctx context.Context, j Job, in *Inputs) (out any, err error) {
 	}
 	return j.Run(ctx, in)
 }
-
-// statusNotSelected marks, inside RunJob, a job outside the selection.
-const statusNotSelected Status = "not-selected"
 
 // ancestors returns the transitive needs of job i.
 func (p *Pipeline) ancestors(i int) map[string]bool { return p.graph.Ancestors(p.jobs[i].Name) }
