@@ -18,46 +18,17 @@ import (
 type Step = ghworkflow.Step
 
 // WorkflowOptions shape the GitHub Actions workflow that
-// [Pipeline.GitHubWorkflow] renders. The zero value is the secure default.
-type WorkflowOptions struct {
-	// Name of the workflow. Default: the pipeline's name ([WithName]).
-	Name string
-	// Command is the program that runs one pipeline job; each job's run
-	// step appends "-state DIR -job NAME" and Args. It is written as given
-	// (a command line, not quoted). Default
-	// "go run github.com/tagship/tagship/examples/release@VERSION", which
-	// needs nothing from the repository: it runs in a Python project.
-	Command string
-	// Version is the tagship version of the default Command. Default:
-	// [ModuleVersion], the version the exporting binary was built from; an
-	// export with neither (a local build) is an error.
-	Version string
-	// Args follow "-job NAME" in every run step, each one shell-quoted:
-	// the release's flags (-repo, -build "python3 -m build", …).
-	Args []string
-	// StateDir is the state directory the command uses, relative to the
-	// workspace; it travels between jobs as an artifact. Default ".tagship".
-	StateDir string
-	// RunsOn is the runner label. Default "ubuntu-latest".
-	RunsOn string
-	// GoVersion is given to actions/setup-go as go-version. Default: the
-	// Go release of the exporting binary.
-	GoVersion string
-	// Actions add to or replace (by repository) the pins of
-	// [DefaultActions].
-	Actions []ActionPin
-	// ActionRefs says how uses: refers to actions. Default
-	// [ActionCommits]: pinned by commit.
-	ActionRefs ActionRefs
-	// RetentionDays is how long the artifacts handed between jobs are
-	// kept. Default 7.
-	RetentionDays int
-	// TimeoutMinutes bounds the jobs that declare no Timeout. Default 30.
-	TimeoutMinutes int
-	// Env is set on every job. Values are written verbatim; secrets are
-	// refused here: a job that needs one names it in [Job.Secrets].
-	Env map[string]string
-}
+// [Pipeline.GitHubWorkflow] renders; the zero value is the secure default.
+// Its fields, with their defaults: Name (the pipeline's, [WithName]),
+// Command ("go run github.com/tagship/tagship/examples/release@VERSION",
+// which runs in a Python project), Version (of the default Command:
+// [ModuleVersion]), Args (after "-job NAME" in every run step, each
+// shell-quoted), StateDir (".tagship"), RunsOn ("ubuntu-latest"),
+// GoVersion (the exporting binary's), Actions (added to [DefaultActions]),
+// ActionRefs ([ActionCommits]), RetentionDays (7), TimeoutMinutes (30, for
+// jobs without a Timeout) and Env (set on every job; secrets are refused:
+// a job names its own in [Job.Secrets]).
+type WorkflowOptions = ghworkflow.Options
 
 // TagPattern is the only trigger of an exported workflow: strict vX.Y.Z
 // tags. Pre-release tags and workflow_dispatch are deliberately absent: a
@@ -83,7 +54,7 @@ const DefaultCommandPackage = ModulePath + "/examples/release"
 // uploads its state and Paths for 7 days. Every job has timeout-minutes.
 func (p *Pipeline) GitHubWorkflow(o WorkflowOptions) ([]byte, error) {
 	o.Name = cmp.Or(o.Name, p.opts.name)
-	x := ghworkflow.Export{Options: ghworkflow.Options(o), Module: ModulePath, Package: DefaultCommandPackage, Tags: []string{TagPattern}}
+	x := ghworkflow.Export{Options: o, Module: ModulePath, Package: DefaultCommandPackage, Tags: []string{TagPattern}}
 	for _, name := range p.Order() {
 		j, _ := p.Job(name)
 		perms := map[string]string{}

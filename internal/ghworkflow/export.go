@@ -8,39 +8,48 @@ import (
 	"time"
 )
 
-// Options are the settings of an [Export] as its user gives them; a zero
-// field takes the default [Export.Render] states. They are the fields of
-// release.WorkflowOptions, in its order, which converts to them: the
-// error texts name each one as release's users set it
-// ("WorkflowOptions.Version").
+// Options shape an exported release workflow, as its user gives them
+// (release.WorkflowOptions is this type); the zero value is the secure
+// default. The error texts of [Export.Render] name each field as release's
+// users set it ("WorkflowOptions.Version").
 type Options struct {
-	// Name of the workflow.
+	// Name of the workflow. Default: the pipeline's name
+	// (release.WithName).
 	Name string
-	// Command runs one pipeline job, written as given; each job's run step
-	// appends "-state STATEDIR -job ID" and Args.
+	// Command is the program that runs one pipeline job; each job's run
+	// step appends "-state DIR -job NAME" and Args. It is written as given
+	// (a command line, not quoted). Default
+	// "go run github.com/tagship/tagship/examples/release@VERSION", which
+	// needs nothing from the repository: it runs in a Python project.
 	Command string
-	// Version is the module version the default Command runs.
+	// Version is the tagship version of the default Command. Default:
+	// the version the exporting binary was built from ([ModuleVersion]);
+	// an export with neither (a local build) is an error.
 	Version string
-	// Args follow "-job ID" in every run step, each one shell-quoted.
+	// Args follow "-job NAME" in every run step, each one shell-quoted:
+	// the release's flags (-repo, -build "python3 -m build", …).
 	Args []string
-	// StateDir is the command's state directory, relative to the
-	// workspace; it travels between jobs as artifacts.
+	// StateDir is the state directory the command uses, relative to the
+	// workspace; it travels between jobs as an artifact. Default ".tagship".
 	StateDir string
-	// RunsOn is the runner label.
+	// RunsOn is the runner label. Default "ubuntu-latest".
 	RunsOn string
-	// GoVersion is given to actions/setup-go.
+	// GoVersion is given to actions/setup-go as go-version. Default: the
+	// Go release of the exporting binary.
 	GoVersion string
 	// Actions add to or replace (by repository) the pins of
 	// [DefaultActions].
 	Actions []Pin
-	// ActionRefs says how uses: refers to actions.
+	// ActionRefs says how uses: refers to actions. Default [Commits]:
+	// pinned by commit.
 	ActionRefs Refs
 	// RetentionDays is how long the artifacts handed between jobs are
-	// kept.
+	// kept. Default 7.
 	RetentionDays int
-	// TimeoutMinutes bounds the jobs that give no Timeout.
+	// TimeoutMinutes bounds the jobs that declare no Timeout. Default 30.
 	TimeoutMinutes int
-	// Env is set on every job: no secrets, no tokens.
+	// Env is set on every job. Values are written verbatim; secrets are
+	// refused here: a job that needs one names it in its Secrets.
 	Env map[string]string
 }
 
