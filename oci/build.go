@@ -54,6 +54,26 @@ func (b LayoutBuild) Argv(dir string) []string {
 		b.context()}
 }
 
+// Check reports, without running anything, what makes b unusable: not
+// exactly one of Command and Dockerfile, or a platform that is not
+// OS/ARCH[/VARIANT] ([ParsePlatform]). Every problem is in the error
+// (errors.Join). [Build] checks b first.
+func (b LayoutBuild) Check() error {
+	var errs []error
+	switch {
+	case b.Command == "" && b.Dockerfile == "":
+		errs = append(errs, errors.New("set Command or Dockerfile"))
+	case b.Command != "" && b.Dockerfile != "":
+		errs = append(errs, errors.New("set Command or Dockerfile, not both"))
+	}
+	for _, p := range b.Platforms {
+		if _, err := ParsePlatform(p); err != nil {
+			errs = append(errs, err) // names the platform
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (b LayoutBuild) platforms() []string {
 	if len(b.Platforms) == 0 {
 		return DefaultPlatforms()
@@ -78,8 +98,8 @@ func (b LayoutBuild) context() string {
 // reports. It fails with the builder's error, or with [ErrBuild] when the
 // builder succeeded but wrote no layout.
 func Build(ctx context.Context, b LayoutBuild, opts ...Option) (*Index, error) {
-	if (b.Command == "") == (b.Dockerfile == "") {
-		return nil, errors.New("oci: Build: set LayoutBuild.Command or LayoutBuild.Dockerfile, exactly one")
+	if err := b.Check(); err != nil {
+		return nil, fmt.Errorf("oci: Build: LayoutBuild: %w", err)
 	}
 	o, err := newOptions(opts)
 	if err != nil {

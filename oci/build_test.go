@@ -116,8 +116,8 @@ func TestBuildFailures(t *testing.T) {
 		{"command fails", oci.LayoutBuild{Command: "echo broken >&2; exit 3"}, buildcmd.ErrFailed, "broken"},
 		{"other platforms", oci.LayoutBuild{Command: `cp -R '` + prebuilt + `' "$TAGSHIP_IMAGE_LAYOUT"`, Platforms: []string{"linux/amd64", "linux/s390x"}},
 			oci.ErrPlatformMissing, "linux/s390x"},
-		{"neither command nor Dockerfile", oci.LayoutBuild{}, nil, "exactly one"},
-		{"both command and Dockerfile", oci.LayoutBuild{Command: "true", Dockerfile: "Dockerfile"}, nil, "exactly one"},
+		{"neither command nor Dockerfile", oci.LayoutBuild{}, nil, "set Command or Dockerfile"},
+		{"both command and Dockerfile", oci.LayoutBuild{Command: "true", Dockerfile: "Dockerfile"}, nil, "not both"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -161,5 +161,35 @@ func TestBuildCredentials(t *testing.T) {
 	}
 	if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "token=unset") }) {
 		t.Errorf("logged %q, want token=unset", lines)
+	}
+}
+
+func TestLayoutBuildCheck(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		b    oci.LayoutBuild
+		want []string // every problem's text, in the error
+	}{
+		{"a command", oci.LayoutBuild{Command: "make image"}, nil},
+		{"a Dockerfile for two platforms", oci.LayoutBuild{Dockerfile: "Dockerfile", Platforms: []string{"linux/amd64", "linux/arm64/v8"}}, nil},
+		{"neither", oci.LayoutBuild{}, []string{"set Command or Dockerfile"}},
+		{"both", oci.LayoutBuild{Command: "true", Dockerfile: "Dockerfile"}, []string{"not both"}},
+		{"bad platforms, every one named", oci.LayoutBuild{Command: "true", Platforms: []string{"linux", "linux/amd64", "a/b/c/d"}},
+			[]string{`"linux"`, `"a/b/c/d"`}},
+		{"every problem at once", oci.LayoutBuild{Platforms: []string{"x"}}, []string{"set Command or Dockerfile", `"x"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.b.Check()
+			if (err != nil) != (len(tc.want) > 0) {
+				t.Fatalf("Check() = %v, want problems %q", err, tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Check() = %v, want it to mention %s", err, w)
+				}
+			}
+		})
 	}
 }

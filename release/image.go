@@ -18,8 +18,8 @@ func (s *standard) assembleImage(ctx context.Context, in *Inputs) (*oci.Index, e
 	if !b.set() {
 		return oci.Assemble(ctx, s.cfg.Platforms, s.cfg.OCIOptions...)
 	}
-	lb := oci.LayoutBuild{Command: b.Command, Dockerfile: b.Dockerfile, Context: b.Context, Platforms: b.Platforms, Dir: s.cfg.Dir,
-		Log: func(line string) { in.Logger().Debug("build", slog.String("line", line)) }}
+	lb := b.layout(s.cfg.Dir)
+	lb.Log = func(line string) { in.Logger().Debug("build", slog.String("line", line)) }
 	in.Log("build the image for %s: %s", strings.Join(b.Platforms, ", "), strings.Join(lb.Argv("$TAGSHIP_IMAGE_LAYOUT"), " "))
 	return oci.Build(ctx, lb, append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithEnv(s.cfg.Getenv))...)
 }

@@ -213,6 +213,11 @@ type ImageBuild struct {
 
 func (b ImageBuild) set() bool { return b.Command != "" || b.Dockerfile != "" }
 
+// layout is the oci.Build of b in dir.
+func (b ImageBuild) layout(dir string) oci.LayoutBuild {
+	return oci.LayoutBuild{Command: b.Command, Dockerfile: b.Dockerfile, Context: b.Context, Platforms: b.Platforms, Dir: dir}
+}
+
 // FileArtifact is a signed release file, handed from build-wheel to the
 // publish jobs.
 type FileArtifact struct {
@@ -495,17 +500,13 @@ func (cfg *StandardConfig) checkImage() []string {
 	case cfg.ImageRepository == "" && (b.set() || len(cfg.Platforms) > 0):
 		problems = append(problems, "an image source is set but ImageRepository is empty: name where the image goes, e.g. \"ghcr.io/OWNER/REPO\"")
 	case cfg.ImageRepository == "":
-	case b.Command != "" && b.Dockerfile != "":
-		problems = append(problems, "ImageBuild: set Command or Dockerfile, not both")
 	case b.set() && len(cfg.Platforms) > 0:
 		problems = append(problems, "set ImageBuild or Platforms, not both: ImageBuild's layout provides the platforms")
 	case !b.set() && len(cfg.Platforms) == 0:
 		problems = append(problems, "ImageRepository is set but nothing builds the image: set ImageBuild (a Dockerfile or a command writing an OCI layout) or Platforms (one source per platform: linux/amd64, linux/arm64)")
 	}
-	for _, p := range b.Platforms {
-		if _, err := oci.ParsePlatform(p); err != nil {
-			problems = append(problems, "ImageBuild.Platforms: "+err.Error())
-		}
+	if err := b.layout(cfg.Dir).Check(); b.set() && err != nil {
+		problems = append(problems, "ImageBuild: "+strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	return problems
 }

@@ -167,7 +167,7 @@ func TestLayoutErrors(t *testing.T) {
 		{[]string{"-image", "ghcr.io/o/r", "-dockerfile", "Dockerfile", "-image-build", "x"}, "Command or Dockerfile, not both"},
 		{[]string{"-image-needs-wheel"}, "go with -dockerfile or -image-build"},
 		{[]string{"-dockerfile", "Dockerfile"}, "ImageRepository is empty"},
-		{[]string{"-image", "ghcr.io/o/r", "-image-build", "x", "-platforms", "linux"}, "ImageBuild.Platforms"},
+		{[]string{"-image", "ghcr.io/o/r", "-image-build", "x", "-platforms", "linux"}, "platform \"linux\""},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), append([]string{"-plan"}, tc.args...), env, &out, &errb); code != 2 || !strings.Contains(errb.String(), tc.want) {
