@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -198,10 +197,12 @@ func withProgress(opts []remote.Option, fn func(done, total int64)) ([]remote.Op
 }
 
 // withStatus names the HTTP status of a registry error: go-containerregistry
-// leaves it out when the registry sent an error body ("UNKNOWN: …").
+// leaves it out when the registry sent an error body ("UNKNOWN: …", one
+// or more diagnostics), and writes it otherwise. Whether the text holds
+// the status's digits says nothing: the request's URL may (a port 45033).
 func withStatus(err error) error {
 	var te *transport.Error
-	if errors.As(err, &te) && te.StatusCode != 0 && !strings.Contains(err.Error(), strconv.Itoa(te.StatusCode)) {
+	if errors.As(err, &te) && te.StatusCode != 0 && len(te.Errors) > 0 {
 		return fmt.Errorf("registry answered HTTP %d %s: %w", te.StatusCode, http.StatusText(te.StatusCode), err)
 	}
 	return err
