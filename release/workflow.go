@@ -64,7 +64,7 @@ func (p *Pipeline) GitHubWorkflow(o WorkflowOptions) ([]byte, error) {
 		x.Jobs = append(x.Jobs, ghworkflow.ExportJob{Job: ghworkflow.Job{ID: name, Needs: j.Needs, ContinueOnError: j.ContinueOnError,
 			Permissions: perms, Environment: j.Environment, EnvironmentURL: j.EnvironmentURL, Env: j.Env,
 			Checkout: j.Permissions.Allows(ScopeContents, Read), Steps: j.Steps, Secrets: j.Secrets},
-			Timeout: j.Timeout, Paths: j.Paths, After: p.ancestors(p.index[name])})
+			Timeout: j.Timeout, Paths: j.Paths, After: p.graph.Ancestors(name)})
 	}
 	b, err := x.Render()
 	if err != nil {

@@ -22,8 +22,8 @@
 // running one command for it, the header comment, each job's timeout in
 // whole minutes, and the artifacts that hand a job's state file and its
 // Paths to the jobs after it (given, per job, the set of jobs before it).
-// Its options are release.WorkflowOptions, which converts to them, and
-// its error texts name them so ("set WorkflowOptions.Version").
+// release.WorkflowOptions is its [Options] type, and its error texts name
+// the options so ("set WorkflowOptions.Version").
 //
 // The package knows nothing of what the jobs do: release.Pipeline
 // translates its jobs into an Export (its GitHubWorkflow method), and
