@@ -263,7 +263,7 @@ func (r *jobRun) Ready(_ context.Context, i int) dag.Outcome {
 	if r.only != nil && !r.only[j.Name] {
 		return r.readOnly(i)
 	}
-	in := &Inputs{job: j.Name, p: r.p, st: r.st, needs: r.p.ancestors(i),
+	in := &Inputs{job: j.Name, p: r.p, st: r.st, needs: r.p.graph.Ancestors(j.Name),
 		log: r.p.opts.logger.With(slog.String("job", j.Name)), emit: r.p.opts.emit}
 	fp, err := r.p.fingerprint(j, in)
 	if err != nil {
@@ -383,9 +383,6 @@ func runJob(ctx context.Context, j Job, in *Inputs) (out any, err error) {
 	}
 	return j.Run(ctx, in)
 }
-
-// ancestors returns the transitive needs of job i.
-func (p *Pipeline) ancestors(i int) map[string]bool { return p.graph.Ancestors(p.jobs[i].Name) }
 
 // fingerprint combines the job's name, the recorded outputs of its needs
 // and its own Fingerprint.

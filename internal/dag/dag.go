@@ -123,8 +123,8 @@ func (g *Graph) findCycle() []string {
 // Order returns the node names in a topological order: every node after
 // the nodes it needs, ties broken by declaration order.
 func (g *Graph) Order() []string {
-	indeg := g.NeedCounts()
-	dependents := g.Dependents()
+	indeg := g.needCounts()
+	dependents := g.dependents()
 	var ready, out []int
 	for i := range g.names {
 		if indeg[i] == 0 {
@@ -181,9 +181,9 @@ func (g *Graph) Closure(selected map[string]bool) map[string]bool {
 	return out
 }
 
-// NeedCounts returns, by node index, how many nodes each node needs: the
+// needCounts returns, by node index, how many nodes each node needs: the
 // unmet needs a scheduler counts down as nodes finish.
-func (g *Graph) NeedCounts() []int {
+func (g *Graph) needCounts() []int {
 	out := make([]int, len(g.needs))
 	for i, n := range g.needs {
 		out[i] = len(n)
@@ -191,10 +191,10 @@ func (g *Graph) NeedCounts() []int {
 	return out
 }
 
-// Dependents returns, by node index, the indices of the nodes that need
+// dependents returns, by node index, the indices of the nodes that need
 // each node, in declaration order: whom a scheduler tells that a node
 // finished.
-func (g *Graph) Dependents() [][]int {
+func (g *Graph) dependents() [][]int {
 	out := make([][]int, len(g.needs))
 	for i, needs := range g.needs {
 		for _, k := range needs {

@@ -151,17 +151,17 @@ func TestSchedulerStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fmt.Sprint(g.NeedCounts()), "[2 1 1 1 0]"; got != want {
-		t.Errorf("NeedCounts = %s, want %s", got, want)
+	if got, want := fmt.Sprint(g.needCounts()), "[2 1 1 1 0]"; got != want {
+		t.Errorf("needCounts = %s, want %s", got, want)
 	}
-	if got, want := fmt.Sprint(g.Dependents()), "[[] [] [0 1] [0] [2 3]]"; got != want {
-		t.Errorf("Dependents = %s, want %s", got, want)
+	if got, want := fmt.Sprint(g.dependents()), "[[] [] [0 1] [0] [2 3]]"; got != want {
+		t.Errorf("dependents = %s, want %s", got, want)
 	}
 	// The caller's copies: counting down does not change the graph.
-	c := g.NeedCounts()
+	c := g.needCounts()
 	c[0] = 99
-	if g.NeedCounts()[0] != 2 {
-		t.Error("NeedCounts shares its slice with the graph")
+	if g.needCounts()[0] != 2 {
+		t.Error("needCounts shares its slice with the graph")
 	}
 }
 

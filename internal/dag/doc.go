@@ -1,8 +1,8 @@
 // Package dag is the module's one home for the algorithms on a directed
 // acyclic graph of named nodes, such as the jobs of a release pipeline and
 // the jobs they need: checking that the graph is well formed, ordering it,
-// the closures a scheduler works from, and an executor that runs the
-// graph.
+// its closures (ancestors, a selection with everything it needs), and an
+// executor that runs the graph.
 //
 // The contract:
 //

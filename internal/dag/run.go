@@ -93,8 +93,8 @@ func (g *Graph) Run(ctx context.Context, parallel int, failFast bool, h Handler)
 	r := &run{
 		h: h, cancel: cancel, failFast: failFast,
 		state:      make([]nodeState, len(g.names)),
-		remaining:  g.NeedCounts(),
-		dependents: g.Dependents(),
+		remaining:  g.needCounts(),
+		dependents: g.dependents(),
 		results:    make(chan Settlement, len(g.names)),
 		sem:        make(chan struct{}, max(parallel, 1)),
 		failedFast: -1,
