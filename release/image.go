@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 
 	"github.com/tagship/tagship/oci"
@@ -19,7 +18,7 @@ func (s *standard) assembleImage(ctx context.Context, in *Inputs) (*oci.Index, e
 		return oci.Assemble(ctx, s.cfg.Platforms, s.cfg.OCIOptions...)
 	}
 	lb := b.layout(s.cfg.Dir)
-	lb.Log = func(line string) { in.Logger().Debug("build", slog.String("line", line)) }
+	lb.Log = buildLog(in)
 	in.Log("build the image for %s: %s", strings.Join(b.Platforms, ", "), strings.Join(lb.Argv("$TAGSHIP_IMAGE_LAYOUT"), " "))
 	return oci.Build(ctx, lb, append(append([]oci.Option(nil), s.cfg.OCIOptions...), oci.WithEnv(s.cfg.Getenv))...)
 }

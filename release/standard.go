@@ -476,9 +476,6 @@ func newStandard(cfg StandardConfig) (*standard, error) {
 	if cfg.ImageBuild.set() && len(cfg.ImageBuild.Platforms) == 0 {
 		cfg.ImageBuild.Platforms = oci.DefaultPlatforms()
 	}
-	if cfg.ImageBuild.Dockerfile != "" && cfg.ImageBuild.Context == "" {
-		cfg.ImageBuild.Context = filepath.Dir(cfg.ImageBuild.Dockerfile)
-	}
 	problems = append(problems, checkConfig(cfg)...)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%w: standard release config: %s", ErrInvalidPipeline, strings.Join(problems, "; "))
@@ -603,7 +600,7 @@ func (s *standard) buildWheel(ctx context.Context, in *Inputs) (any, error) {
 	if s.cfg.Build != nil {
 		err = s.cfg.Build(ctx, s.cfg.Dir, absDist)
 	} else {
-		err = runBuildCommand(ctx, s.cfg.Dir, s.cfg.BuildCommand, nil, s.cfg.Getenv, in)
+		err = buildcmd.Run(ctx, buildcmd.Command{Argv: s.cfg.BuildCommand, Dir: s.cfg.Dir, Getenv: s.cfg.Getenv, Log: buildLog(in)})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
@@ -709,12 +706,10 @@ func (s *standard) fileProvenance(ctx context.Context, in *Inputs, signer *sign.
 	return path, nil
 }
 
-// runBuildCommand runs the project's build in dir with env added, without
-// the CI's credentials, its redacted output going to the job's log (see
-// internal/buildcmd).
-func runBuildCommand(ctx context.Context, dir string, argv, env []string, getenv func(string) string, in *Inputs) error {
-	return buildcmd.Run(ctx, buildcmd.Command{Argv: argv, Dir: dir, Env: env, Getenv: getenv,
-		Log: func(line string) { in.Logger().Debug("build", slog.String("line", line)) }})
+// buildLog sends a build's redacted output (see internal/buildcmd), line
+// by line, to the job's log at debug level.
+func buildLog(in *Inputs) func(line string) {
+	return func(line string) { in.Logger().Debug("build", slog.String("line", line)) }
 }
 
 // ErrDist reports a dist directory that does not hold exactly this
