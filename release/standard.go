@@ -502,8 +502,14 @@ func (cfg *StandardConfig) checkImage() []string {
 	case !b.set() && len(cfg.Platforms) == 0:
 		problems = append(problems, "ImageRepository is set but nothing builds the image: set ImageBuild (a Dockerfile or a command writing an OCI layout) or Platforms (one source per platform: linux/amd64, linux/arm64)")
 	}
-	if err := b.layout(cfg.Dir).Check(); b.set() && err != nil {
-		problems = append(problems, "ImageBuild: "+strings.ReplaceAll(err.Error(), "\n", "; "))
+	// Each problem of oci's check; its platforms are checked even when
+	// nothing builds the image.
+	if err, ok := b.layout(cfg.Dir).Check().(interface{ Unwrap() []error }); ok {
+		for _, e := range err.Unwrap() {
+			if pe := (*oci.PlatformError)(nil); b.set() || errors.As(e, &pe) {
+				problems = append(problems, "ImageBuild: "+e.Error())
+			}
+		}
 	}
 	return problems
 }

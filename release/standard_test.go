@@ -401,6 +401,8 @@ func TestStandardConfigErrors(t *testing.T) {
 		{Repository: "o r/x", Tag: "v1.0.0"},
 		{Repository: "o/..", Tag: "v1.0.0"},
 		{Repository: "o/r/x", Tag: "v1.0.0"},
+		// A bad platform is refused even when nothing builds the image.
+		{Repository: "o/r", Tag: "v1.0.0", ImageBuild: release.ImageBuild{Platforms: []string{"bogus"}}},
 		// The running workflow is not the one whose identity is published.
 		{Repository: "o/r", Tag: "v1.0.0", Getenv: func(k string) string {
 			return map[string]string{"GITHUB_REPOSITORY": "o/other"}[k]
