@@ -22,6 +22,7 @@ const (
 	CheckVersion   = "version"   // each version source declares the tag's version
 	CheckChangelog = "changelog" // the changelog has a non-empty, dated section for it
 	CheckEvent     = "ci-event"  // in GitHub Actions: the run is a tag push
+	CheckWorkflow  = "workflow"  // in GitHub Actions: the running workflow is the release's (WorkflowProblems)
 )
 
 // ErrCheckFailed is the condition behind every [*CheckError]: at least one
@@ -85,7 +86,7 @@ func (s Severity) String() string {
 
 // Problem is one failed check.
 type Problem struct {
-	Check     string   // CheckTag, CheckVersion, CheckChangelog or CheckEvent
+	Check     string   // CheckTag, CheckVersion, CheckChangelog, CheckEvent or CheckWorkflow
 	Where     string   // what was looked at: "pyproject.toml", "CHANGELOG.md:12", "GITHUB_REF"
 	Severity  Severity // SeverityError unless said otherwise
 	Expected  string   // what the release needs

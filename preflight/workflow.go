@@ -5,10 +5,6 @@ import (
 	"strings"
 )
 
-// CheckWorkflow is the name of the running-workflow check, as found in
-// [Problem.Check].
-const CheckWorkflow = "workflow"
-
 // WorkflowProblems checks, inside GitHub Actions, that the running workflow
 // is workflowPath of repository: keyless certificates name the workflow
 // that runs, so a run in another repository or from another workflow file
