@@ -82,20 +82,37 @@ func Assemble(ctx context.Context, in AssembleInput, sign func(ctx context.Conte
 	if in.Changelog == nil {
 		return nil, fmt.Errorf("%w: AssembleInput.Changelog is nil; expected the parsed changelog with a section for %s", ErrInvalidRelease, in.Version)
 	}
-	if err := os.MkdirAll(in.Dir, 0o755); err != nil {
-		return nil, err
-	}
-	ts := time.Unix(0, 0).UTC()
-	if r := in.Changelog.Release(in.Version); r != nil {
-		if t, err := time.Parse("2006-01-02", r.Date); err == nil {
-			ts = t
-		}
+	a := &Assembled{SBOM: filepath.Join(in.Dir, SBOMAssetName(in.Project, in.Version)),
+		Checksums: filepath.Join(in.Dir, ChecksumsAssetName), Notes: filepath.Join(in.Dir, notesFile)}
+	// The notes first: a missing changelog section or a bad option fails
+	// before anything is signed.
+	nd := NotesData{Repository: in.Repository, Tag: in.Tag, Version: in.Version,
+		Identity: in.Identity, Issuer: in.Issuer, WorkflowPath: in.WorkflowPath,
+		PythonPackage: in.Project, Image: in.Image, ImageDigest: in.ImageDigest,
+		Checksums: filepath.Base(a.Checksums), SBOM: filepath.Base(a.SBOM)}
+	if in.Provenance != "" {
+		nd.Provenance = filepath.Base(in.Provenance)
 	}
 	var files []string
 	assets := []Asset{}
 	for _, f := range in.Files {
 		files = append(files, f.Path, f.Bundle)
 		assets = append(assets, Asset{Path: f.Path}, Asset{Path: f.Bundle})
+		nd.Files = append(nd.Files, filepath.Base(f.Path))
+	}
+	if err := nd.UseChangelog(in.Changelog); err != nil {
+		return nil, err
+	}
+	notes, err := Notes(nd, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(in.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	ts := time.Unix(0, 0).UTC()
+	if t, err := time.Parse(time.DateOnly, nd.ChangelogDate); err == nil {
+		ts = t
 	}
 	sbom, err := SBOM(ctx, SBOMInput{Name: in.Project, Version: in.Version, Repository: in.Repository,
 		Files: files, Image: in.Image, ImageDigest: in.ImageDigest, ImageTag: in.ImageTag, Requires: in.Requires,
@@ -106,8 +123,6 @@ func Assemble(ctx context.Context, in AssembleInput, sign func(ctx context.Conte
 	if in.Provenance != "" {
 		assets = append(assets, Asset{Path: in.Provenance})
 	}
-	a := &Assembled{SBOM: filepath.Join(in.Dir, SBOMAssetName(in.Project, in.Version)),
-		Checksums: filepath.Join(in.Dir, ChecksumsAssetName), Notes: filepath.Join(in.Dir, notesFile)}
 	if err := os.WriteFile(a.SBOM, sbom, 0o644); err != nil {
 		return nil, err
 	}
@@ -124,24 +139,6 @@ func Assemble(ctx context.Context, in AssembleInput, sign func(ctx context.Conte
 		return nil, err
 	}
 	assets = append(assets, Asset{Path: a.Checksums}, Asset{Path: sumsBundle})
-
-	nd := NotesData{Repository: in.Repository, Tag: in.Tag, Version: in.Version,
-		Identity: in.Identity, Issuer: in.Issuer, WorkflowPath: in.WorkflowPath,
-		PythonPackage: in.Project, Image: in.Image, ImageDigest: in.ImageDigest,
-		Checksums: filepath.Base(a.Checksums), SBOM: filepath.Base(a.SBOM)}
-	if in.Provenance != "" {
-		nd.Provenance = filepath.Base(in.Provenance)
-	}
-	for _, f := range in.Files {
-		nd.Files = append(nd.Files, filepath.Base(f.Path))
-	}
-	if err := nd.UseChangelog(in.Changelog); err != nil {
-		return nil, err
-	}
-	notes, err := Notes(nd, opts...)
-	if err != nil {
-		return nil, err
-	}
 	if err := os.WriteFile(a.Notes, []byte(notes), 0o644); err != nil {
 		return nil, err
 	}

@@ -191,12 +191,17 @@ func TestAssembleErrors(t *testing.T) {
 			t.Parallel()
 			in := assembleInput(t, assembleChangelog)
 			tc.change(&in)
+			signed := new([]string)
 			sign := tc.sign
 			if sign == nil {
-				sign = fakeSign(new([]string))
+				sign = fakeSign(signed)
 			}
 			if _, err := Assemble(context.Background(), in, sign); !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			// What the notes need is checked before anything is signed.
+			if errors.Is(tc.want, ErrNoChangelogSection) && len(*signed) > 0 {
+				t.Errorf("signed %v before finding the changelog section missing", *signed)
 			}
 		})
 	}
