@@ -160,7 +160,7 @@ func checkDownloadURL(u *url.URL, insecure bool) error {
 // ReleaseByTag reads the published release for tag and lists all its
 // assets. A missing or draft release is ErrNoRelease.
 func (d *Downloader) ReleaseByTag(ctx context.Context, owner, repo, tag string) (*PublishedRelease, error) {
-	if !ownerRE.MatchString(owner) || !repoNmRE.MatchString(repo) || tag == "" {
+	if !ValidRepository(owner, repo) || tag == "" {
 		return nil, fmt.Errorf("%w: owner %q, repo %q, tag %q: expected OWNER, REPO and a tag such as v1.2.3", ErrInvalidRelease, owner, repo, tag)
 	}
 	var rel ghRelease
@@ -186,7 +186,7 @@ func (d *Downloader) ReleaseByTag(ctx context.Context, owner, repo, tag string) 
 // The release pipeline uses it to adopt the bundles an earlier run
 // already attached.
 func (d *Downloader) ReleaseForTag(ctx context.Context, owner, repo, tag string) (*PublishedRelease, error) {
-	if !ownerRE.MatchString(owner) || !repoNmRE.MatchString(repo) || tag == "" {
+	if !ValidRepository(owner, repo) || tag == "" {
 		return nil, fmt.Errorf("%w: owner %q, repo %q, tag %q: expected OWNER, REPO and a tag such as v1.2.3", ErrInvalidRelease, owner, repo, tag)
 	}
 	rel, _, err := d.p.findRelease(ctx, owner, repo, tag)
