@@ -183,7 +183,9 @@ func VerifyFiles(ctx context.Context, v *Verifier, p Policy, files []SignedFile,
 		if got := hex.EncodeToString(sum); got != f.SHA256 || size != f.Size {
 			return &FileChangedError{Path: f.Path, ExpectedSHA256: f.SHA256, ExpectedSize: f.Size, FoundSHA256: got, FoundSize: size}
 		}
-		if _, err := v.VerifyFile(ctx, f.Path, f.Bundle, p); err != nil {
+		// The bundle must sign the very bytes just checked: verify it
+		// against that digest instead of reading the file again.
+		if _, err := v.verifyFile(ctx, f.Path, f.Bundle, sum, p); err != nil {
 			return &BundleError{Path: f.Path, Bundle: f.Bundle, Policy: p, Err: err}
 		}
 		return nil

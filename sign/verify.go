@@ -299,6 +299,12 @@ func ParseBundle(data []byte) (*bundle.Bundle, error) {
 // VerifyFile verifies that the bundle at bundlePath signs the file at path
 // for the policy's identity. The file is hashed while streamed.
 func (v *Verifier) VerifyFile(ctx context.Context, path, bundlePath string, p Policy) (*Verification, error) {
+	return v.verifyFile(ctx, path, bundlePath, nil, p)
+}
+
+// verifyFile is VerifyFile for a caller that has already hashed the file
+// (digest, its SHA-256); nil hashes it here, once the bundle has loaded.
+func (v *Verifier) verifyFile(ctx context.Context, path, bundlePath string, digest []byte, p Policy) (*Verification, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -306,9 +312,10 @@ func (v *Verifier) VerifyFile(ctx context.Context, path, bundlePath string, p Po
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", bundlePath, err)
 	}
-	digest, _, err := SHA256File(ctx, path)
-	if err != nil {
-		return nil, err
+	if digest == nil {
+		if digest, _, err = SHA256File(ctx, path); err != nil {
+			return nil, err
+		}
 	}
 	res, err := v.verify(ctx, b, digest, p)
 	if err != nil {
