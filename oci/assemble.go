@@ -88,7 +88,7 @@ type Index struct {
 	// (never counted as platforms).
 	Attestations []v1.Descriptor
 
-	tmpDirs []string // removed by Close: built layers, a built layout
+	tmpDir string // removed by Close: built layers, a built layout
 }
 
 var _ v1.ImageIndex = (*Index)(nil)
@@ -119,12 +119,12 @@ func (i *Index) Close() error {
 	if i == nil {
 		return nil
 	}
-	var errs []error
-	for _, d := range i.tmpDirs {
-		errs = append(errs, os.RemoveAll(d))
+	if i.tmpDir == "" {
+		return nil
 	}
-	i.tmpDirs = nil
-	return errors.Join(errs...)
+	err := os.RemoveAll(i.tmpDir)
+	i.tmpDir = ""
+	return err
 }
 
 // ErrNoSource is returned when a PlatformSource has neither a base nor a layer,
@@ -151,6 +151,24 @@ func Assemble(ctx context.Context, sources []PlatformSource, opts ...Option) (*I
 	if err != nil {
 		return nil, err
 	}
+	tmp, err := os.MkdirTemp(o.tempDir, "tagship-oci-*")
+	if err != nil {
+		return nil, fmt.Errorf("oci: temp dir: %w", err)
+	}
+	return assemble(ctx, sources, o, tmp)
+}
+
+// assemble is Assemble with its options parsed and its temporary
+// directory made: tmp belongs to the Index returned, and is removed on
+// failure.
+func assemble(ctx context.Context, sources []PlatformSource, o *options, tmp string) (*Index, error) {
+	out := &Index{tmpDir: tmp}
+	ok := false
+	defer func() {
+		if !ok {
+			out.Close()
+		}
+	}()
 	expected := make([]v1.Platform, 0, len(o.platforms))
 	for _, s := range o.platforms {
 		p, err := ParsePlatform(s)
@@ -159,17 +177,6 @@ func Assemble(ctx context.Context, sources []PlatformSource, opts ...Option) (*I
 		}
 		expected = append(expected, p)
 	}
-	tmp, err := os.MkdirTemp(o.tempDir, "tagship-oci-*")
-	if err != nil {
-		return nil, fmt.Errorf("oci: temp dir: %w", err)
-	}
-	out := &Index{tmpDirs: []string{tmp}}
-	ok := false
-	defer func() {
-		if !ok {
-			out.Close()
-		}
-	}()
 
 	// Sources load concurrently (bounded by WithJobs): building layers
 	// from local files is CPU-bound compression.

@@ -105,6 +105,11 @@ func Build(ctx context.Context, b LayoutBuild, opts ...Option) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The layout must hold exactly the build's platforms.
+	platforms := b.platforms()
+	if err := WithPlatforms(platforms...)(o); err != nil {
+		return nil, err
+	}
 	tmp, err := os.MkdirTemp(o.tempDir, "tagship-image-*")
 	if err != nil {
 		return nil, fmt.Errorf("oci: temp dir: %w", err)
@@ -116,7 +121,6 @@ func Build(ctx context.Context, b LayoutBuild, opts ...Option) (*Index, error) {
 		}
 	}()
 	dir := filepath.Join(tmp, "layout")
-	platforms := b.platforms()
 	err = buildcmd.Run(ctx, buildcmd.Command{Argv: b.Argv(dir), Dir: b.Dir, Getenv: o.getenv, Log: b.Log,
 		Env: []string{"TAGSHIP_IMAGE_LAYOUT=" + dir, "TAGSHIP_IMAGE_PLATFORMS=" + strings.Join(platforms, ",")}})
 	if err != nil {
@@ -126,11 +130,8 @@ func Build(ctx context.Context, b LayoutBuild, opts ...Option) (*Index, error) {
 		return nil, fmt.Errorf("%w: the image build wrote no OCI layout at $TAGSHIP_IMAGE_LAYOUT (%s): expected an index.json holding %s; with buildah: `buildah manifest push --all NAME oci:$TAGSHIP_IMAGE_LAYOUT`, with buildx: `--output type=oci,dest=$TAGSHIP_IMAGE_LAYOUT,tar=false`",
 			ErrBuild, dir, strings.Join(platforms, ", "))
 	}
-	idx, err := Assemble(ctx, []PlatformSource{{Layout: dir}}, append(opts[:len(opts):len(opts)], WithPlatforms(platforms...))...)
-	if err != nil {
-		return nil, err
-	}
-	idx.tmpDirs = append(idx.tmpDirs, tmp)
+	// One temporary directory for the layout and the layers: the Index's,
+	// removed by its Close (or by assemble when it fails).
 	ok = true
-	return idx, nil
+	return assemble(ctx, []PlatformSource{{Layout: dir}}, o, tmp)
 }

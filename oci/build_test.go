@@ -116,6 +116,8 @@ func TestBuildFailures(t *testing.T) {
 		{"command fails", oci.LayoutBuild{Command: "echo broken >&2; exit 3"}, buildcmd.ErrFailed, "broken"},
 		{"other platforms", oci.LayoutBuild{Command: `cp -R '` + prebuilt + `' "$TAGSHIP_IMAGE_LAYOUT"`, Platforms: []string{"linux/amd64", "linux/s390x"}},
 			oci.ErrPlatformMissing, "linux/s390x"},
+		{"a platform twice, refused before the builder runs", oci.LayoutBuild{Command: "echo ran >&2; exit 3", Platforms: []string{"linux/amd64", "linux/amd64"}},
+			oci.ErrPlatformDuplicate, "linux/amd64"},
 		{"neither command nor Dockerfile", oci.LayoutBuild{}, nil, "set Command or Dockerfile"},
 		{"both command and Dockerfile", oci.LayoutBuild{Command: "true", Dockerfile: "Dockerfile"}, nil, "not both"},
 	} {
