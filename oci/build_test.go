@@ -1,4 +1,4 @@
-package oci_test
+package oci
 
 import (
 	"context"
@@ -13,26 +13,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
 	"github.com/tagship/tagship/internal/buildcmd"
-	"github.com/tagship/tagship/oci"
 )
 
 // prebuiltLayout writes a two-platform index as an OCI layout, as a
 // builder would, and returns its directory and the index digest.
 func prebuiltLayout(t *testing.T) (dir, digest string) {
 	t.Helper()
-	var srcs []oci.PlatformSource
-	for _, p := range oci.DefaultPlatforms() {
-		d := t.TempDir()
-		if err := os.WriteFile(filepath.Join(d, "server"), []byte("binary for "+p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		srcs = append(srcs, oci.PlatformSource{Platform: p, Layer: oci.LayerSpec{Dir: d, Prefix: "/app"}})
-	}
-	idx, err := oci.Assemble(context.Background(), srcs, oci.WithTempDir(t.TempDir()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idx.Close()
+	idx := twoPlatformIndex(t)
 	dir = filepath.Join(t.TempDir(), "prebuilt")
 	if _, err := layout.Write(dir, idx); err != nil {
 		t.Fatal(err)
@@ -48,13 +35,13 @@ func TestLayoutBuildArgv(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
-		b    oci.LayoutBuild
+		b    LayoutBuild
 		want string
 	}{
-		{"command", oci.LayoutBuild{Command: "make image", Platforms: []string{"linux/amd64"}}, "sh -c make image"},
-		{"dockerfile", oci.LayoutBuild{Dockerfile: "docker/Dockerfile", Context: ".", Platforms: []string{"linux/amd64", "linux/arm/v7"}},
+		{"command", LayoutBuild{Command: "make image", Platforms: []string{"linux/amd64"}}, "sh -c make image"},
+		{"dockerfile", LayoutBuild{Dockerfile: "docker/Dockerfile", Context: ".", Platforms: []string{"linux/amd64", "linux/arm/v7"}},
 			"docker buildx build --platform linux/amd64,linux/arm/v7 --file docker/Dockerfile --output type=oci,dest=/tmp/L,tar=false ."},
-		{"default context and platforms", oci.LayoutBuild{Dockerfile: "backend/Dockerfile"},
+		{"default context and platforms", LayoutBuild{Dockerfile: "backend/Dockerfile"},
 			"docker buildx build --platform linux/amd64,linux/arm64 --file backend/Dockerfile --output type=oci,dest=/tmp/L,tar=false backend"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,8 +68,8 @@ test "$TAGSHIP_IMAGE_PLATFORMS" = linux/amd64,linux/arm64
 echo "building into $TAGSHIP_IMAGE_LAYOUT"
 cp -R '` + prebuilt + `' "$TAGSHIP_IMAGE_LAYOUT"`
 	var lines []string
-	idx, err := oci.Build(context.Background(), oci.LayoutBuild{Command: script, Dir: dir, Log: func(l string) { lines = append(lines, l) }},
-		oci.WithTempDir(tmp))
+	idx, err := Build(context.Background(), LayoutBuild{Command: script, Dir: dir, Log: func(l string) { lines = append(lines, l) }},
+		WithTempDir(tmp))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,23 +95,23 @@ func TestBuildFailures(t *testing.T) {
 	prebuilt, _ := prebuiltLayout(t)
 	for _, tc := range []struct {
 		name     string
-		b        oci.LayoutBuild
+		b        LayoutBuild
 		want     error
 		wantText string
 	}{
-		{"no layout written", oci.LayoutBuild{Command: "true"}, oci.ErrBuild, "index.json"},
-		{"command fails", oci.LayoutBuild{Command: "echo broken >&2; exit 3"}, buildcmd.ErrFailed, "broken"},
-		{"other platforms", oci.LayoutBuild{Command: `cp -R '` + prebuilt + `' "$TAGSHIP_IMAGE_LAYOUT"`, Platforms: []string{"linux/amd64", "linux/s390x"}},
-			oci.ErrPlatformMissing, "linux/s390x"},
-		{"a platform twice, refused before the builder runs", oci.LayoutBuild{Command: "echo ran >&2; exit 3", Platforms: []string{"linux/amd64", "linux/amd64"}},
-			oci.ErrPlatformDuplicate, "linux/amd64"},
-		{"neither command nor Dockerfile", oci.LayoutBuild{}, nil, "set Command or Dockerfile"},
-		{"both command and Dockerfile", oci.LayoutBuild{Command: "true", Dockerfile: "Dockerfile"}, nil, "not both"},
+		{"no layout written", LayoutBuild{Command: "true"}, ErrBuild, "index.json"},
+		{"command fails", LayoutBuild{Command: "echo broken >&2; exit 3"}, buildcmd.ErrFailed, "broken"},
+		{"other platforms", LayoutBuild{Command: `cp -R '` + prebuilt + `' "$TAGSHIP_IMAGE_LAYOUT"`, Platforms: []string{"linux/amd64", "linux/s390x"}},
+			ErrPlatformMissing, "linux/s390x"},
+		{"a platform twice, refused before the builder runs", LayoutBuild{Command: "echo ran >&2; exit 3", Platforms: []string{"linux/amd64", "linux/amd64"}},
+			ErrPlatformDuplicate, "linux/amd64"},
+		{"neither command nor Dockerfile", LayoutBuild{}, nil, "set Command or Dockerfile"},
+		{"both command and Dockerfile", LayoutBuild{Command: "true", Dockerfile: "Dockerfile"}, nil, "not both"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tmp := t.TempDir()
-			idx, err := oci.Build(context.Background(), tc.b, oci.WithTempDir(tmp))
+			idx, err := Build(context.Background(), tc.b, WithTempDir(tmp))
 			if err == nil {
 				idx.Close()
 				t.Fatal("Build succeeded")
@@ -153,8 +140,8 @@ func TestBuildCredentials(t *testing.T) {
 	var mu sync.Mutex
 	var lines []string
 	script := `echo "token=${GITHUB_TOKEN:-unset} echo=` + secret + `"; exit 1`
-	_, err := oci.Build(context.Background(), oci.LayoutBuild{Command: script,
-		Log: func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }}, oci.WithEnv(getenv), oci.WithTempDir(t.TempDir()))
+	_, err := Build(context.Background(), LayoutBuild{Command: script,
+		Log: func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }}, WithEnv(getenv), WithTempDir(t.TempDir()))
 	if err == nil {
 		t.Fatal("Build succeeded")
 	}
@@ -170,16 +157,16 @@ func TestLayoutBuildCheck(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
-		b    oci.LayoutBuild
+		b    LayoutBuild
 		want []string // every problem's text, in the error
 	}{
-		{"a command", oci.LayoutBuild{Command: "make image"}, nil},
-		{"a Dockerfile for two platforms", oci.LayoutBuild{Dockerfile: "Dockerfile", Platforms: []string{"linux/amd64", "linux/arm64/v8"}}, nil},
-		{"neither", oci.LayoutBuild{}, []string{"set Command or Dockerfile"}},
-		{"both", oci.LayoutBuild{Command: "true", Dockerfile: "Dockerfile"}, []string{"not both"}},
-		{"bad platforms, every one named", oci.LayoutBuild{Command: "true", Platforms: []string{"linux", "linux/amd64", "a/b/c/d"}},
+		{"a command", LayoutBuild{Command: "make image"}, nil},
+		{"a Dockerfile for two platforms", LayoutBuild{Dockerfile: "Dockerfile", Platforms: []string{"linux/amd64", "linux/arm64/v8"}}, nil},
+		{"neither", LayoutBuild{}, []string{"set Command or Dockerfile"}},
+		{"both", LayoutBuild{Command: "true", Dockerfile: "Dockerfile"}, []string{"not both"}},
+		{"bad platforms, every one named", LayoutBuild{Command: "true", Platforms: []string{"linux", "linux/amd64", "a/b/c/d"}},
 			[]string{`"linux"`, `"a/b/c/d"`}},
-		{"every problem at once", oci.LayoutBuild{Platforms: []string{"x"}}, []string{"set Command or Dockerfile", `"x"`}},
+		{"every problem at once", LayoutBuild{Platforms: []string{"x"}}, []string{"set Command or Dockerfile", `"x"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
