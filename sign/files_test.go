@@ -33,21 +33,10 @@ type filesFixture struct {
 func newFilesFixture(t *testing.T, n int) *filesFixture {
 	t.Helper()
 	st := signtest.New(t)
-	s, err := st.NewSigner()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := sign.NewVerifier(st.VerifierOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, v := newPair(t, st)
 	f := &filesFixture{st: st, signer: s, v: v, dir: t.TempDir()}
 	for i := range n {
-		p := filepath.Join(f.dir, fmt.Sprintf("pkg-1.0.0-f%02d.whl", i))
-		if err := os.WriteFile(p, []byte(fmt.Sprintf("file %d", i)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		f.paths = append(f.paths, p)
+		f.paths = append(f.paths, mkFile(t, f.dir, fmt.Sprintf("pkg-1.0.0-f%02d.whl", i), fmt.Sprintf("file %d", i)))
 	}
 	return f
 }
