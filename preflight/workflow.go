@@ -24,8 +24,13 @@ func WorkflowProblems(getenv func(string) string, repository, workflowPath strin
 			Hint: fmt.Sprintf("signatures would name %s and fail verification; release from %s, or set the repository to %s", repo, repository, repo)})
 	}
 	if wr := getenv("GITHUB_WORKFLOW_REF"); wr != "" {
+		// The workflow is what precedes "@REF"; a workflow file's name or
+		// a ref may hold "@" too, so compare the prefix, not a cut.
 		want := repository + "/" + workflowPath
-		if got, _, _ := strings.Cut(wr, "@"); !strings.EqualFold(got, want) {
+		n := len(want)
+		atWant := len(wr) > n && wr[n] == '@' && strings.EqualFold(wr[:n], want)
+		if !atWant && !strings.EqualFold(wr, want) {
+			got, _, _ := strings.Cut(wr, "@")
 			problems = append(problems, Problem{Check: CheckWorkflow, Where: "GITHUB_WORKFLOW_REF",
 				Expected: want, Found: got,
 				Hint: fmt.Sprintf("its certificates would name another identity than the release publishes; set the workflow path to the running workflow (%s)", got)})
