@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	toml "github.com/pelletier/go-toml/v2"
@@ -30,6 +31,9 @@ func TestPyprojectName(t *testing.T) {
 		{"project not a table", "project = 1\n", "", preflight.ErrManifest},
 		{"invalid TOML", "[project\nname = \"x\"\n", "", preflight.ErrManifest},
 		{"byte order mark", "\ufeff[project]\nname = \"x\"\n", "", preflight.ErrManifest},
+		// TOML keys are case-sensitive (tomllib agrees): these name nothing.
+		{"table key case", "proJeCt = { name = 0 }\n", "", nil},
+		{"name key case", "[project]\nName = \"x\"\n[tool.Poetry]\nname = \"y\"\n", "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -82,6 +86,13 @@ func FuzzPyprojectName(f *testing.F) {
 			}
 			return
 		}
+		if foldedKey(src) {
+			// go-toml matches struct fields case-insensitively, so the
+			// plain decoding below is no oracle when a key differs from
+			// project, tool, poetry or name only by case ("table key
+			// case" and "name key case" above cover those documents).
+			return
+		}
 		var doc struct {
 			Project struct {
 				Name string `toml:"name"`
@@ -112,4 +123,38 @@ func FuzzPyprojectName(f *testing.F) {
 			t.Fatalf("PyprojectName(%q) = %q, want %q", src, got, want)
 		}
 	})
+}
+
+// foldedKey reports whether src decodes to a document with a key, at any
+// depth, that equals project, tool, poetry or name up to case but not
+// exactly.
+func foldedKey(src []byte) bool {
+	var doc map[string]any
+	if toml.Unmarshal(src, &doc) != nil {
+		return false
+	}
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				for _, w := range []string{"project", "tool", "poetry", "name"} {
+					if k != w && strings.EqualFold(k, w) {
+						return true
+					}
+				}
+				if walk(e) {
+					return true
+				}
+			}
+		case []any:
+			for _, e := range v {
+				if walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(doc)
 }
