@@ -26,7 +26,7 @@ func FuzzSignaturePayloads(f *testing.F) {
 				t.Fatalf("accepted a simple-signing payload not naming %s: %q", fuzzDigest, payload)
 			}
 		}
-		if err := checkStatement(payloadType, payload, h); err == nil {
+		if err := checkStatement(payloadType, payload, CosignSignPredicateType, h); err == nil {
 			var st inTotoStatement
 			if json.Unmarshal(payload, &st) != nil || st.PredicateType != CosignSignPredicateType {
 				t.Fatalf("accepted a statement that is not a cosign signature: %q", payload)

@@ -1,7 +1,6 @@
 package oci
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -210,8 +209,8 @@ func readBundleReferrer(d name.Digest, ropts []remote.Option) (*bundle.Bundle, e
 // checkSimpleSigning parses a legacy payload and checks it names digest.
 func checkSimpleSigning(payload []byte, digest v1.Hash) error {
 	var p simpleSigning
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	if err := dec.Decode(&p); err != nil {
+	// json.Unmarshal, as cosign reads it: one document, nothing after it.
+	if err := json.Unmarshal(payload, &p); err != nil {
 		return fmt.Errorf("payload is not a cosign simple-signing document: %v", err)
 	}
 	if p.Critical.Type != simpleSigningType {
@@ -254,7 +253,7 @@ func verifyBundleForm(ctx context.Context, b *bundle.Bundle, digest v1.Hash, pol
 	if env == nil {
 		return nil, fmt.Errorf("%w: bundle holds no DSSE envelope (cosign image signatures are DSSE in-toto statements)", sign.ErrInvalidBundle)
 	}
-	if err := checkStatement(env.GetPayloadType(), env.GetPayload(), digest); err != nil {
+	if err := checkStatement(env.GetPayloadType(), env.GetPayload(), CosignSignPredicateType, digest); err != nil {
 		return nil, err
 	}
 	v, err := verifier.VerifyDSSE(ctx, b, policy)
@@ -262,13 +261,15 @@ func verifyBundleForm(ctx context.Context, b *bundle.Bundle, digest v1.Hash, pol
 		return nil, err
 	}
 	// Check what was actually verified, not only the unverified copy.
-	if err := checkStatement(v.PayloadType, v.Payload, digest); err != nil {
+	if err := checkStatement(v.PayloadType, v.Payload, CosignSignPredicateType, digest); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-func checkStatement(payloadType string, payload []byte, digest v1.Hash) error {
+// checkStatement parses a DSSE payload as one in-toto statement and checks
+// its payload type, its predicate type and that a subject names digest.
+func checkStatement(payloadType string, payload []byte, predicateType string, digest v1.Hash) error {
 	if payloadType != InTotoPayloadType {
 		return fmt.Errorf("DSSE payload type is %q, expected %q", payloadType, InTotoPayloadType)
 	}
@@ -276,8 +277,8 @@ func checkStatement(payloadType string, payload []byte, digest v1.Hash) error {
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return fmt.Errorf("DSSE payload is not an in-toto statement: %v", err)
 	}
-	if st.PredicateType != CosignSignPredicateType {
-		return fmt.Errorf("statement predicate type is %q, expected %q", st.PredicateType, CosignSignPredicateType)
+	if st.PredicateType != predicateType {
+		return fmt.Errorf("statement predicate type is %q, expected %q", st.PredicateType, predicateType)
 	}
 	var seen []string
 	for _, s := range st.Subject {

@@ -1,7 +1,6 @@
 package oci
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -160,25 +159,8 @@ func verifyAttestationBundle(ctx context.Context, b *bundle.Bundle, predicateTyp
 	if err != nil {
 		return nil, err
 	}
-	if v.PayloadType != InTotoPayloadType {
-		return nil, fmt.Errorf("DSSE payload type is %q, expected %q", v.PayloadType, InTotoPayloadType)
+	if err := checkStatement(v.PayloadType, v.Payload, predicateType, digest); err != nil {
+		return nil, err
 	}
-	var st inTotoStatement
-	dec := json.NewDecoder(bytes.NewReader(v.Payload))
-	if err := dec.Decode(&st); err != nil {
-		return nil, fmt.Errorf("DSSE payload is not an in-toto statement: %v", err)
-	}
-	if st.PredicateType != predicateType {
-		return nil, fmt.Errorf("statement predicate type is %q, expected %q", st.PredicateType, predicateType)
-	}
-	var seen []string
-	for _, s := range st.Subject {
-		if s.Digest[digest.Algorithm] == digest.Hex {
-			return v, nil
-		}
-		for alg, hx := range s.Digest {
-			seen = append(seen, alg+":"+hx)
-		}
-	}
-	return nil, fmt.Errorf("%w: the statement's subjects are %v, the image is %s", ErrDigestMismatch, seen, digest)
+	return v, nil
 }
