@@ -18,7 +18,10 @@ var numberRE = regexp.MustCompile(`(?i)^(0b[01_]+|0o?[0-7_]+|0x[0-9a-f_]+|[0-9][
 // could read it as something other than a string (a YAML 1.1 or 1.2
 // boolean, null, number in any base, timestamp).
 func yamlString(s string) string {
-	plain := s != "" && !slices.Contains([]string{"true", "false", "yes", "no", "y", "n", "on", "off", "null", "~"}, strings.ToLower(s)) && !numberRE.MatchString(s)
+	// Parsers drop '_' from a number before reading it (go-yaml reads 0e0_
+	// as 0e0, the float 0), so both spellings are checked.
+	bare := strings.ReplaceAll(s, "_", "")
+	plain := s != "" && !slices.Contains([]string{"true", "false", "yes", "no", "y", "n", "on", "off", "null", "~"}, strings.ToLower(s)) && !numberRE.MatchString(s) && !numberRE.MatchString(bare)
 	for i, r := range s {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./", r) || (i > 0 && r == '@')
 		if !ok || (i == 0 && strings.ContainsRune("-.", r)) {
@@ -26,8 +29,10 @@ func yamlString(s string) string {
 			break
 		}
 	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
-		plain = false // 1.20 would be the number 1.2
+	for _, v := range []string{s, bare} {
+		if _, err := strconv.ParseFloat(v, 64); err == nil {
+			plain = false // 1.20 would be the number 1.2
+		}
 	}
 	if plain {
 		return s
