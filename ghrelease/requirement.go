@@ -14,8 +14,10 @@ import (
 //   - Extras, the names in "[…]";
 //   - Specifier, the version specifier with white space removed, e.g.
 //     ">=2.0,<3"; empty when none;
-//   - URL, set for "name @ url" requirements;
-//   - Marker, the environment marker after ";", trimmed; empty when none.
+//   - URL, set for "name @ url" requirements (a scheme and a host, or a
+//     file: URL);
+//   - Marker, the environment marker after ";", trimmed, its syntax
+//     checked against PEP 508's grammar; empty when none.
 //
 // Its methods are PinnedVersion (the version of an exact "==X" pin, or "")
 // and Optional (whether it only applies with an extra). The rule lives in

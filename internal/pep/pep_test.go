@@ -46,10 +46,22 @@ var requirementCases = []string{
 	"PyYAML==6.0.1", "pkg @ https://example.com/p.whl ; os_name == 'posix'",
 	"a.b_c-d~=1.4.5", "pytest; extra == 'dev'", "Typing_Extensions (>=4.6, <5) ; python_version < '3.11'",
 	"name[] >= 1", "x!=1.0,!=1.1", "foo===weird",
+	// Markers: PEP 508's grammar, dotted legacy names, "in" and "not in".
+	`a ; (os_name == 'x' or extra == "y") and python_version >= '3.8'`,
+	"a; 'linux' in sys_platform", "a ; platform_machine not in 'x86_64 aarch64'",
+	"a ; os.name == 'posix'", "a;implementation_name=='cpython'and(extra=='b')",
+	"a @ file:///tmp/a-1.0-py3-none-any.whl", "a @ https://x/a.whl\t; os_name == 'nt'",
+	"a @ https://x/a.whl;os_name=='x'", // no white space: all of it is the URL
 }
 
 // requirementInvalid are refused by both parsers.
-var requirementInvalid = []string{"", "(>=1)", "name[", "name >= ", "-name", "name ; ", "name @ "}
+var requirementInvalid = []string{
+	"", "(>=1)", "name[", "name >= ", "-name", "name ; ", "name @ ",
+	"a ; ;", "a;;", "a ; garbage", "a @ : ; ;", "0@: ; ;;", "a @ https://x ;", "a @ https://x ; ;",
+	"a ; os_name == 'x' and", "a ; (os_name == 'x'", "a ; os_name == 'x", "a ; os_name = 'x'",
+	"a ; os_name == 'x' extra", "a ; os_names == 'x'", "a ; extra == 'x')", "a ; not os_name == 'x'",
+	"a @ relative/path.whl", "a @ https://x/a.whl junk", "a @ :",
+}
 
 func TestNormalizeVersion(t *testing.T) {
 	t.Parallel()

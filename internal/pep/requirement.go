@@ -2,6 +2,7 @@ package pep
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -18,7 +19,8 @@ type Requirement struct {
 	Specifier string
 	// URL is set for "name @ url" requirements.
 	URL string
-	// Marker is the environment marker after ";", trimmed; empty when none.
+	// Marker is the environment marker after ";", trimmed, its syntax
+	// checked against PEP 508's grammar; empty when none.
 	Marker string
 }
 
@@ -45,6 +47,16 @@ func ParseRequirement(s string) (Requirement, error) {
 		return fail("expected a project name first")
 	}
 	r.Name, r.Normalized = name, NormalizeName(name)
+	withMarker := func(r Requirement, m string) (Requirement, error) {
+		r.Marker = strings.TrimSpace(m)
+		if r.Marker == "" {
+			return fail("empty marker after \";\"")
+		}
+		if err := checkMarker(r.Marker); err != nil {
+			return fail(err.Error())
+		}
+		return r, nil
+	}
 	rest = strings.TrimLeft(rest[len(name):], " \t")
 	if strings.HasPrefix(rest, "[") {
 		end := strings.IndexByte(rest, ']')
@@ -64,29 +76,32 @@ func ParseRequirement(s string) (Requirement, error) {
 		rest = strings.TrimLeft(rest[end+1:], " \t")
 	}
 	if strings.HasPrefix(rest, "@") {
-		rest = strings.TrimSpace(rest[1:])
-		u, marker, _ := strings.Cut(rest, " ;")
-		if i := strings.IndexAny(u, " \t"); i >= 0 {
-			if strings.TrimSpace(u[i:]) != "" {
-				return fail("expected white space before \";\" after a URL")
-			}
-			u = u[:i]
+		// The URL runs to the first white space; a marker after it needs
+		// that white space before its ";".
+		rest = strings.TrimLeft(rest[1:], " \t")
+		u := rest
+		if i := strings.IndexAny(rest, " \t"); i >= 0 {
+			u, rest = rest[:i], strings.TrimLeft(rest[i:], " \t")
+		} else {
+			rest = ""
 		}
-		if u == "" || !strings.Contains(u, ":") {
-			return fail("expected a URL after \"@\"")
+		if err := checkURL(u); err != nil {
+			return fail(err.Error())
 		}
 		r.URL = u
-		r.Marker = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(marker), ";"))
-		if strings.Contains(rest, " ;") && r.Marker == "" {
-			return fail("empty marker after \";\"")
+		if rest == "" {
+			return r, nil
 		}
-		return r, nil
+		if rest[0] != ';' {
+			return fail("expected white space and \";\" (a marker) or the end after the URL")
+		}
+		return withMarker(r, rest[1:])
 	}
 	spec, marker, hasMarker := strings.Cut(rest, ";")
 	if hasMarker {
-		r.Marker = strings.TrimSpace(marker)
-		if r.Marker == "" {
-			return fail("empty marker after \";\"")
+		var err error
+		if r, err = withMarker(r, marker); err != nil {
+			return r, err
 		}
 	}
 	spec = strings.TrimSpace(spec)
@@ -123,4 +138,17 @@ func (r Requirement) PinnedVersion() string {
 // ("; extra == 'dev'").
 func (r Requirement) Optional() bool {
 	return extraMarker.MatchString(r.Marker)
+}
+
+// checkURL checks the URL of a "name @ url" requirement as
+// python3-packaging does: a scheme and a host, or a file: URL.
+func checkURL(u string) error {
+	if u == "" {
+		return fmt.Errorf("expected a URL after \"@\"")
+	}
+	parsed, err := url.Parse(u)
+	if err != nil || parsed.Scheme == "" || (parsed.Host == "" && parsed.Scheme != "file") {
+		return fmt.Errorf("URL %q: expected scheme://host/path (or a file: URL)", Clip(u, 80))
+	}
+	return nil
 }
