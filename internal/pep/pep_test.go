@@ -52,6 +52,8 @@ var requirementCases = []string{
 	"a ; os.name == 'posix'", "a;implementation_name=='cpython'and(extra=='b')",
 	"a @ file:///tmp/a-1.0-py3-none-any.whl", "a @ https://x/a.whl\t; os_name == 'nt'",
 	"a @ https://x/a.whl;os_name=='x'", // no white space: all of it is the URL
+	// Version clauses: prefix matches, local versions, compatible release.
+	"a==1.2.*", "a!=1.0.*", "a~=1.4", "a==1.0+local", "a>=1!2.0rc1.post2.dev3", "a>=v1.0",
 }
 
 // requirementInvalid are refused by both parsers.
@@ -61,6 +63,7 @@ var requirementInvalid = []string{
 	"a ; os_name == 'x' and", "a ; (os_name == 'x'", "a ; os_name == 'x", "a ; os_name = 'x'",
 	"a ; os_name == 'x' extra", "a ; os_names == 'x'", "a ; extra == 'x')", "a ; not os_name == 'x'",
 	"a @ relative/path.whl", "a @ https://x/a.whl junk", "a @ :",
+	"a~=1", "a>=1.0+l", "a==1.0a1.*", "a>=x", "a<=1.0.*", "a>=1.0extra", "a>=python_version",
 }
 
 func TestNormalizeVersion(t *testing.T) {

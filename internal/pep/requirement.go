@@ -118,6 +118,9 @@ func ParseRequirement(s string) (Requirement, error) {
 			if m == nil {
 				return fail(fmt.Sprintf("version clause %q: expected an operator (~= == != <= >= < > ===) and a version", strings.TrimSpace(c)))
 			}
+			if err := checkClause(m[1], m[2]); err != nil {
+				return fail(fmt.Sprintf("version clause %q: %v", strings.TrimSpace(c), err))
+			}
 			clauses = append(clauses, m[1]+m[2])
 		}
 		r.Specifier = strings.Join(clauses, ",")
@@ -149,6 +152,34 @@ func checkURL(u string) error {
 	parsed, err := url.Parse(u)
 	if err != nil || parsed.Scheme == "" || (parsed.Host == "" && parsed.Scheme != "file") {
 		return fmt.Errorf("URL %q: expected scheme://host/path (or a file: URL)", Clip(u, 80))
+	}
+	return nil
+}
+
+// checkClause checks a version clause's version as PEP 440 specifies it
+// for its operator: "===" takes any string; "==" and "!=" a version or a
+// release prefix ("1.2.*"); "~=" a version of two release numbers or
+// more; the others a version without a local part.
+func checkClause(op, v string) error {
+	if op == "===" {
+		return nil
+	}
+	if (op == "==" || op == "!=") && strings.HasSuffix(v, ".*") {
+		pv, err := ParseVersion(strings.TrimSuffix(v, ".*"))
+		if err != nil || pv.Pre != "" || pv.Post != "" || pv.Dev != "" || pv.Local != "" {
+			return fmt.Errorf("expected release numbers before \".*\", such as 1.2.*")
+		}
+		return nil
+	}
+	pv, err := ParseVersion(v)
+	if err != nil {
+		return fmt.Errorf("expected a PEP 440 version: %s", Reason(err))
+	}
+	if pv.Local != "" && op != "==" && op != "!=" {
+		return fmt.Errorf("a local version (+%s) is only allowed with == and !=", pv.Local)
+	}
+	if op == "~=" && len(pv.Release) < 2 {
+		return fmt.Errorf("~= needs a version of at least two numbers, such as ~=1.4")
 	}
 	return nil
 }
