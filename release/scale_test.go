@@ -361,22 +361,14 @@ func TestStandardReleaseMidBatchFailureRerun(t *testing.T) {
 func TestStandardReleaseManyFilesCancel(t *testing.T) {
 	t.Parallel()
 	m := newMatrixRelease(t, 15, 8)
-	var inFlight atomic.Int32
-	m.env.Sigstore.SetHook(signtest.Rekor, func(w http.ResponseWriter, r *http.Request) bool {
-		inFlight.Add(1)
-		// The log never answers (the server notices the client leaving
-		// once it has read the request body).
-		io.Copy(io.Discard, r.Body)
-		select {
-		case <-r.Context().Done():
-		case <-time.After(time.Minute):
-		}
-		return true
-	})
+	// The log never answers: every request waits (its body read, so the
+	// server notices the client leaving) until the client gives up.
+	base := m.env.Sigstore.Requests(signtest.Rekor)
+	m.env.Sigstore.AddFault(signtest.Rekor, signtest.Fault{Stall: time.Minute, Times: signtest.Always})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		for inFlight.Load() < 8 {
+		for m.env.Sigstore.Requests(signtest.Rekor)-base < 8 {
 			time.Sleep(5 * time.Millisecond)
 		}
 		cancel()
@@ -389,7 +381,7 @@ func TestStandardReleaseManyFilesCancel(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("the release took %s (waiting for the log, then cancelled)", d)
 	}
-	if n := inFlight.Load(); n > 8 {
+	if n := m.env.Sigstore.Requests(signtest.Rekor) - base; n > 8 {
 		t.Errorf("%d log requests: more than the 8 allowed at once, or new ones after the cancellation", n)
 	}
 	ents, _ := os.ReadDir(filepath.Join(m.dir, "dist"))

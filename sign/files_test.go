@@ -282,22 +282,14 @@ func TestSignFilesOrderAndBound(t *testing.T) {
 func TestSignFilesCancel(t *testing.T) {
 	t.Parallel()
 	f := newFilesFixture(t, 12)
-	var inFlight atomic.Int32
-	f.st.SetHook(signtest.Rekor, func(w http.ResponseWriter, r *http.Request) bool {
-		inFlight.Add(1)
-		// The log never answers (the server notices the client leaving
-		// once it has read the request body).
-		io.Copy(io.Discard, r.Body)
-		select {
-		case <-r.Context().Done():
-		case <-time.After(time.Minute):
-		}
-		return true
-	})
+	// The log never answers: every request waits (its body read, so the
+	// server notices the client leaving) until the client gives up.
+	base := f.st.Requests(signtest.Rekor)
+	f.st.AddFault(signtest.Rekor, signtest.Fault{Stall: time.Minute, Times: signtest.Always})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		for inFlight.Load() < 4 {
+		for f.st.Requests(signtest.Rekor)-base < 4 {
 			time.Sleep(5 * time.Millisecond)
 		}
 		cancel()
@@ -310,7 +302,7 @@ func TestSignFilesCancel(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("SignFiles took %s (waiting for the log, then cancelled)", d)
 	}
-	if n := inFlight.Load(); n > 4 {
+	if n := f.st.Requests(signtest.Rekor) - base; n > 4 {
 		t.Errorf("%d log requests: more than the 4 allowed at once, or new ones after the cancellation", n)
 	}
 	ents, _ := os.ReadDir(f.dir)
