@@ -2,6 +2,7 @@ package pep
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -17,8 +18,9 @@ var markerVariables = []string{
 	"platform.python_implementation", "python_implementation",
 }
 
-// markerOperators are PEP 508's comparison operators, longest first.
-var markerOperators = []string{"===", "==", "~=", "!=", "<=", ">=", "<", ">"}
+// versionOperators are PEP 440's comparison operators, used by version
+// clauses and markers alike; longest first, so that a prefix never wins.
+var versionOperators = []string{"===", "==", "~=", "!=", "<=", ">=", "<", ">"}
 
 // checkMarker checks s against PEP 508's marker grammar:
 //
@@ -138,18 +140,16 @@ func (p *markerParser) value() error {
 	for j < len(p.s) && isNameByte(p.s[j]) {
 		j++
 	}
-	for _, v := range markerVariables {
-		if p.s[p.i:j] == v {
-			p.i = j
-			return nil
-		}
+	if slices.Contains(markerVariables, p.s[p.i:j]) {
+		p.i = j
+		return nil
 	}
 	return p.fail("expected a marker variable (python_version, sys_platform, extra, …) or a quoted string")
 }
 
 func (p *markerParser) op() error {
 	p.skip()
-	for _, op := range markerOperators {
+	for _, op := range versionOperators {
 		if strings.HasPrefix(p.s[p.i:], op) {
 			p.i += len(op)
 			return nil

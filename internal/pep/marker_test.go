@@ -1,10 +1,8 @@
 package pep
 
 import (
-	"bytes"
 	"encoding/json"
 	"math/rand"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -72,8 +70,7 @@ func TestMarkersMatchPackaging(t *testing.T) {
 	for range 3000 {
 		in = append(in, "a"+pick(pre)+" ; "+expr(0))
 	}
-	data, _ := json.Marshal(in)
-	cmd := exec.Command(py, "-c", `
+	raw := runPython(t, py, `
 import json, sys
 from packaging.requirements import Requirement, InvalidRequirement
 out = []
@@ -83,12 +80,7 @@ for r in json.load(sys.stdin):
         out.append(True)
     except InvalidRequirement:
         out.append(False)
-json.dump(out, sys.stdout)`)
-	cmd.Stdin = bytes.NewReader(data)
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python: %v", err)
-	}
+json.dump(out, sys.stdout)`, in)
 	var ok []bool
 	if err := json.Unmarshal(raw, &ok); err != nil || len(ok) != len(in) {
 		t.Fatalf("python output %q: %v", raw, err)

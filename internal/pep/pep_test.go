@@ -169,6 +169,23 @@ func python(t *testing.T) string {
 	return ""
 }
 
+// runPython runs script with py, in as JSON on its standard input, and
+// returns what it prints.
+func runPython(t *testing.T, py, script string, in any) []byte {
+	t.Helper()
+	data, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, "-c", script)
+	cmd.Stdin = bytes.NewReader(data)
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python: %v", err)
+	}
+	return raw
+}
+
 // TestMatchesPackaging runs the reference implementation, python3-packaging,
 // on every table entry above and compares: versions (packaging.version),
 // names (packaging.utils.canonicalize_name) and requirements
@@ -208,13 +225,7 @@ for r in inp["Reqs"]:
         out["Reqs"].append(None)
 json.dump(out, sys.stdout)
 `
-	data, _ := json.Marshal(in)
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = bytes.NewReader(data)
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python: %v", err)
-	}
+	raw := runPython(t, py, script, in)
 	type req struct {
 		Name   string
 		Extras []string

@@ -26,7 +26,7 @@ type Requirement struct {
 
 var (
 	pep508Name   = regexp.MustCompile(`^(?i:[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9])`)
-	pep508Clause = regexp.MustCompile(`^(~=|===|==|!=|<=|>=|<|>)\s*([A-Za-z0-9._+!*-]+)$`)
+	pep508Clause = regexp.MustCompile(`^(` + strings.Join(versionOperators, "|") + `)\s*([A-Za-z0-9._+!*-]+)$`)
 	extraMarker  = regexp.MustCompile(`\bextra\s*==`)
 )
 
